@@ -1,0 +1,303 @@
+//! The model bundle: everything the browser needs for one model, in one small, checked file.
+//!
+//! Layout (all integers little-endian):
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 0..4 | magic `BDSX` |
+//! | 4..6 | format version (`u16`) |
+//! | 6..8 | reserved, zero |
+//! | 8..12 | payload length (`u32`) |
+//! | 12..44 | SHA-256 of the payload |
+//! | 44.. | payload: postcard encoding of [`Bundle`] |
+//!
+//! postcard is compact and deterministic (no maps, fields in declaration order), so the same
+//! data and seed give byte-identical bundles. The header is checked before anything is decoded,
+//! so a truncated, corrupt or foreign file is refused with a reason instead of misread.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
+use crate::model::Model;
+use crate::preprocess::Preprocessor;
+use crate::schema::Schema;
+
+/// First four bytes of every bundle.
+pub const MAGIC: [u8; 4] = *b"BDSX";
+/// The payload format this build writes and reads. Bump on any change to the payload types.
+pub const FORMAT_VERSION: u16 = 1;
+/// Header length in bytes.
+pub const HEADER_LEN: usize = 44;
+
+/// How the model was trained: enough to reproduce it and to judge it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// Rows used for fitting.
+    pub n_train: u32,
+    /// Rows held out for the metrics.
+    pub n_test: u32,
+    /// Training cases per target class (schema order).
+    pub train_class_counts: Vec<u32>,
+    /// Test cases per target class (schema order).
+    pub test_class_counts: Vec<u32>,
+    /// How the test set was formed, in words.
+    pub test_source: String,
+    /// SHA-256 (hex) of the training CSV as read.
+    pub data_sha256: String,
+    /// Seed used for everything random.
+    pub seed: u64,
+    /// Version of the `bedside` trainer.
+    pub trainer_version: String,
+}
+
+/// A real case from the held-out test set, shipped so users can try the model at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Example {
+    /// Row number in the test data (1-based, header excluded).
+    pub row: u32,
+    /// The patient as JSON (field → value).
+    pub patient_json: String,
+    /// Index of the recorded outcome in the target classes.
+    pub truth: u32,
+}
+
+/// A trained model with its schema, preprocessing, metrics and provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    /// What the columns mean (also drives the form).
+    pub schema: Schema,
+    /// Fitted imputation, encoding and scaling.
+    pub preprocessor: Preprocessor,
+    /// The fitted model.
+    pub model: Model,
+    /// Held-out test metrics.
+    pub metrics: Metrics,
+    /// How it was trained.
+    pub training: TrainingInfo,
+    /// A few real test-set cases.
+    pub examples: Vec<Example>,
+}
+
+impl Bundle {
+    /// Serialize with header and hash.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let payload = postcard::to_allocvec(self).map_err(|e| Error::Decode(e.to_string()))?;
+        let len = u32::try_from(payload.len())
+            .map_err(|_| Error::Decode("payload exceeds 4 GiB".into()))?;
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&Sha256::digest(&payload));
+        out.extend_from_slice(&payload);
+        Ok(out)
+    }
+
+    /// Check the header and hash, decode, and check the parts fit together.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Bundle> {
+        let header = read_header(bytes)?;
+        let payload = bytes.get(HEADER_LEN..).unwrap_or_default();
+        if payload.len() < header.payload_len {
+            return Err(Error::Truncated {
+                expected: HEADER_LEN + header.payload_len,
+                got: bytes.len(),
+            });
+        }
+        if payload.len() > header.payload_len {
+            return Err(Error::Decode(format!(
+                "{} unexpected bytes after the payload",
+                payload.len() - header.payload_len
+            )));
+        }
+        if Sha256::digest(payload).as_slice() != header.sha256 {
+            return Err(Error::HashMismatch);
+        }
+        let bundle: Bundle =
+            postcard::from_bytes(payload).map_err(|e| Error::Decode(e.to_string()))?;
+        bundle.check()?;
+        Ok(bundle)
+    }
+
+    /// Internal consistency: the schema is valid and every part has the shape it implies.
+    pub fn check(&self) -> Result<()> {
+        self.schema
+            .validate()
+            .map_err(|e| Error::InconsistentBundle(e.to_string()))?;
+        self.preprocessor.check_against(&self.schema)?;
+        self.model
+            .check(self.preprocessor.width(), self.schema.target.classes.len())
+    }
+}
+
+/// Hex SHA-256 of the payload of a bundle file (its identity, shown as the model's basis).
+pub fn payload_sha256(bytes: &[u8]) -> Result<String> {
+    Ok(hex(&read_header(bytes)?.sha256))
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+struct Header {
+    payload_len: usize,
+    sha256: [u8; 32],
+}
+
+fn read_header(bytes: &[u8]) -> Result<Header> {
+    let truncated = || Error::Truncated {
+        expected: HEADER_LEN,
+        got: bytes.len(),
+    };
+    match bytes.get(..4) {
+        Some(m) if m == MAGIC => {}
+        Some(_) => return Err(Error::NotABundle),
+        None if MAGIC.starts_with(bytes) && !bytes.is_empty() => return Err(truncated()),
+        None => return Err(Error::NotABundle),
+    }
+    let version = bytes.get(4..6).ok_or_else(truncated)?;
+    let version = u16::from_le_bytes([version[0], version[1]]);
+    if version != FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let rest = bytes.get(8..HEADER_LEN).ok_or_else(truncated)?;
+    let mut len = [0u8; 4];
+    len.copy_from_slice(&rest[..4]);
+    let mut sha256 = [0u8; 32];
+    sha256.copy_from_slice(&rest[4..]);
+    Ok(Header {
+        payload_len: u32::from_le_bytes(len) as usize,
+        sha256,
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::Linear;
+    use crate::patient::PatientRecord;
+    use crate::schema::tests::SAMPLE;
+
+    /// A complete, tiny bundle built by hand (no training), for tests of the format and of
+    /// `assess`.
+    pub(crate) fn sample_bundle() -> Bundle {
+        let schema = Schema::from_toml(SAMPLE).unwrap();
+        let rows: Vec<PatientRecord> = [
+            r#"{"glu": 100, "smoker": 1, "sex": "m"}"#,
+            r#"{"glu": 180, "smoker": 0, "sex": "f"}"#,
+            r#"{"glu": 140, "smoker": 0}"#,
+        ]
+        .iter()
+        .map(|t| PatientRecord::from_json_text(&schema, t).unwrap())
+        .collect();
+        let preprocessor = Preprocessor::fit(&schema, &rows).unwrap();
+        Bundle {
+            model: Model::Logistic {
+                linear: Linear {
+                    weights: vec![vec![1.5, 0.4, -0.2, 0.2]],
+                    intercepts: vec![-0.3],
+                },
+                alpha: 0.0,
+            },
+            metrics: crate::metrics::evaluate(&[0, 1], &[vec![0.7, 0.3], vec![0.2, 0.8]], 2, 1),
+            training: TrainingInfo {
+                n_train: 3,
+                n_test: 2,
+                train_class_counts: vec![2, 1],
+                test_class_counts: vec![1, 1],
+                test_source: "hand-made".into(),
+                data_sha256: "00".into(),
+                seed: 7,
+                trainer_version: "test".into(),
+            },
+            examples: vec![],
+            schema,
+            preprocessor,
+        }
+    }
+
+    #[test]
+    fn round_trips_byte_for_byte() {
+        let b = sample_bundle();
+        let bytes = b.to_bytes().unwrap();
+        let back = Bundle::from_bytes(&bytes).unwrap();
+        assert_eq!(back, b);
+        assert_eq!(back.to_bytes().unwrap(), bytes);
+        assert_eq!(&bytes[..4], b"BDSX");
+        assert_eq!(payload_sha256(&bytes).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn every_damage_is_named() {
+        let bytes = sample_bundle().to_bytes().unwrap();
+        assert_eq!(Bundle::from_bytes(b""), Err(Error::NotABundle));
+        assert_eq!(
+            Bundle::from_bytes(b"<html>404</html>"),
+            Err(Error::NotABundle)
+        );
+        assert!(matches!(
+            Bundle::from_bytes(&bytes[..2]),
+            Err(Error::Truncated { .. })
+        ));
+        assert!(matches!(
+            Bundle::from_bytes(&bytes[..20]),
+            Err(Error::Truncated { .. })
+        ));
+        assert!(matches!(
+            Bundle::from_bytes(&bytes[..bytes.len() - 1]),
+            Err(Error::Truncated { .. })
+        ));
+        let mut v2 = bytes.clone();
+        v2[4] = 9;
+        assert_eq!(
+            Bundle::from_bytes(&v2),
+            Err(Error::UnsupportedVersion {
+                found: 9,
+                supported: FORMAT_VERSION
+            })
+        );
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0xff;
+        assert_eq!(Bundle::from_bytes(&flipped), Err(Error::HashMismatch));
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(Bundle::from_bytes(&longer), Err(Error::Decode(_))));
+    }
+
+    #[test]
+    fn a_correctly_hashed_but_inconsistent_payload_is_refused() {
+        let mut b = sample_bundle();
+        b.model = Model::Logistic {
+            linear: Linear {
+                weights: vec![vec![1.0]],
+                intercepts: vec![0.0],
+            },
+            alpha: 0.0,
+        };
+        let bytes = b.to_bytes().unwrap();
+        assert!(matches!(
+            Bundle::from_bytes(&bytes),
+            Err(Error::InconsistentBundle(_))
+        ));
+    }
+
+    #[test]
+    fn a_correctly_hashed_garbage_payload_is_a_decode_error() {
+        let payload = [0xffu8; 16];
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&MAGIC);
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&[0, 0]);
+        bytes.extend_from_slice(&16u32.to_le_bytes());
+        bytes.extend_from_slice(&Sha256::digest(payload));
+        bytes.extend_from_slice(&payload);
+        assert!(matches!(Bundle::from_bytes(&bytes), Err(Error::Decode(_))));
+    }
+}

@@ -1,0 +1,33 @@
+//! Bedside: clinical decision support that runs entirely in the browser.
+//!
+//! The core is platform-independent and covered by plain `cargo test`:
+//! a [`schema::Schema`] says what the columns mean, [`preprocess`] turns validated input into the
+//! model's numbers, a [`bundle::Bundle`] carries schema, preprocessing, model and metrics in one
+//! hashed file, and [`assess::assess`] is the one entry point every front end calls.
+//! Around it sit two thin shells, switched whole at this module boundary: the native trainer and
+//! CLI (`train`, `cli`, `serve`) and the Yew/WASM app (`web`).
+#![deny(missing_docs)]
+
+pub mod assess;
+pub mod bundle;
+pub mod error;
+pub mod metrics;
+pub mod model;
+pub mod patient;
+pub mod preprocess;
+pub mod schema;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod serve;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod train;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use assess::{assess, Assessment};
+pub use bundle::Bundle;
+pub use error::{Error, Result};
+pub use schema::Schema;

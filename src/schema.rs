@@ -1,0 +1,649 @@
+//! What a data set's columns mean: the contract between a CSV, the trainer, the form and
+//! `assess`.
+//!
+//! A schema is written by a person (`data/*.schema.toml`), checked once by
+//! [`Schema::from_toml`], and then travels inside every bundle, so the browser builds its form
+//! and validates input from exactly the schema the model was trained with.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A label in both languages the product ships (English and Simplified Chinese).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Text {
+    /// English.
+    pub en: String,
+    /// 简体中文.
+    pub zh: String,
+}
+
+impl Text {
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+}
+
+/// The UI languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// 简体中文.
+    Zh,
+}
+
+/// An inclusive numeric interval; either end may be open.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Interval {
+    /// Lower bound (inclusive), if any.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Upper bound (inclusive), if any.
+    #[serde(default)]
+    pub max: Option<f64>,
+}
+
+impl Interval {
+    /// Whether `v` lies inside the interval.
+    pub fn contains(&self, v: f64) -> bool {
+        self.min.is_none_or(|lo| v >= lo) && self.max.is_none_or(|hi| v <= hi)
+    }
+}
+
+/// A closed plausible range: values outside are rejected, not flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plausible {
+    /// Smallest plausible value.
+    pub min: f64,
+    /// Largest plausible value.
+    pub max: f64,
+}
+
+/// A normal (reference) range with the source it is taken from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// Lower bound of normal (inclusive), if any.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Upper bound of normal (inclusive), if any.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// Where the range comes from (guideline, year).
+    pub source: String,
+}
+
+impl Reference {
+    /// The range as an [`Interval`].
+    pub fn interval(&self) -> Interval {
+        Interval {
+            min: self.min,
+            max: self.max,
+        }
+    }
+}
+
+/// One level of a categorical feature or target: the code as it appears in the data, and the
+/// words shown to the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    /// The code in the CSV and in patient JSON.
+    pub code: String,
+    /// What the user sees.
+    pub label: Text,
+}
+
+/// What kind of value a feature holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Kind {
+    /// A number with a unit and a plausible range.
+    Numeric {
+        /// Unit as written (UCUM where one exists); empty for scores and counts.
+        unit: String,
+        /// Values outside are rejected with this range in the message.
+        plausible: Plausible,
+        /// Normal range, where a cited one exists.
+        reference: Option<Reference>,
+        /// Input granularity for the form (e.g. 1 for counts, 0.1 for BMI).
+        step: Option<f64>,
+        /// Whether only whole numbers are accepted (counts, scores).
+        integer: bool,
+    },
+    /// One of a fixed set of codes; one-hot encoded for the model.
+    Categorical {
+        /// The accepted codes.
+        levels: Vec<Level>,
+    },
+    /// Yes/no; encoded 0/1.
+    Boolean {
+        /// The code for "no" in the CSV.
+        false_code: String,
+        /// The code for "yes" in the CSV.
+        true_code: String,
+    },
+}
+
+/// What to do when a value is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Missing {
+    /// Missing is an error.
+    #[default]
+    Reject,
+    /// Fill in from the training data (median / most frequent) and say so.
+    Impute,
+}
+
+/// One input column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feature {
+    /// Column name in the CSV and key in patient JSON.
+    pub column: String,
+    /// Shown to the user.
+    pub label: Text,
+    /// Kind, unit, ranges.
+    pub kind: Kind,
+    /// Missing-value policy.
+    pub missing: Missing,
+}
+
+impl Feature {
+    /// The unit, or "" for non-numeric and unitless features.
+    pub fn unit(&self) -> &str {
+        match &self.kind {
+            Kind::Numeric { unit, .. } => unit,
+            _ => "",
+        }
+    }
+}
+
+/// The column to predict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// Column name in the CSV.
+    pub column: String,
+    /// What the prediction is about.
+    pub label: Text,
+    /// The classes, in the order probabilities are reported.
+    pub classes: Vec<Level>,
+    /// The class that counts as "positive" for precision, recall and AUC.
+    pub positive: String,
+}
+
+/// Where the data comes from; shown with every suggestion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// Data set name as published.
+    pub dataset: String,
+    /// Who collected it and how it reached us.
+    pub source: String,
+    /// Licence or terms.
+    pub license: String,
+    /// Who the patients were.
+    pub population: Text,
+    /// Primary references.
+    #[serde(default)]
+    pub citations: Vec<String>,
+}
+
+/// How the held-out test set is formed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    /// A separate test file, relative to the schema file (e.g. the authors' own split).
+    #[serde(default)]
+    pub test_data: Option<String>,
+    /// Otherwise, the stratified fraction held out.
+    #[serde(default = "default_test_fraction")]
+    pub test_fraction: f64,
+    /// Seed for the split and anything else random in training.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_test_fraction() -> f64 {
+    0.25
+}
+
+impl Default for Split {
+    fn default() -> Self {
+        Split {
+            test_data: None,
+            test_fraction: default_test_fraction(),
+            seed: 0,
+        }
+    }
+}
+
+/// A validated schema. Build one with [`Schema::from_toml`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    /// Short identifier (file stem of the bundle).
+    pub id: String,
+    /// What this model is for.
+    pub title: Text,
+    /// Where the data comes from.
+    pub provenance: Provenance,
+    /// Test split.
+    #[serde(default)]
+    pub split: Split,
+    /// The column to predict.
+    pub target: Target,
+    /// Input columns, in form order.
+    pub features: Vec<Feature>,
+}
+
+impl Schema {
+    /// Parse and check a schema file.
+    pub fn from_toml(text: &str) -> Result<Schema> {
+        let raw: file::RawSchema =
+            toml::from_str(text).map_err(|e| Error::Schema(e.to_string()))?;
+        let schema = raw.into_schema()?;
+        schema.validate()?;
+        Ok(schema)
+    }
+
+    /// Check everything a TOML parser cannot: unique columns, sane ranges, real classes.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |msg: String| Err(Error::Schema(msg));
+        if self.id.is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return bad(format!(
+                "id `{}` must be non-empty ASCII letters, digits, `_` or `-`",
+                self.id
+            ));
+        }
+        if self.features.is_empty() {
+            return bad("at least one feature is required".into());
+        }
+        let mut seen: Vec<&str> = vec![self.target.column.as_str()];
+        for f in &self.features {
+            if seen.contains(&f.column.as_str()) {
+                return bad(format!("column `{}` is listed twice", f.column));
+            }
+            seen.push(&f.column);
+            match &f.kind {
+                Kind::Numeric {
+                    plausible,
+                    reference,
+                    step,
+                    ..
+                } => {
+                    if !(plausible.min.is_finite()
+                        && plausible.max.is_finite()
+                        && plausible.min < plausible.max)
+                    {
+                        return bad(format!(
+                            "feature `{}`: plausible range {}–{} must be finite with min < max",
+                            f.column, plausible.min, plausible.max
+                        ));
+                    }
+                    if let Some(r) = reference {
+                        let inside = |v: Option<f64>| {
+                            v.is_none_or(|v| v >= plausible.min && v <= plausible.max)
+                        };
+                        if (r.min.is_none() && r.max.is_none()) || !inside(r.min) || !inside(r.max)
+                        {
+                            return bad(format!(
+                                "feature `{}`: reference range must have a bound and lie within the plausible range",
+                                f.column
+                            ));
+                        }
+                    }
+                    if step.is_some_and(|s| !(s.is_finite() && s > 0.0)) {
+                        return bad(format!("feature `{}`: step must be positive", f.column));
+                    }
+                }
+                Kind::Categorical { levels } => {
+                    if levels.len() < 2 {
+                        return bad(format!(
+                            "feature `{}`: a categorical feature needs at least two levels",
+                            f.column
+                        ));
+                    }
+                    if has_duplicate_codes(levels) {
+                        return bad(format!(
+                            "feature `{}`: level codes must be unique",
+                            f.column
+                        ));
+                    }
+                }
+                Kind::Boolean {
+                    false_code,
+                    true_code,
+                } => {
+                    if false_code == true_code {
+                        return bad(format!(
+                            "feature `{}`: true and false codes must differ",
+                            f.column
+                        ));
+                    }
+                }
+            }
+        }
+        let t = &self.target;
+        if t.classes.len() < 2 {
+            return bad(format!("target `{}` needs at least two classes", t.column));
+        }
+        if has_duplicate_codes(&t.classes) {
+            return bad(format!("target `{}`: class codes must be unique", t.column));
+        }
+        if !t.classes.iter().any(|c| c.code == t.positive) {
+            return bad(format!(
+                "target `{}`: positive class `{}` is not one of its classes",
+                t.column, t.positive
+            ));
+        }
+        if !(self.split.test_fraction > 0.0 && self.split.test_fraction < 1.0) {
+            return bad(format!(
+                "split: test_fraction {} must lie strictly between 0 and 1",
+                self.split.test_fraction
+            ));
+        }
+        Ok(())
+    }
+
+    /// The feature with this column name.
+    pub fn feature(&self, column: &str) -> Option<&Feature> {
+        self.features.iter().find(|f| f.column == column)
+    }
+
+    /// Comma-separated list of feature columns (for error messages).
+    pub fn columns_list(&self) -> String {
+        self.features
+            .iter()
+            .map(|f| f.column.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Index of the positive class in `target.classes`.
+    pub fn positive_index(&self) -> usize {
+        self.target
+            .classes
+            .iter()
+            .position(|c| c.code == self.target.positive)
+            .unwrap_or(0)
+    }
+}
+
+/// The schema file's own shape: flat, forgiving defaults, strict about unknown keys. Converted
+/// into [`Schema`] (whose enums are plain so the compact bundle codec can carry them).
+mod file {
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct RawSchema {
+        id: String,
+        title: Text,
+        provenance: Provenance,
+        #[serde(default)]
+        split: Split,
+        target: Target,
+        features: Vec<RawFeature>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawFeature {
+        column: String,
+        label: Text,
+        kind: String,
+        #[serde(default)]
+        missing: Missing,
+        #[serde(default)]
+        unit: Option<String>,
+        #[serde(default)]
+        plausible: Option<Plausible>,
+        #[serde(default)]
+        reference: Option<Reference>,
+        #[serde(default)]
+        step: Option<f64>,
+        #[serde(default)]
+        integer: Option<bool>,
+        #[serde(default)]
+        levels: Option<Vec<Level>>,
+        #[serde(default)]
+        false_code: Option<String>,
+        #[serde(default)]
+        true_code: Option<String>,
+    }
+
+    impl RawSchema {
+        pub(super) fn into_schema(self) -> Result<Schema> {
+            let features = self
+                .features
+                .into_iter()
+                .map(RawFeature::into_feature)
+                .collect::<Result<_>>()?;
+            Ok(Schema {
+                id: self.id,
+                title: self.title,
+                provenance: self.provenance,
+                split: self.split,
+                target: self.target,
+                features,
+            })
+        }
+    }
+
+    impl RawFeature {
+        fn into_feature(self) -> Result<Feature> {
+            let col = &self.column;
+            let unexpected = |key: &str, kind: &str| {
+                Err(Error::Schema(format!(
+                    "feature `{col}`: `{key}` does not apply to a {kind} feature"
+                )))
+            };
+            let kind = match self.kind.as_str() {
+                "numeric" => {
+                    if self.levels.is_some() {
+                        return unexpected("levels", "numeric");
+                    }
+                    if self.false_code.is_some() || self.true_code.is_some() {
+                        return unexpected("true_code/false_code", "numeric");
+                    }
+                    let plausible = self.plausible.ok_or_else(|| {
+                        Error::Schema(format!(
+                            "feature `{col}`: a numeric feature needs `plausible = {{ min, max }}`"
+                        ))
+                    })?;
+                    Kind::Numeric {
+                        unit: self.unit.unwrap_or_default(),
+                        plausible,
+                        reference: self.reference,
+                        step: self.step,
+                        integer: self.integer.unwrap_or(false),
+                    }
+                }
+                "categorical" | "boolean" => {
+                    for (key, present) in [
+                        ("unit", self.unit.is_some()),
+                        ("plausible", self.plausible.is_some()),
+                        ("reference", self.reference.is_some()),
+                        ("step", self.step.is_some()),
+                        ("integer", self.integer.is_some()),
+                    ] {
+                        if present {
+                            return unexpected(key, &self.kind);
+                        }
+                    }
+                    if self.kind == "categorical" {
+                        let levels = self.levels.ok_or_else(|| {
+                            Error::Schema(format!(
+                                "feature `{col}`: a categorical feature needs `levels`"
+                            ))
+                        })?;
+                        Kind::Categorical { levels }
+                    } else {
+                        if self.levels.is_some() {
+                            return unexpected("levels", "boolean");
+                        }
+                        Kind::Boolean {
+                            false_code: self.false_code.unwrap_or_else(|| "0".into()),
+                            true_code: self.true_code.unwrap_or_else(|| "1".into()),
+                        }
+                    }
+                }
+                other => return Err(Error::Schema(format!(
+                    "feature `{col}`: kind `{other}` is not one of numeric, categorical, boolean"
+                ))),
+            };
+            Ok(Feature {
+                column: self.column,
+                label: self.label,
+                kind,
+                missing: self.missing,
+            })
+        }
+    }
+}
+
+fn has_duplicate_codes(levels: &[Level]) -> bool {
+    levels
+        .iter()
+        .enumerate()
+        .any(|(i, l)| levels[..i].iter().any(|m| m.code == l.code))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A small schema exercising every kind, shared by the library's unit tests.
+    pub(crate) const SAMPLE: &str = r#"
+id = "sample"
+title = { en = "Sample", zh = "示例" }
+
+[provenance]
+dataset = "synthetic"
+source = "unit tests"
+license = "CC0"
+population = { en = "none", zh = "无" }
+
+[target]
+column = "dx"
+label = { en = "Diagnosis", zh = "诊断" }
+positive = "yes"
+classes = [
+  { code = "no", label = { en = "No", zh = "否" } },
+  { code = "yes", label = { en = "Yes", zh = "是" } },
+]
+
+[[features]]
+column = "glu"
+label = { en = "Glucose", zh = "血糖" }
+kind = "numeric"
+unit = "mg/dL"
+plausible = { min = 20, max = 600 }
+reference = { max = 139, source = "ADA 2024" }
+missing = "impute"
+
+[[features]]
+column = "smoker"
+label = { en = "Smoker", zh = "吸烟" }
+kind = "boolean"
+
+[[features]]
+column = "sex"
+label = { en = "Sex", zh = "性别" }
+kind = "categorical"
+levels = [
+  { code = "f", label = { en = "Female", zh = "女" } },
+  { code = "m", label = { en = "Male", zh = "男" } },
+]
+missing = "impute"
+"#;
+
+    #[test]
+    fn parses_every_kind() {
+        let s = Schema::from_toml(SAMPLE).unwrap();
+        assert_eq!(s.features.len(), 3);
+        assert!(matches!(s.features[0].kind, Kind::Numeric { .. }));
+        assert!(matches!(s.features[1].kind, Kind::Boolean { .. }));
+        assert_eq!(s.features[1].missing, Missing::Reject);
+        assert_eq!(s.positive_index(), 1);
+        assert_eq!(s.features[0].unit(), "mg/dL");
+    }
+
+    #[test]
+    fn rejects_duplicate_columns() {
+        let text = SAMPLE.replace("column = \"smoker\"", "column = \"glu\"");
+        let err = Schema::from_toml(&text).unwrap_err();
+        assert_eq!(err, Error::Schema("column `glu` is listed twice".into()));
+    }
+
+    #[test]
+    fn rejects_inverted_range() {
+        let text = SAMPLE.replace("min = 20, max = 600", "min = 600, max = 20");
+        assert!(Schema::from_toml(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("min < max"));
+    }
+
+    #[test]
+    fn rejects_reference_outside_plausible() {
+        let text = SAMPLE.replace("max = 139,", "max = 900,");
+        assert!(Schema::from_toml(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("reference range"));
+    }
+
+    #[test]
+    fn rejects_unknown_positive_class_and_unknown_keys() {
+        let text = SAMPLE.replace("positive = \"yes\"", "positive = \"maybe\"");
+        assert!(Schema::from_toml(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("maybe"));
+        let text = SAMPLE.replace(
+            "missing = \"impute\"\n\n[[features]]\ncolumn = \"smoker\"",
+            "colour = 1\n\n[[features]]\ncolumn = \"smoker\"",
+        );
+        assert!(matches!(Schema::from_toml(&text), Err(Error::Schema(_))));
+    }
+
+    #[test]
+    fn rejects_keys_that_do_not_fit_the_kind() {
+        let text = SAMPLE.replace("kind = \"boolean\"", "kind = \"boolean\"\nunit = \"kg\"");
+        let err = Schema::from_toml(&text).unwrap_err().to_string();
+        assert!(
+            err.contains("`unit` does not apply to a boolean feature"),
+            "{err}"
+        );
+        let text = SAMPLE.replace("kind = \"boolean\"", "kind = \"ordinal\"");
+        assert!(Schema::from_toml(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("kind `ordinal`"));
+    }
+
+    #[test]
+    fn interval_bounds_are_inclusive_and_optional() {
+        let i = Interval {
+            min: None,
+            max: Some(139.0),
+        };
+        assert!(i.contains(139.0));
+        assert!(!i.contains(139.5));
+        assert!(i.contains(-1e9));
+    }
+}

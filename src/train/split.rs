@@ -1,0 +1,106 @@
+//! Seeded, stratified train/test split. The generator is written out here (SplitMix64) so the
+//! split — and so the bundle bytes — can never change under us with a dependency's version.
+
+/// SplitMix64: tiny, fast, well-distributed; plenty for shuffling.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0), by rejection so there is no modulo bias.
+    pub fn below(&mut self, n: usize) -> usize {
+        let n = n as u64;
+        let zone = u64::MAX - u64::MAX % n;
+        loop {
+            let v = self.next_u64();
+            if v < zone {
+                return (v % n) as usize;
+            }
+        }
+    }
+
+    /// Fisher–Yates shuffle.
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.below(i + 1);
+            v.swap(i, j);
+        }
+    }
+}
+
+/// Indices of (train, test): each class is shuffled and `fraction` of it (rounded, at least
+/// one when the class has two or more cases) goes to test. Both lists come back sorted.
+pub fn stratified(
+    labels: &[usize],
+    n_classes: usize,
+    fraction: f64,
+    seed: u64,
+) -> (Vec<usize>, Vec<usize>) {
+    let mut rng = Rng::new(seed);
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for class in 0..n_classes {
+        let mut idx: Vec<usize> = labels
+            .iter()
+            .enumerate()
+            .filter(|(_, &l)| l == class)
+            .map(|(i, _)| i)
+            .collect();
+        rng.shuffle(&mut idx);
+        let mut k = (idx.len() as f64 * fraction).round() as usize;
+        if idx.len() >= 2 {
+            k = k.clamp(1, idx.len() - 1);
+        } else {
+            k = 0;
+        }
+        test.extend_from_slice(&idx[..k]);
+        train.extend_from_slice(&idx[k..]);
+    }
+    train.sort_unstable();
+    test.sort_unstable();
+    (train, test)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn same_seed_same_split_and_classes_keep_their_share() {
+        let labels: Vec<usize> = (0..100).map(|i| usize::from(i % 4 == 0)).collect();
+        let a = stratified(&labels, 2, 0.2, 7);
+        assert_eq!(a, stratified(&labels, 2, 0.2, 7));
+        assert_ne!(a, stratified(&labels, 2, 0.2, 8));
+        assert_eq!(a.1.len(), 20);
+        assert_eq!(a.1.iter().filter(|&&i| labels[i] == 1).count(), 5);
+    }
+
+    proptest! {
+        #[test]
+        fn split_is_a_partition(labels in prop::collection::vec(0usize..3, 1..200), seed: u64) {
+            let (train, test) = stratified(&labels, 3, 0.3, seed);
+            let mut all: Vec<usize> = train.iter().chain(&test).copied().collect();
+            all.sort_unstable();
+            prop_assert_eq!(all, (0..labels.len()).collect::<Vec<_>>());
+        }
+
+        #[test]
+        fn below_stays_below(n in 1usize..1000, seed: u64) {
+            let mut r = super::Rng::new(seed);
+            prop_assert!(r.below(n) < n);
+        }
+    }
+}
