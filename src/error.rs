@@ -34,7 +34,7 @@ pub enum Error {
         expected: String,
     },
     /// A numeric value is outside the schema's plausible range.
-    #[error("field `{field}`: {value} {unit} is outside the plausible range {min}–{max} {unit}")]
+    #[error("field `{field}`: {value}{u} is outside the plausible range {min}–{max}{u}", u = with_space(.unit))]
     OutOfRange {
         /// The schema field.
         field: String,
@@ -112,6 +112,15 @@ pub enum Error {
     /// Model fitting failed.
     #[error("training failed: {0}")]
     Training(String),
+}
+
+/// `" unit"`, or nothing for unitless values.
+fn with_space(unit: &str) -> String {
+    if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    }
 }
 
 impl Error {

@@ -11,6 +11,8 @@
 pub mod assess;
 pub mod bundle;
 pub mod error;
+pub mod form;
+pub mod i18n;
 pub mod metrics;
 pub mod model;
 pub mod patient;

@@ -501,9 +501,11 @@ mod file {
                         }
                     }
                 }
-                other => return Err(Error::Schema(format!(
+                other => {
+                    return Err(Error::Schema(format!(
                     "feature `{col}`: kind `{other}` is not one of numeric, categorical, boolean"
-                ))),
+                )))
+                }
             };
             Ok(Feature {
                 column: self.column,

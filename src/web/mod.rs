@@ -1,1 +1,43 @@
-//! web
+//! [wasm only] The browser shell: the Yew app and a small JS API. Components only render state
+//! and send actions; every clinical decision is made by the core (`form`, `assess`, `i18n`).
+
+mod api;
+mod app;
+mod basis;
+mod patient_form;
+mod results;
+mod state;
+
+pub use api::Engine;
+
+use wasm_bindgen::prelude::*;
+
+/// Id of the element the app mounts into.
+pub const ROOT_ID: &str = "bedside-app";
+
+/// Entry point run when the module is instantiated: install the panic hook and mount the app
+/// if the page has a place for it (test pages and embedders may not).
+#[wasm_bindgen(start)]
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("Bedside: {info}").into());
+        show_fatal();
+    }));
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(ROOT_ID));
+    if let Some(root) = root {
+        yew::Renderer::<app::App>::with_root(root).render();
+    }
+}
+
+/// Reveal the page's static "something went wrong" notice (it exists in `www/index.html` in
+/// both languages, so it needs no code that might itself fail).
+fn show_fatal() {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("bedside-fatal"))
+    {
+        let _ = el.remove_attribute("hidden");
+    }
+}

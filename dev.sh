@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Bedside developer entry point.
+#   ./dev.sh serve   install what is missing, train missing bundles, build, serve (prints the URL)
+#   ./dev.sh test    the same setup and build, then every test (what CI runs)
+#   ./dev.sh bench   measure sizes and browser timings (see BENCHMARKS.md)
+# Each setup step checks versions and skips itself when already done.
+set -euo pipefail
+cd "$(dirname "$0")"
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# Bundles the app ships: id:training-csv (schema is data/<id>.schema.toml).
+BUNDLES="pima:data/pima_tr.csv biopsy:data/biopsy.csv"
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else echo "error: '$*' needs root (no sudo found)" >&2; exit 1; fi
+}
+
+setup() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32 target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  # wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
+  local want have
+  want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+  if [ "$have" != "$want" ]; then
+    say "installing wasm-bindgen-cli $want (found '${have:-none}')"
+    cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+  if ! command -v wasm-pack >/dev/null 2>&1; then
+    say "installing wasm-pack"
+    cargo install --locked wasm-pack
+  fi
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+     || ! { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi 'Noto Sans CJK'; }; then
+    say "installing Debian's chromium, chromium-driver and CJK fonts"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+  fi
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    say "installing npm dev tools (binaryen, playwright-core)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+build_cli() {
+  say "building the bedside CLI"
+  cargo build --release --locked --bin bedside
+}
+
+train_bundles() {
+  local entry id data schema out
+  for entry in $BUNDLES; do
+    id=${entry%%:*}; data=${entry#*:}; schema="data/$id.schema.toml"; out="static/bundles/$id.bdsx"
+    if [ ! -f "$out" ] || [ "$data" -nt "$out" ] || [ "$schema" -nt "$out" ] || [ target/release/bedside -nt "$out" ]; then
+      say "training $out"
+      target/release/bedside train --data "$data" --schema "$schema" --out "$out"
+    fi
+  done
+}
+
+build_wasm() {
+  say "building the app (wasm-pack)"
+  wasm-pack build --target web --release --mode no-install 2>&1 | grep -v 'failed to get wasm-pack version' || true
+  test -f pkg/bedside_bg.wasm
+}
+
+build_all() { setup; build_cli; train_bundles; build_wasm; }
+
+run_tests() {
+  say "format and lints (native and wasm32)"
+  cargo fmt --check
+  cargo clippy --locked --all-targets -- -D warnings
+  cargo clippy --locked --lib --target wasm32-unknown-unknown -- -D warnings
+  say "unit and integration tests"
+  cargo test --locked
+  say "WASM tests in headless Chromium"
+  CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --mode no-install 2>&1 \
+    | grep -v 'failed to get wasm-pack version'
+  say "end-to-end tests (Playwright + Debian Chromium)"
+  node --test --test-reporter=spec tests/e2e/
+}
+
+case "${1:-}" in
+  serve) build_all; say "serving"; exec target/release/bedside serve --port "${PORT:-8000}" ;;
+  test) build_all; run_tests; say "all tests passed" ;;
+  bench) build_all; node tests/bench/bench.mjs ;;
+  setup) setup ;;
+  build) build_all ;;
+  *) echo "usage: ./dev.sh serve | test | bench" >&2; exit 64 ;;
+esac

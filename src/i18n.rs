@@ -1,0 +1,454 @@
+//! Every string the UI shows, in English and 简体中文, and the wording of errors and flags for
+//! clinicians (with the schema's labels rather than column names).
+//!
+//! UI strings are an enum with one `match`, so a missing translation does not compile; a test
+//! also checks that none is empty or left in the other language.
+
+use crate::assess::{Flag, Side};
+use crate::error::Error;
+use crate::schema::{Interval, Lang, Schema};
+
+/// A fixed UI string.
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    AppTitle,
+    Tagline,
+    Disclaimer,
+    Privacy,
+    SwitchLanguage,
+    Model,
+    Loading,
+    Patient,
+    Example,
+    ExampleNone,
+    ExampleRow,
+    Recorded,
+    Clear,
+    Required,
+    OptionalImputed,
+    PlausibleRange,
+    NormalRange,
+    StillNeeded,
+    FixFields,
+    Suggestion,
+    MostProbable,
+    Imputed,
+    AboveNormal,
+    BelowNormal,
+    OutsideTraining,
+    TrainingRange,
+    Basis,
+    ModelFamily,
+    TrainedOn,
+    TestedOn,
+    Cases,
+    Accuracy,
+    Precision,
+    Recall,
+    F1,
+    Auc,
+    PositiveClass,
+    Dataset,
+    Population,
+    License,
+    References,
+    BundleHash,
+    IndexFailed,
+    BundleFailed,
+    HttpStatus,
+    Network,
+    NoBundles,
+    Yes,
+    No,
+    Unexpected,
+}
+
+impl Msg {
+    /// Every message, for completeness tests.
+    pub const ALL: &'static [Msg] = &[
+        Msg::AppTitle,
+        Msg::Tagline,
+        Msg::Disclaimer,
+        Msg::Privacy,
+        Msg::SwitchLanguage,
+        Msg::Model,
+        Msg::Loading,
+        Msg::Patient,
+        Msg::Example,
+        Msg::ExampleNone,
+        Msg::ExampleRow,
+        Msg::Recorded,
+        Msg::Clear,
+        Msg::Required,
+        Msg::OptionalImputed,
+        Msg::PlausibleRange,
+        Msg::NormalRange,
+        Msg::StillNeeded,
+        Msg::FixFields,
+        Msg::Suggestion,
+        Msg::MostProbable,
+        Msg::Imputed,
+        Msg::AboveNormal,
+        Msg::BelowNormal,
+        Msg::OutsideTraining,
+        Msg::TrainingRange,
+        Msg::Basis,
+        Msg::ModelFamily,
+        Msg::TrainedOn,
+        Msg::TestedOn,
+        Msg::Cases,
+        Msg::Accuracy,
+        Msg::Precision,
+        Msg::Recall,
+        Msg::F1,
+        Msg::Auc,
+        Msg::PositiveClass,
+        Msg::Dataset,
+        Msg::Population,
+        Msg::License,
+        Msg::References,
+        Msg::BundleHash,
+        Msg::IndexFailed,
+        Msg::BundleFailed,
+        Msg::HttpStatus,
+        Msg::Network,
+        Msg::NoBundles,
+        Msg::Yes,
+        Msg::No,
+        Msg::Unexpected,
+    ];
+
+    /// (English, 简体中文).
+    fn pair(self) -> (&'static str, &'static str) {
+        match self {
+            Msg::AppTitle => ("Bedside", "Bedside 床旁助手"),
+            Msg::Tagline => (
+                "Clinical decision support that runs entirely in your browser",
+                "完全在浏览器中运行的临床决策支持工具",
+            ),
+            Msg::Disclaimer => (
+                "Decision support, not a diagnosis. The figures below come from a statistical model trained on the data named under “Basis”; check them against your own clinical judgement.",
+                "本工具仅提供决策支持，不构成诊断。以下数值来自基于“依据”中所列数据训练的统计模型，请结合您自己的临床判断核对。",
+            ),
+            Msg::Privacy => (
+                "Nothing you enter leaves this device.",
+                "您输入的任何内容都不会离开本设备。",
+            ),
+            Msg::SwitchLanguage => ("中文", "English"),
+            Msg::Model => ("Model", "模型"),
+            Msg::Loading => ("Loading…", "加载中…"),
+            Msg::Patient => ("Patient", "患者"),
+            Msg::Example => ("Fill in a real case from the test set", "填入测试集中的真实病例"),
+            Msg::ExampleNone => ("— choose a case —", "— 选择病例 —"),
+            Msg::ExampleRow => ("test row", "测试集第"),
+            Msg::Recorded => ("recorded", "记录结果"),
+            Msg::Clear => ("Clear form", "清空表单"),
+            Msg::Required => ("required", "必填"),
+            Msg::OptionalImputed => ("optional: filled from training data if blank", "选填：留空时用训练数据填补"),
+            Msg::PlausibleRange => ("accepted", "可接受范围"),
+            Msg::NormalRange => ("normal", "正常范围"),
+            Msg::StillNeeded => ("Still needed:", "尚需填写："),
+            Msg::FixFields => ("Please correct the highlighted fields.", "请更正标出的字段。"),
+            Msg::Suggestion => ("Model estimate", "模型估计"),
+            Msg::MostProbable => ("Most probable", "可能性最高"),
+            Msg::Imputed => (
+                "Blank, so filled in from the training data (median or most frequent value):",
+                "以下字段留空，已用训练数据（中位数或最常见值）填补：",
+            ),
+            Msg::AboveNormal => ("above the normal range", "高于正常范围"),
+            Msg::BelowNormal => ("below the normal range", "低于正常范围"),
+            Msg::OutsideTraining => (
+                "outside every value this model was trained on; treat the estimate with extra caution",
+                "超出本模型训练数据中出现过的所有数值；请格外谨慎对待该估计",
+            ),
+            Msg::TrainingRange => ("training data", "训练数据"),
+            Msg::Basis => ("Basis", "依据"),
+            Msg::ModelFamily => ("Model", "模型"),
+            Msg::TrainedOn => ("Trained on", "训练样本"),
+            Msg::TestedOn => ("Tested on", "测试样本"),
+            Msg::Cases => ("cases", "例"),
+            Msg::Accuracy => ("Accuracy", "准确率"),
+            Msg::Precision => ("Precision (PPV)", "精确率（阳性预测值）"),
+            Msg::Recall => ("Recall (sensitivity)", "召回率（灵敏度）"),
+            Msg::F1 => ("F1 score", "F1 分数"),
+            Msg::Auc => ("ROC AUC", "ROC 曲线下面积"),
+            Msg::PositiveClass => ("positive class", "阳性类别"),
+            Msg::Dataset => ("Data", "数据"),
+            Msg::Population => ("Population", "人群"),
+            Msg::License => ("Licence", "许可"),
+            Msg::References => ("References", "参考文献"),
+            Msg::BundleHash => ("Bundle SHA-256", "模型包 SHA-256"),
+            Msg::IndexFailed => ("The list of models could not be loaded", "无法加载模型列表"),
+            Msg::BundleFailed => ("The model could not be loaded", "无法加载模型"),
+            Msg::HttpStatus => ("the server answered", "服务器返回"),
+            Msg::Network => ("network error", "网络错误"),
+            Msg::NoBundles => ("No models are installed.", "未安装任何模型。"),
+            Msg::Yes => ("Yes", "是"),
+            Msg::No => ("No", "否"),
+            Msg::Unexpected => (
+                "Something unexpected went wrong in the app. Your inputs are still in the form; reload the page to continue.",
+                "应用出现意外错误。您的输入仍保留在表单中；请重新加载页面后继续。",
+            ),
+        }
+    }
+
+    /// The string in `lang`.
+    pub fn text(self, lang: Lang) -> &'static str {
+        let (en, zh) = self.pair();
+        match lang {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+}
+
+/// `min–max unit`, `≤ max unit` or `≥ min unit`.
+pub fn range_text(r: &Interval, unit: &str) -> String {
+    let unit = if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    };
+    match (r.min, r.max) {
+        (Some(lo), Some(hi)) => format!("{lo}–{hi}{unit}"),
+        (None, Some(hi)) => format!("≤ {hi}{unit}"),
+        (Some(lo), None) => format!("≥ {lo}{unit}"),
+        (None, None) => String::new(),
+    }
+}
+
+fn with_space(unit: &str) -> String {
+    if unit.is_empty() {
+        String::new()
+    } else {
+        format!(" {unit}")
+    }
+}
+
+fn label<'a>(schema: Option<&'a Schema>, column: &'a str, lang: Lang) -> &'a str {
+    schema
+        .and_then(|s| s.feature(column))
+        .map_or(column, |f| f.label.get(lang))
+}
+
+/// An error as a clinician should read it, with the field's label and what is accepted.
+pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
+    use Lang::{En, Zh};
+    match (e, lang) {
+        (
+            Error::OutOfRange {
+                field,
+                value,
+                min,
+                max,
+                unit,
+            },
+            En,
+        ) => format!(
+            "{}: {value}{u} is outside the plausible range {min}–{max}{u}",
+            label(schema, field, En),
+            u = with_space(unit)
+        ),
+        (
+            Error::OutOfRange {
+                field,
+                value,
+                min,
+                max,
+                unit,
+            },
+            Zh,
+        ) => format!(
+            "{}：{value}{u} 超出可接受范围 {min}–{max}{u}",
+            label(schema, field, Zh),
+            u = with_space(unit)
+        ),
+        (
+            Error::WrongType {
+                field,
+                value,
+                expected,
+            },
+            En,
+        ) => {
+            format!("{}: {value} is not {expected}", label(schema, field, En))
+        }
+        (Error::WrongType { field, value, .. }, Zh) => {
+            let hint = match schema.and_then(|s| s.feature(field)).map(|f| &f.kind) {
+                Some(crate::schema::Kind::Numeric {
+                    plausible,
+                    unit,
+                    integer,
+                    ..
+                }) => format!(
+                    "应为 {}–{} {unit} 之间的{}",
+                    plausible.min,
+                    plausible.max,
+                    if *integer { "整数" } else { "数值" }
+                ),
+                _ => "类型不正确".to_string(),
+            };
+            format!("{}：{value} {hint}", label(schema, field, Zh))
+        }
+        (
+            Error::UnknownCategory {
+                field,
+                value,
+                accepted,
+            },
+            En,
+        ) => {
+            format!(
+                "{}: “{value}” is not one of {accepted}",
+                label(schema, field, En)
+            )
+        }
+        (
+            Error::UnknownCategory {
+                field,
+                value,
+                accepted,
+            },
+            Zh,
+        ) => {
+            format!(
+                "{}：“{value}”不是可选值之一（{accepted}）",
+                label(schema, field, Zh)
+            )
+        }
+        (Error::MissingValue { field }, En) => format!("{} is required", label(schema, field, En)),
+        (Error::MissingValue { field }, Zh) => format!("{}为必填项", label(schema, field, Zh)),
+        (Error::UnknownField { field, accepted }, En) => {
+            format!("unknown field “{field}”; this model accepts: {accepted}")
+        }
+        (Error::UnknownField { field, accepted }, Zh) => {
+            format!("未知字段“{field}”；本模型接受：{accepted}")
+        }
+        (Error::NotABundle, Zh) => "该文件不是 Bedside 模型包（缺少 BDSX 标识）".into(),
+        (Error::UnsupportedVersion { found, supported }, Zh) => {
+            format!("模型包格式版本 {found} 不受支持；本程序读取版本 {supported}")
+        }
+        (Error::Truncated { expected, got }, Zh) => {
+            format!("模型包不完整：只有 {got} 字节，应为 {expected} 字节")
+        }
+        (Error::HashMismatch, Zh) => "模型包已损坏：内容的 SHA-256 与文件头不符".into(),
+        (Error::Decode(m), Zh) => format!("无法解码模型包内容：{m}"),
+        (Error::InconsistentBundle(m), Zh) => format!("模型包内部不一致：{m}"),
+        (Error::BadPatient { reason }, Zh) => {
+            format!("患者数据不是“字段 → 数值”的 JSON 对象：{reason}")
+        }
+        (other, _) => other.to_string(),
+    }
+}
+
+/// A flag in words: "Plasma glucose … 148 mg/dL is above the normal range (≤ 139 mg/dL; source)".
+pub fn flag_text(flag: &Flag, schema: &Schema, lang: Lang) -> String {
+    let unit = |field: &str| schema.feature(field).map_or("", |f| f.unit());
+    match flag {
+        Flag::OutsideReference {
+            field,
+            value,
+            side,
+            range,
+            source,
+        } => {
+            let where_ = match side {
+                Side::High => Msg::AboveNormal,
+                Side::Low => Msg::BelowNormal,
+            };
+            format!(
+                "{}: {value}{} — {} ({}: {}; {source})",
+                label(Some(schema), field, lang),
+                with_space(unit(field)),
+                where_.text(lang),
+                Msg::NormalRange.text(lang),
+                range_text(range, unit(field))
+            )
+        }
+        Flag::OutsideTraining {
+            field,
+            value,
+            range,
+            ..
+        } => format!(
+            "{}: {value}{} — {} ({}: {})",
+            label(Some(schema), field, lang),
+            with_space(unit(field)),
+            Msg::OutsideTraining.text(lang),
+            Msg::TrainingRange.text(lang),
+            range_text(range, unit(field))
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::tests::SAMPLE;
+
+    #[test]
+    fn every_message_exists_in_both_languages_and_is_translated() {
+        for &m in Msg::ALL {
+            let (en, zh) = m.pair();
+            assert!(!en.trim().is_empty() && !zh.trim().is_empty(), "{m:?}");
+            if !matches!(m, Msg::AppTitle | Msg::F1) {
+                assert_ne!(en, zh, "{m:?} is not translated");
+            }
+        }
+    }
+
+    #[test]
+    fn schema_labels_exist_in_both_languages() {
+        let s = Schema::from_toml(SAMPLE).unwrap();
+        for f in &s.features {
+            assert!(!f.label.en.is_empty() && !f.label.zh.is_empty());
+        }
+    }
+
+    #[test]
+    fn errors_use_labels_and_keep_the_range() {
+        let s = Schema::from_toml(SAMPLE).unwrap();
+        let e = Error::OutOfRange {
+            field: "glu".into(),
+            value: 900.0,
+            min: 20.0,
+            max: 600.0,
+            unit: "mg/dL".into(),
+        };
+        assert_eq!(
+            error_text(&e, Some(&s), Lang::En),
+            "Glucose: 900 mg/dL is outside the plausible range 20–600 mg/dL"
+        );
+        assert_eq!(
+            error_text(&e, Some(&s), Lang::Zh),
+            "血糖：900 mg/dL 超出可接受范围 20–600 mg/dL"
+        );
+        let w = Error::WrongType {
+            field: "glu".into(),
+            value: "\"x\"".into(),
+            expected: "a number".into(),
+        };
+        assert!(error_text(&w, Some(&s), Lang::Zh).contains("20–600"));
+        assert!(error_text(&Error::HashMismatch, None, Lang::Zh).contains("SHA-256"));
+    }
+
+    #[test]
+    fn ranges_read_naturally() {
+        let r = Interval {
+            min: None,
+            max: Some(139.0),
+        };
+        assert_eq!(range_text(&r, "mg/dL"), "≤ 139 mg/dL");
+        assert_eq!(
+            range_text(
+                &Interval {
+                    min: Some(18.5),
+                    max: Some(24.9)
+                },
+                ""
+            ),
+            "18.5–24.9"
+        );
+    }
+}

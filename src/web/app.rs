@@ -1,0 +1,253 @@
+//! The top-level component: header, disclaimer, model picker, and the form/results/basis
+//! panels. It owns the state and the two fetches (the bundle index and the chosen bundle).
+
+use std::rc::Rc;
+
+use gloo::net::http::Request;
+use yew::prelude::*;
+
+use super::basis::Basis;
+use super::patient_form::PatientForm;
+use super::results::Results;
+use super::state::{Action, IndexEntry, Load, LoadError, Loaded, State};
+use crate::bundle::{payload_sha256, Bundle};
+use crate::i18n::{error_text, Msg};
+use crate::schema::Lang;
+
+const BUNDLE_DIR: &str = "../static/bundles/";
+
+/// Query parameters the app understands: `bundle=<file>.bdsx`, `example=<n>`, `lang=zh`.
+struct Query {
+    bundle: Option<String>,
+    example: Option<usize>,
+    lang: Lang,
+}
+
+fn query() -> Query {
+    let params = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok());
+    let get = |k: &str| params.as_ref().and_then(|p| p.get(k));
+    Query {
+        bundle: get("bundle"),
+        example: get("example").and_then(|v| v.parse().ok()),
+        lang: if get("lang").is_some_and(|l| l.starts_with("zh")) {
+            Lang::Zh
+        } else {
+            Lang::En
+        },
+    }
+}
+
+/// A bundle file name as it may appear in the query: a plain `name.bdsx`, nothing that could
+/// point elsewhere.
+fn safe_file(name: &str) -> bool {
+    name.ends_with(".bdsx")
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, LoadError> {
+    let resp = Request::get(url)
+        .send()
+        .await
+        .map_err(|e| LoadError::Network(e.to_string()))?;
+    if !resp.ok() {
+        return Err(LoadError::Http(resp.status()));
+    }
+    resp.binary()
+        .await
+        .map_err(|e| LoadError::Network(e.to_string()))
+}
+
+async fn fetch_index() -> Result<Vec<IndexEntry>, LoadError> {
+    let bytes = fetch_bytes(&format!("{BUNDLE_DIR}index.json")).await?;
+    serde_json::from_slice(&bytes).map_err(|e| LoadError::Index(e.to_string()))
+}
+
+async fn fetch_bundle(file: &str) -> Result<Rc<Loaded>, LoadError> {
+    if !safe_file(file) {
+        return Err(LoadError::Http(404));
+    }
+    let bytes = fetch_bytes(&format!("{BUNDLE_DIR}{file}")).await?;
+    let bundle = Bundle::from_bytes(&bytes).map_err(LoadError::Bundle)?;
+    let sha256 = payload_sha256(&bytes).map_err(LoadError::Bundle)?;
+    Ok(Rc::new(Loaded {
+        file: file.to_string(),
+        bundle,
+        sha256,
+    }))
+}
+
+/// A load failure in words.
+pub fn load_error_text(what: Msg, e: &LoadError, lang: Lang) -> String {
+    let detail = match e {
+        LoadError::Http(status) => format!("{} {status}", Msg::HttpStatus.text(lang)),
+        LoadError::Network(m) => format!("{}: {m}", Msg::Network.text(lang)),
+        LoadError::Bundle(err) => error_text(err, None, lang),
+        LoadError::Index(m) => m.clone(),
+    };
+    format!("{}: {detail}", what.text(lang))
+}
+
+#[function_component]
+pub fn App() -> Html {
+    let state = use_reducer(|| {
+        let q = query();
+        State::new(q.lang, q.example)
+    });
+    let lang = state.lang;
+
+    // Load the list of bundles once, then pick the one asked for (or the first).
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            yew::platform::spawn_local(async move {
+                let result = fetch_index().await;
+                let wanted = query().bundle;
+                let first = result
+                    .as_ref()
+                    .ok()
+                    .and_then(|e| e.first())
+                    .map(|e| e.file.clone());
+                state.dispatch(Action::IndexLoaded(result));
+                if let Some(file) = wanted.or(first) {
+                    state.dispatch(Action::Select(file));
+                }
+            });
+        });
+    }
+    // Fetch the selected bundle whenever the selection changes.
+    {
+        let state = state.clone();
+        use_effect_with(state.selected.clone(), move |selected| {
+            if let Some(file) = selected.clone() {
+                yew::platform::spawn_local(async move {
+                    let result = fetch_bundle(&file).await;
+                    state.dispatch(Action::BundleLoaded(file, result));
+                });
+            }
+        });
+    }
+    // Keep <html lang> in step with the UI language (screen readers, fonts).
+    use_effect_with(lang, |lang| {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = el.set_attribute("lang", if *lang == Lang::Zh { "zh-CN" } else { "en" });
+        }
+    });
+    // Mark the first result for the navigation-to-first-result benchmark.
+    {
+        let marked = use_mut_ref(|| false);
+        let has_result = state
+            .outcome
+            .as_ref()
+            .is_some_and(|o| o.assessment.is_some());
+        use_effect_with(has_result, move |has| {
+            if *has && !*marked.borrow() {
+                *marked.borrow_mut() = true;
+                if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+                    let _ = perf.mark("bedside:first-result");
+                }
+            }
+        });
+    }
+
+    let toggle_lang = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| {
+            state.dispatch(Action::SetLang(if lang == Lang::En {
+                Lang::Zh
+            } else {
+                Lang::En
+            }))
+        })
+    };
+    let on_select = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            state.dispatch(Action::Select(select.value()));
+        })
+    };
+
+    let picker = match &state.index {
+        Load::Loading => html! { <p class="muted">{ Msg::Loading.text(lang) }</p> },
+        Load::Failed(e) => html! {
+            <p class="error" role="alert" id="index-error">{ load_error_text(Msg::IndexFailed, e, lang) }</p>
+        },
+        Load::Ready(entries) if entries.is_empty() => {
+            html! { <p class="error" role="alert">{ Msg::NoBundles.text(lang) }</p> }
+        }
+        Load::Ready(entries) => {
+            let selected = state.selected.clone().unwrap_or_default();
+            let known = entries.iter().any(|e| e.file == selected);
+            html! {
+                <label class="picker">
+                    <span>{ Msg::Model.text(lang) }</span>
+                    <select id="bundle-select" onchange={on_select}>
+                        if !known && !selected.is_empty() {
+                            <option value={selected.clone()} selected=true>{ selected.clone() }</option>
+                        }
+                        { for entries.iter().map(|e| html! {
+                            <option value={e.file.clone()} selected={e.file == selected}>{ e.title.get(lang) }</option>
+                        }) }
+                    </select>
+                </label>
+            }
+        }
+    };
+
+    let body = match &state.bundle {
+        None => html! {},
+        Some(Load::Loading) => html! { <p class="muted">{ Msg::Loading.text(lang) }</p> },
+        Some(Load::Failed(e)) => html! {
+            <p class="error" role="alert" id="bundle-error">{ load_error_text(Msg::BundleFailed, e, lang) }</p>
+        },
+        Some(Load::Ready(loaded)) => {
+            let on_input = {
+                let state = state.clone();
+                Callback::from(move |(i, text): (usize, String)| {
+                    state.dispatch(Action::Input(i, text))
+                })
+            };
+            let on_example = {
+                let state = state.clone();
+                Callback::from(move |k: usize| state.dispatch(Action::Example(k)))
+            };
+            let on_clear = {
+                let state = state.clone();
+                Callback::from(move |_: ()| state.dispatch(Action::Clear))
+            };
+            html! {
+                <div class="panels">
+                    <PatientForm loaded={loaded.clone()} inputs={state.inputs.clone()} outcome={state.outcome.clone()}
+                        {lang} {on_input} {on_example} {on_clear} />
+                    <div class="side">
+                        <Results loaded={loaded.clone()} outcome={state.outcome.clone()} {lang} />
+                        <Basis loaded={loaded.clone()} {lang} />
+                    </div>
+                </div>
+            }
+        }
+    };
+
+    html! {
+        <>
+            <header class="top">
+                <div>
+                    <h1>{ Msg::AppTitle.text(lang) }</h1>
+                    <p class="tagline">{ Msg::Tagline.text(lang) }</p>
+                </div>
+                <button type="button" class="lang" id="lang-toggle" onclick={toggle_lang}>{ Msg::SwitchLanguage.text(lang) }</button>
+            </header>
+            <p class="disclaimer" id="disclaimer"><strong>{ Msg::Disclaimer.text(lang) }</strong>{ " " }{ Msg::Privacy.text(lang) }</p>
+            { picker }
+            { body }
+        </>
+    }
+}

@@ -1,0 +1,70 @@
+//! The basis of every estimate: which model, trained and tested on what, how well it did on
+//! held-out cases, where the data came from, and the bundle's hash.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::state::Loaded;
+use crate::i18n::Msg;
+use crate::schema::Lang;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub loaded: Rc<Loaded>,
+    pub lang: Lang,
+}
+
+#[function_component]
+pub fn Basis(props: &Props) -> Html {
+    let lang = props.lang;
+    let b = &props.loaded.bundle;
+    let s = &b.schema;
+    let m = &b.metrics;
+    let t = &b.training;
+    let counts = |c: &[u32]| {
+        s.target
+            .classes
+            .iter()
+            .zip(c)
+            .map(|(cls, n)| format!("{} {n}", cls.label.get(lang)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let positive = s
+        .target
+        .classes
+        .get(s.positive_index())
+        .map_or("", |c| c.label.get(lang));
+    let metric = |name: Msg, v: f64| html! { <tr><th scope="row">{ name.text(lang) }</th><td>{ format!("{v:.3}") }</td></tr> };
+    html! {
+        <section class="card basis" aria-labelledby="basis-h" id="basis">
+            <h2 id="basis-h">{ Msg::Basis.text(lang) }</h2>
+            <dl>
+                <dt>{ Msg::ModelFamily.text(lang) }</dt><dd>{ b.model.family() }</dd>
+                <dt>{ Msg::TrainedOn.text(lang) }</dt><dd>{ format!("{} {} ({})", t.n_train, Msg::Cases.text(lang), counts(&t.train_class_counts)) }</dd>
+                <dt>{ Msg::TestedOn.text(lang) }</dt><dd>{ format!("{} {} ({}); {}", t.n_test, Msg::Cases.text(lang), counts(&t.test_class_counts), t.test_source) }</dd>
+            </dl>
+            <table class="metrics" id="metrics">
+                <caption>{ format!("{} = {positive}", Msg::PositiveClass.text(lang)) }</caption>
+                <tbody>
+                    { metric(Msg::Accuracy, m.accuracy) }
+                    { metric(Msg::Precision, m.precision) }
+                    { metric(Msg::Recall, m.recall) }
+                    { metric(Msg::F1, m.f1) }
+                    { metric(Msg::Auc, m.auc) }
+                </tbody>
+            </table>
+            <dl>
+                <dt>{ Msg::Dataset.text(lang) }</dt><dd>{ &s.provenance.dataset }{ ". " }{ &s.provenance.source }</dd>
+                <dt>{ Msg::Population.text(lang) }</dt><dd>{ s.provenance.population.get(lang) }</dd>
+                <dt>{ Msg::License.text(lang) }</dt><dd>{ &s.provenance.license }</dd>
+                if !s.provenance.citations.is_empty() {
+                    <dt>{ Msg::References.text(lang) }</dt>
+                    <dd><ul>{ for s.provenance.citations.iter().map(|c| html! { <li>{ c }</li> }) }</ul></dd>
+                }
+                <dt>{ Msg::BundleHash.text(lang) }</dt><dd><code class="hash">{ &props.loaded.sha256 }</code>{ format!(" ({}, bedside {})", props.loaded.file, t.trainer_version) }</dd>
+            </dl>
+        </section>
+    }
+}

@@ -1,0 +1,175 @@
+//! The patient form, generated from the bundle's schema: labels, units, accepted and normal
+//! ranges, input types; an inline message under any field the core rejects.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::state::Loaded;
+use crate::form::FormOutcome;
+use crate::i18n::{error_text, range_text, Msg};
+use crate::schema::{Feature, Interval, Kind, Lang, Missing};
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub loaded: Rc<Loaded>,
+    pub inputs: Rc<Vec<String>>,
+    pub outcome: Option<Rc<FormOutcome>>,
+    pub lang: Lang,
+    pub on_input: Callback<(usize, String)>,
+    pub on_example: Callback<usize>,
+    pub on_clear: Callback<()>,
+}
+
+fn hint(f: &Feature, lang: Lang) -> String {
+    let mut parts = Vec::new();
+    if let Kind::Numeric {
+        unit,
+        plausible,
+        reference,
+        ..
+    } = &f.kind
+    {
+        let accepted = Interval {
+            min: Some(plausible.min),
+            max: Some(plausible.max),
+        };
+        parts.push(format!(
+            "{} {}",
+            Msg::PlausibleRange.text(lang),
+            range_text(&accepted, unit)
+        ));
+        if let Some(r) = reference {
+            parts.push(format!(
+                "{} {}",
+                Msg::NormalRange.text(lang),
+                range_text(&r.interval(), unit)
+            ));
+        }
+    }
+    parts.push(
+        match f.missing {
+            Missing::Reject => Msg::Required,
+            Missing::Impute => Msg::OptionalImputed,
+        }
+        .text(lang)
+        .to_string(),
+    );
+    parts.join(" · ")
+}
+
+#[function_component]
+pub fn PatientForm(props: &Props) -> Html {
+    let lang = props.lang;
+    let schema = &props.loaded.bundle.schema;
+    let examples = &props.loaded.bundle.examples;
+
+    let fields = schema.features.iter().enumerate().map(|(i, f)| {
+        let id = format!("f-{}", f.column);
+        let hint_id = format!("{id}-hint");
+        let err_id = format!("{id}-error");
+        let value = props.inputs.get(i).cloned().unwrap_or_default();
+        let error = props.outcome.as_ref().and_then(|o| o.field_errors.get(i).cloned().flatten());
+        let on_input = props.on_input.clone();
+        let oninput = Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            on_input.emit((i, input.value()));
+        });
+        let on_input = props.on_input.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            on_input.emit((i, select.value()));
+        });
+        let described = if error.is_some() { format!("{hint_id} {err_id}") } else { hint_id.clone() };
+        let invalid = if error.is_some() { "true" } else { "false" };
+        let control = match &f.kind {
+            Kind::Numeric { plausible, step, .. } => html! {
+                <input id={id.clone()} name={f.column.clone()} type="number" inputmode="decimal"
+                    min={plausible.min.to_string()} max={plausible.max.to_string()}
+                    step={step.map_or("any".to_string(), |s| s.to_string())}
+                    value={value} oninput={oninput}
+                    aria-describedby={described} aria-invalid={invalid}
+                    required={f.missing == Missing::Reject} />
+            },
+            Kind::Categorical { levels } => html! {
+                <select id={id.clone()} name={f.column.clone()} onchange={onchange} aria-describedby={described} aria-invalid={invalid}>
+                    <option value="" selected={value.is_empty()}>{ "—" }</option>
+                    { for levels.iter().map(|l| html! {
+                        <option value={l.code.clone()} selected={value == l.code}>{ l.label.get(lang) }</option>
+                    }) }
+                </select>
+            },
+            Kind::Boolean { .. } => html! {
+                <select id={id.clone()} name={f.column.clone()} onchange={onchange} aria-describedby={described} aria-invalid={invalid}>
+                    <option value="" selected={value.is_empty()}>{ "—" }</option>
+                    <option value="true" selected={value == "true"}>{ Msg::Yes.text(lang) }</option>
+                    <option value="false" selected={value == "false"}>{ Msg::No.text(lang) }</option>
+                </select>
+            },
+        };
+        let unit = f.unit();
+        html! {
+            <div class={classes!("field", error.is_some().then_some("invalid"))} data-field={f.column.clone()}>
+                <label for={id.clone()}>
+                    { f.label.get(lang) }
+                    if !unit.is_empty() { <span class="unit">{ format!(" ({unit})") }</span> }
+                </label>
+                { control }
+                <small id={hint_id}>{ hint(f, lang) }</small>
+                if let Some(e) = error {
+                    <p class="field-error" id={err_id} role="alert">{ error_text(&e, Some(schema), lang) }</p>
+                }
+            </div>
+        }
+    });
+
+    let on_example = props.on_example.clone();
+    let example_change = Callback::from(move |e: Event| {
+        let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+        if let Ok(k) = select.value().parse::<usize>() {
+            on_example.emit(k);
+        }
+    });
+    let on_clear = props.on_clear.clone();
+    let missing: Vec<&str> = props
+        .outcome
+        .as_ref()
+        .map(|o| {
+            o.missing_required
+                .iter()
+                .filter_map(|&i| schema.features.get(i))
+                .map(|f| f.label.get(lang))
+                .collect()
+        })
+        .unwrap_or_default();
+    let any_error = props
+        .outcome
+        .as_ref()
+        .is_some_and(|o| o.field_errors.iter().any(Option::is_some));
+
+    html! {
+        <section class="card form" aria-labelledby="patient-h">
+            <h2 id="patient-h">{ Msg::Patient.text(lang) }</h2>
+            if !examples.is_empty() {
+                <label class="examples">
+                    <span>{ Msg::Example.text(lang) }</span>
+                    <select id="example-select" onchange={example_change}>
+                        <option value="" selected=true>{ Msg::ExampleNone.text(lang) }</option>
+                        { for examples.iter().enumerate().map(|(k, ex)| {
+                            let truth = schema.target.classes.get(ex.truth as usize).map_or("", |c| c.label.get(lang));
+                            html! { <option value={k.to_string()}>{ format!("{} {} — {}: {truth}", Msg::ExampleRow.text(lang), ex.row, Msg::Recorded.text(lang)) }</option> }
+                        }) }
+                    </select>
+                </label>
+            }
+            <form class="fields" novalidate=true onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
+                { for fields }
+            </form>
+            <div class="form-status" id="form-status">
+                if any_error { <p class="error">{ Msg::FixFields.text(lang) }</p> }
+                if !missing.is_empty() { <p class="muted">{ format!("{} {}", Msg::StillNeeded.text(lang), missing.join(", ")) }</p> }
+            </div>
+            <button type="button" class="secondary" id="clear-form" onclick={Callback::from(move |_: MouseEvent| on_clear.emit(()))}>{ Msg::Clear.text(lang) }</button>
+        </section>
+    }
+}

@@ -1,0 +1,67 @@
+//! The model's estimate: each class with its probability (as a number and a bar), the values
+//! that were imputed, and the values outside normal or training ranges. The live region makes
+//! screen readers announce each new estimate.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::state::Loaded;
+use crate::form::FormOutcome;
+use crate::i18n::{flag_text, Msg};
+use crate::schema::Lang;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub loaded: Rc<Loaded>,
+    pub outcome: Option<Rc<FormOutcome>>,
+    pub lang: Lang,
+}
+
+#[function_component]
+pub fn Results(props: &Props) -> Html {
+    let lang = props.lang;
+    let schema = &props.loaded.bundle.schema;
+    let assessment = props.outcome.as_ref().and_then(|o| o.assessment.as_ref());
+    html! {
+        <section class="card results" aria-labelledby="results-h" aria-live="polite" id="results">
+            <h2 id="results-h">{ format!("{} — {}", Msg::Suggestion.text(lang), schema.target.label.get(lang)) }</h2>
+            if let Some(a) = assessment {
+                <ul class="probs">
+                    { for a.probabilities.iter().enumerate().map(|(i, c)| {
+                        let pct = c.probability * 100.0;
+                        html! {
+                            <li class={classes!("prob", (i == a.top).then_some("top"))}
+                                data-code={c.code.clone()} data-probability={c.probability.to_string()}>
+                                <span class="cls">
+                                    { c.label.get(lang) }
+                                    if i == a.top { <span class="badge">{ Msg::MostProbable.text(lang) }</span> }
+                                </span>
+                                <span class="pct">{ format!("{pct:.1} %") }</span>
+                                <svg class="bar" viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true" focusable="false">
+                                    <rect class="track" x="0" y="0" width="100" height="6" />
+                                    <rect class="fill" x="0" y="0" width={format!("{pct:.3}")} height="6" />
+                                </svg>
+                            </li>
+                        }
+                    }) }
+                </ul>
+                if !a.imputed.is_empty() {
+                    <div class="note" id="imputed">
+                        <p>{ Msg::Imputed.text(lang) }</p>
+                        <ul>{ for a.imputed.iter().map(|c| html! {
+                            <li>{ schema.feature(c).map_or(c.as_str(), |f| f.label.get(lang)) }</li>
+                        }) }</ul>
+                    </div>
+                }
+                if !a.flags.is_empty() {
+                    <ul class="flags" id="flags">
+                        { for a.flags.iter().map(|f| html! { <li>{ flag_text(f, schema, lang) }</li> }) }
+                    </ul>
+                }
+            } else {
+                <p class="muted">{ "—" }</p>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,271 @@
+//! Native integration tests: the `bedside` binary end to end on the real data sets, and every
+//! kind of bad input it must refuse with a clear message (exit code 2, never a panic).
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use bedside::bundle::{Bundle, FORMAT_VERSION};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bedside"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("bedside-it-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run bedside");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "bedside panicked: {stderr}");
+    out
+}
+
+fn train(id: &str, data: &str, out: &Path) -> Output {
+    run(bin()
+        .arg("train")
+        .arg("--data")
+        .arg(root().join("data").join(data))
+        .arg("--schema")
+        .arg(root().join("data").join(format!("{id}.schema.toml")))
+        .arg("--out")
+        .arg(out))
+}
+
+fn assess(bundle: &Path, patient: &str) -> Output {
+    let p = tmp(&format!("patient-{:x}.json", fxhash(patient)));
+    std::fs::write(&p, patient).unwrap();
+    run(bin()
+        .arg("assess")
+        .arg("--bundle")
+        .arg(bundle)
+        .arg("--patient")
+        .arg(&p))
+}
+
+fn fxhash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Train pima once per test binary run (into a temp dir) and return the bundle path.
+fn pima() -> PathBuf {
+    static ONCE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ONCE.get_or_init(|| {
+        let out = tmp("pima/pima.bdsx");
+        let o = train("pima", "pima_tr.csv", &out);
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    })
+    .clone()
+}
+
+const PATIENT: &str =
+    r#"{"npreg": 6, "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#;
+
+#[test]
+fn training_is_byte_for_byte_reproducible_and_round_trips() {
+    let a = std::fs::read(pima()).unwrap();
+    let other = tmp("again/pima.bdsx");
+    assert!(train("pima", "pima_tr.csv", &other).status.success());
+    let b = std::fs::read(&other).unwrap();
+    assert_eq!(a, b, "same data and seed must give identical bundles");
+    let bundle = Bundle::from_bytes(&a).unwrap();
+    assert_eq!(bundle.to_bytes().unwrap(), a);
+    assert_eq!(bundle.training.n_train, 200);
+    assert_eq!(bundle.training.n_test, 332);
+    // Ripley's logistic regression on this split is about 80% accurate; ours must be close.
+    assert!(bundle.metrics.accuracy > 0.75, "{:?}", bundle.metrics);
+    assert!(bundle.metrics.auc > 0.8, "{:?}", bundle.metrics);
+    let index = std::fs::read_to_string(other.with_file_name("index.json")).unwrap();
+    assert!(index.contains("\"file\": \"pima.bdsx\""), "{index}");
+}
+
+#[test]
+fn biopsy_trains_with_its_missing_values_imputed() {
+    let out = tmp("biopsy/biopsy.bdsx");
+    let o = train("biopsy", "biopsy.csv", &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bundle = Bundle::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(bundle.training.n_train + bundle.training.n_test, 699);
+    assert!(bundle.metrics.auc > 0.95, "{:?}", bundle.metrics);
+    // Bare nuclei may be left blank: it is imputed and the assessment says so.
+    let o = assess(
+        &out,
+        r#"{"V1":5,"V2":1,"V3":1,"V4":1,"V5":2,"V7":3,"V8":1,"V9":1}"#,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["imputed"], serde_json::json!(["V6"]));
+}
+
+#[test]
+fn assess_prints_probabilities_that_sum_to_one() {
+    let o = assess(&pima(), PATIENT);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let probs: Vec<f64> = json["probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["probability"].as_f64().unwrap())
+        .collect();
+    assert_eq!(probs.len(), 2);
+    assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    // The same answer through the library.
+    let bundle = Bundle::from_bytes(&std::fs::read(pima()).unwrap()).unwrap();
+    let direct = bedside::assess::assess_text(&bundle, PATIENT).unwrap();
+    assert_eq!(direct.probabilities[1].probability, probs[1]);
+}
+
+/// Every bad patient input: the message names the field, the value and what is accepted.
+#[test]
+fn bad_patient_input_is_refused_with_a_clear_message() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"npreg": 6, "glu": 948, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#,
+            "field `glu`: 948 mg/dL is outside the plausible range 20–600 mg/dL",
+        ),
+        (
+            r#"{"npreg": 6, "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 17}"#,
+            "field `age`: 17 is outside the plausible range 21–110\n",
+        ),
+        (
+            r#"{"npreg": 6, "glu": "high", "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#,
+            "field `glu`: \"high\" is not a number in mg/dL between 20 and 600",
+        ),
+        (
+            r#"{"npreg": 2.5, "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#,
+            "field `npreg`: 2.5 is not a whole number between 0 and 25",
+        ),
+        (
+            r#"{"npreg": 6, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#,
+            "field `glu` is required (missing values are not allowed for it)",
+        ),
+        (
+            r#"{"npreg": 6, "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50, "insulin": 80}"#,
+            "unknown field `insulin`; accepted fields: npreg, glu, bp, skin, bmi, ped, age",
+        ),
+        (
+            r#"{"npreg": 6, "glu": 148, "glu": 90, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#,
+            "field `glu` appears more than once",
+        ),
+        (r#"[1, 2, 3]"#, "patient input is not a JSON object"),
+        (r#"{"glu": 1e999}"#, "patient input is not a JSON object"),
+        ("", "patient input is not a JSON object"),
+    ];
+    for (patient, expected) in cases {
+        let o = assess(&pima(), patient);
+        assert_eq!(o.status.code(), Some(2), "{patient}");
+        assert!(
+            stderr(&o).contains(expected),
+            "{patient}\n  expected: {expected}\n  got: {}",
+            stderr(&o)
+        );
+    }
+}
+
+/// Every damaged bundle is refused with a reason.
+#[test]
+fn bad_bundles_are_refused_with_the_reason() {
+    let good = std::fs::read(pima()).unwrap();
+    let mut wrong_version = good.clone();
+    wrong_version[4..6].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+    let mut corrupt = good.clone();
+    let mid = good.len() / 2;
+    corrupt[mid] ^= 0x55;
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        (
+            "truncated",
+            good[..good.len() - 10].to_vec(),
+            "bundle is truncated".into(),
+        ),
+        ("corrupt", corrupt, "payload SHA-256 does not match".into()),
+        (
+            "wrong-version",
+            wrong_version,
+            format!(
+                "bundle format version {} is not supported",
+                FORMAT_VERSION + 1
+            ),
+        ),
+        (
+            "html",
+            b"<!doctype html><p>Not found</p>".to_vec(),
+            "not a Bedside model bundle".into(),
+        ),
+        ("empty", Vec::new(), "not a Bedside model bundle".into()),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = tmp(&format!("{name}.bdsx"));
+        std::fs::write(&path, bytes).unwrap();
+        let o = assess(&path, PATIENT);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        assert!(stderr(&o).contains(&expected), "{name}: {}", stderr(&o));
+    }
+    let o = assess(&tmp("does-not-exist.bdsx"), PATIENT);
+    assert!(stderr(&o).contains("does-not-exist.bdsx"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_training_input_is_refused_with_row_and_column() {
+    let csv = tmp("bad.csv");
+    std::fs::write(&csv, "npreg,glu,bp,skin,bmi,ped,age,type\n5,86,68,28,30.2,0.364,24,No\n7,abc,70,33,25.1,0.163,55,Yes\n").unwrap();
+    let o = run(bin()
+        .args(["train", "--data"])
+        .arg(&csv)
+        .arg("--schema")
+        .arg(root().join("data/pima.schema.toml"))
+        .arg("--test")
+        .arg(&csv)
+        .arg("--out")
+        .arg(tmp("bad.bdsx")));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("row 2, column `glu`: `abc` is not a number"),
+        "{}",
+        stderr(&o)
+    );
+
+    let schema = tmp("bad.schema.toml");
+    std::fs::write(&schema, "id = \"x\"\n").unwrap();
+    let o = run(bin()
+        .args(["train", "--data"])
+        .arg(&csv)
+        .arg("--schema")
+        .arg(&schema)
+        .arg("--out")
+        .arg(tmp("x.bdsx")));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("missing field `title`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn inspect_shows_metrics_and_provenance() {
+    let o = run(bin().arg("inspect").arg("--bundle").arg(pima()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["schema"]["id"], "pima");
+    assert_eq!(json["payload_sha256"].as_str().unwrap().len(), 64);
+    assert!(json["metrics"]["auc"].as_f64().unwrap() > 0.8);
+    assert!(json["schema"]["provenance"]["dataset"]
+        .as_str()
+        .unwrap()
+        .contains("MASS"));
+}
