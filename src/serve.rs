@@ -2,13 +2,13 @@
 //! origin on 127.0.0.1, with the right MIME types and a Content-Security-Policy that allows
 //! nothing but that origin. Nothing else in the repository is reachable through it.
 
-use std::io::Write;
-use std::net::SocketAddr;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{anyhow, Context};
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 
 /// The CSP the server sends (and `www/index.html` repeats as a meta tag for static hosting).
 /// `wasm-unsafe-eval` lets the page compile our own WebAssembly; nothing may be fetched,
@@ -65,97 +65,143 @@ pub fn resolve(root: &Path, url: &str) -> Option<PathBuf> {
     Some(out)
 }
 
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+/// An HTTP response: status, content type, body.
+struct Reply {
+    status: u16,
+    reason: &'static str,
+    content_type: &'static str,
+    location: Option<String>,
+    body: Vec<u8>,
 }
 
-fn respond(root: &Path, req: Request) {
-    let url = req.url().to_string();
-    let security = [
-        header("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-        header("X-Content-Type-Options", "nosniff"),
-        header("Referrer-Policy", "no-referrer"),
-        header("Cross-Origin-Resource-Policy", "same-origin"),
-        header("Cache-Control", "no-cache"),
-    ];
-    let with_security = |mut r: Response<std::io::Cursor<Vec<u8>>>| {
-        for h in security.iter().flatten() {
-            r.add_header(h.clone());
+fn text(status: u16, reason: &'static str, body: &str) -> Reply {
+    Reply {
+        status,
+        reason,
+        content_type: "text/plain; charset=utf-8",
+        location: None,
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+/// Decide the reply for a request line's method and target.
+fn route(root: &Path, method: &str, target: &str) -> Reply {
+    if method != "GET" && method != "HEAD" {
+        return text(405, "Method Not Allowed", "method not allowed");
+    }
+    if target == "/" || target.starts_with("/?") {
+        let mut r = text(302, "Found", "");
+        r.location = Some(format!("/www/{}", target.trim_start_matches('/')));
+        return r;
+    }
+    match resolve(root, target).map(|p| (std::fs::read(&p), p)) {
+        Some((Ok(body), path)) => Reply {
+            status: 200,
+            reason: "OK",
+            content_type: mime_type(&path),
+            location: None,
+            body,
+        },
+        _ => text(404, "Not Found", "not found"),
+    }
+}
+
+/// Serve one connection: one request, one response, then close. Closing keeps the server
+/// trivially correct (no keep-alive state); on localhost the extra connections cost nothing.
+fn handle(root: &Path, stream: TcpStream) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    // Drain the headers (bounded, so a hostile client cannot make us buffer forever).
+    let mut header_bytes = 0usize;
+    loop {
+        let mut line = String::new();
+        let n = reader.read_line(&mut line)?;
+        header_bytes += n;
+        if n == 0 || line == "\r\n" || line == "\n" || header_bytes > 64 * 1024 {
+            break;
         }
-        r
-    };
-    let text = |status: u16, body: &str| {
-        let mut r = with_security(Response::from_string(body).with_status_code(StatusCode(status)));
-        if let Some(h) = header("Content-Type", "text/plain; charset=utf-8") {
-            r.add_header(h);
-        }
-        r
-    };
-    let response = if !matches!(req.method(), Method::Get | Method::Head) {
-        text(405, "method not allowed")
-    } else if url == "/" || url.starts_with("/?") {
-        let location = format!("/www/{}", url.trim_start_matches('/'));
-        let mut r = text(302, "");
-        if let Some(h) = header("Location", &location) {
-            r.add_header(h);
-        }
-        r
+    }
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let reply = if target.is_empty() {
+        text(400, "Bad Request", "bad request")
     } else {
-        match resolve(root, &url).map(|p| (std::fs::read(&p), p)) {
-            Some((Ok(bytes), path)) => {
-                let mut r = with_security(Response::from_data(bytes));
-                if let Some(h) = header("Content-Type", mime_type(&path)) {
-                    r.add_header(h);
-                }
-                r
-            }
-            _ => text(404, "not found"),
-        }
+        route(root, method, target)
     };
-    // tiny_http leaves the body out of HEAD responses itself.
-    // A client that went away is not our problem; never take the server down for it.
-    let _ = req.respond(response);
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
+         Content-Security-Policy: {CONTENT_SECURITY_POLICY}\r\nX-Content-Type-Options: nosniff\r\n\
+         Referrer-Policy: no-referrer\r\nCross-Origin-Resource-Policy: same-origin\r\nCache-Control: no-cache\r\n",
+        reply.status,
+        reply.reason,
+        reply.content_type,
+        reply.body.len()
+    );
+    if let Some(loc) = &reply.location {
+        head.push_str(&format!("Location: {loc}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut out = stream;
+    out.write_all(head.as_bytes())?;
+    if method != "HEAD" {
+        out.write_all(&reply.body)?;
+    }
+    out.flush()
 }
 
-/// Serve `root` on `host:port` (port 0 picks a free one) until the process ends. Prints the
-/// app's URL on stdout once listening.
+/// Serve `root` on `host:port` (port 0 picks a free one; a busy port falls back to the next
+/// few, then any free one) until the process ends. Prints the app's URL on stdout once
+/// listening.
 pub fn serve(root: &Path, host: &str, port: u16) -> anyhow::Result<()> {
     let root = root
         .canonicalize()
         .with_context(|| format!("site root {}", root.display()))?;
-    for dir in ["www"] {
-        if !root.join(dir).is_dir() {
-            return Err(anyhow!(
-                "{} has no {dir}/ directory: run from the repository root or pass --root",
-                root.display()
-            ));
-        }
+    if !root.join("www").is_dir() {
+        return Err(anyhow!(
+            "{} has no www/ directory: run from the repository root or pass --root",
+            root.display()
+        ));
     }
     if !root.join("pkg").join("bedside_bg.wasm").is_file() {
-        eprintln!("warning: pkg/bedside_bg.wasm is missing; build it with wasm-pack (see README)");
+        eprintln!(
+            "warning: pkg/bedside_bg.wasm is missing; build it with ./dev.sh build (see README)"
+        );
     }
-    let server =
-        Server::http((host, port)).map_err(|e| anyhow!("cannot listen on {host}:{port}: {e}"))?;
-    let addr: SocketAddr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| anyhow!("server is not on an IP socket"))?;
+    let candidates: Vec<u16> = if port == 0 {
+        vec![0]
+    } else {
+        (port..port.saturating_add(10)).chain([0]).collect()
+    };
+    let mut last_err = None;
+    let mut listener = None;
+    for p in candidates {
+        match TcpListener::bind((host, p)) {
+            Ok(l) => {
+                listener = Some(l);
+                break;
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    let listener = listener.ok_or_else(|| {
+        anyhow!(
+            "cannot listen on {host}:{port}: {}",
+            last_err.map_or_else(String::new, |e| e.to_string())
+        )
+    })?;
+    let addr = listener.local_addr()?;
     println!("Bedside is being served at http://{addr}/www/");
     std::io::stdout().flush().ok();
-    let server = Arc::new(server);
-    let workers: Vec<_> = (0..4)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let root = root.clone();
-            std::thread::spawn(move || {
-                for req in server.incoming_requests() {
-                    respond(&root, req);
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        w.join().map_err(|_| anyhow!("a server thread stopped"))?;
+    let root = Arc::new(root);
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let root = Arc::clone(&root);
+        std::thread::spawn(move || {
+            // A client that went away is not our problem; never take the server down for it.
+            let _ = handle(&root, stream);
+        });
     }
     Ok(())
 }
@@ -186,6 +232,23 @@ mod tests {
         ] {
             assert_eq!(resolve(root, bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn routes_redirect_refuse_and_serve() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let r = route(root, "GET", "/?bundle=pima.bdsx");
+        assert_eq!(
+            (r.status, r.location.as_deref()),
+            (302, Some("/www/?bundle=pima.bdsx"))
+        );
+        assert_eq!(route(root, "POST", "/www/").status, 405);
+        assert_eq!(route(root, "GET", "/Cargo.toml").status, 404);
+        let r = route(root, "GET", "/www/index.html");
+        assert_eq!(
+            (r.status, r.content_type),
+            (200, "text/html; charset=utf-8")
+        );
     }
 
     #[test]

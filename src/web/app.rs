@@ -94,27 +94,27 @@ pub fn load_error_text(what: Msg, e: &LoadError, lang: Lang) -> String {
 
 #[function_component]
 pub fn App() -> Html {
+    // A bundle named in the URL is fetched at once, in parallel with the index.
     let state = use_reducer(|| {
         let q = query();
-        State::new(q.lang, q.example)
+        State::new(q.lang, q.example, q.bundle)
     });
     let lang = state.lang;
 
-    // Load the list of bundles once, then pick the one asked for (or the first).
+    // Load the list of bundles once; without a bundle in the URL, pick the first.
     {
         let state = state.clone();
         use_effect_with((), move |_| {
             yew::platform::spawn_local(async move {
                 let result = fetch_index().await;
-                let wanted = query().bundle;
                 let first = result
                     .as_ref()
                     .ok()
                     .and_then(|e| e.first())
                     .map(|e| e.file.clone());
                 state.dispatch(Action::IndexLoaded(result));
-                if let Some(file) = wanted.or(first) {
-                    state.dispatch(Action::Select(file));
+                if let Some(file) = first {
+                    state.dispatch(Action::SelectIfNone(file));
                 }
             });
         });

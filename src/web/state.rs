@@ -63,12 +63,12 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(lang: Lang, pending_example: Option<usize>) -> State {
+    pub fn new(lang: Lang, pending_example: Option<usize>, selected: Option<String>) -> State {
         State {
             lang,
             index: Load::Loading,
-            selected: None,
-            bundle: None,
+            bundle: selected.as_ref().map(|_| Load::Loading),
+            selected,
             inputs: Rc::new(Vec::new()),
             outcome: None,
             pending_example,
@@ -95,6 +95,8 @@ pub enum Action {
     SetLang(Lang),
     IndexLoaded(Result<Vec<IndexEntry>, LoadError>),
     Select(String),
+    /// Select this bundle unless one is already selected (the index's default).
+    SelectIfNone(String),
     BundleLoaded(String, Result<Rc<Loaded>, LoadError>),
     Input(usize, String),
     Example(usize),
@@ -110,7 +112,8 @@ impl Reducible for State {
             Action::SetLang(lang) => s.lang = lang,
             Action::IndexLoaded(Ok(entries)) => s.index = Load::Ready(Rc::new(entries)),
             Action::IndexLoaded(Err(e)) => s.index = Load::Failed(e),
-            Action::Select(file) => {
+            Action::SelectIfNone(_) if s.selected.is_some() => {}
+            Action::Select(file) | Action::SelectIfNone(file) => {
                 if s.selected.as_deref() != Some(file.as_str()) {
                     s.selected = Some(file);
                     s.bundle = Some(Load::Loading);

@@ -1,0 +1,94 @@
+// Benchmarks for BENCHMARKS.md (run with `./dev.sh bench`): sizes, navigation → first result
+// in headless Chromium (fresh context each run, so nothing is cached), and per-assessment
+// latency of the WASM engine in the page. Prints a Markdown table and writes
+// test-results/bench.json. Figures are medians of several runs; timing is not asserted.
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { execSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, ARTIFACTS, startServer, launch } from '../e2e/helpers.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS || 7);
+const CALLS = 1000;
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const size = (path) => { const b = readFileSync(path); return { raw: b.length, gzip: gzipSync(b, { level: 9 }).length }; };
+
+const sizes = {
+  wasm: size(join(ROOT, 'pkg', 'bedside_bg.wasm')),
+  js: size(join(ROOT, 'pkg', 'bedside.js')),
+  www: ['index.html', 'main.js', 'style.css'].map((f) => size(join(ROOT, 'www', f))).reduce((a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip })),
+  bundles: Object.fromEntries(readdirSync(join(ROOT, 'static', 'bundles')).filter((f) => f.endsWith('.bdsx')).map((f) => [f, size(join(ROOT, 'static', 'bundles', f))])),
+};
+const app = { raw: sizes.wasm.raw + sizes.js.raw + sizes.www.raw, gzip: sizes.wasm.gzip + sizes.js.gzip + sizes.www.gzip };
+
+const server = await startServer();
+const browser = await launch();
+const firstResult = {};
+const latency = {};
+try {
+  for (const bundle of Object.keys(sizes.bundles)) {
+    const times = [];
+    for (let i = 0; i < RUNS; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${server.url}?bundle=${bundle}&example=0`);
+      await page.locator('.prob').first().waitFor();
+      times.push(await page.evaluate(() => performance.getEntriesByName('bedside:first-result')[0].startTime));
+      if (i === 0) {
+        // Per-assessment latency through the JS API, same module instance the app uses.
+        latency[bundle] = await page.evaluate(async ({ bundle, calls, runs }) => {
+          const { Engine } = await import('/pkg/bedside.js');
+          const bytes = new Uint8Array(await (await fetch(`/static/bundles/${bundle}`)).arrayBuffer());
+          const engine = new Engine(bytes);
+          const schema = await (await fetch('/static/bundles/index.json')).json();
+          // The example the app filled in, read back from the form.
+          const patient = {};
+          for (const el of document.querySelectorAll('.fields input, .fields select')) {
+            if (el.value !== '') patient[el.name] = el.type === 'number' ? Number(el.value) : el.value;
+          }
+          const text = JSON.stringify(patient);
+          const perCallObj = [];
+          const perCallText = [];
+          for (let r = 0; r < runs; r++) {
+            let t0 = performance.now();
+            for (let i = 0; i < calls; i++) engine.assess(patient);
+            perCallObj.push((performance.now() - t0) / calls);
+            t0 = performance.now();
+            for (let i = 0; i < calls; i++) engine.assessJson(text);
+            perCallText.push((performance.now() - t0) / calls);
+          }
+          void schema;
+          return { perCallObj, perCallText };
+        }, { bundle, calls: CALLS, runs: RUNS });
+      }
+      await context.close();
+    }
+    firstResult[bundle] = times;
+  }
+} finally {
+  await browser.close();
+  server.stop();
+}
+
+const chromium = execSync('/usr/bin/chromium --version').toString().trim();
+const machine = `${cpus()[0].model}, ${cpus().length} cores; ${chromium}; Node ${process.version}`;
+const result = { date: new Date().toISOString(), machine, runs: RUNS, sizes, app, firstResult, latency };
+writeFileSync(join(ARTIFACTS, 'bench.json'), JSON.stringify(result, null, 2));
+
+console.log(`Machine: ${machine}; ${RUNS} runs each, medians.\n`);
+console.log('| what | raw | gzip | budget |');
+console.log('| --- | ---: | ---: | --- |');
+console.log(`| app wasm (pkg/bedside_bg.wasm) | ${kb(sizes.wasm.raw)} | ${kb(sizes.wasm.gzip)} | |`);
+console.log(`| app JS glue (pkg/bedside.js) | ${kb(sizes.js.raw)} | ${kb(sizes.js.gzip)} | |`);
+console.log(`| www (html, js, css) | ${kb(sizes.www.raw)} | ${kb(sizes.www.gzip)} | |`);
+console.log(`| **app total** | ${kb(app.raw)} | **${kb(app.gzip)}** | ≤ 250 KB gzip |`);
+for (const [f, s] of Object.entries(sizes.bundles)) console.log(`| bundle ${f} | ${kb(s.raw)} | ${kb(s.gzip)} | ≤ 150 KB gzip |`);
+console.log('\n| bundle | navigation → first result (median, ms) | min–max (ms) | per assessment, JS object (median µs) | per assessment, JSON text (median µs) |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const b of Object.keys(firstResult)) {
+  const t = firstResult[b];
+  const l = latency[b];
+  console.log(`| ${b} | ${median(t).toFixed(1)} | ${Math.min(...t).toFixed(1)}–${Math.max(...t).toFixed(1)} | ${(median(l.perCallObj) * 1000).toFixed(1)} | ${(median(l.perCallText) * 1000).toFixed(1)} |`);
+}

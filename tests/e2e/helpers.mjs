@@ -1,0 +1,80 @@
+// Shared set-up for the browser tests: our own server on a free port, Debian's Chromium via
+// playwright-core, and a recorder that fails a test on any request that is not one of our own
+// static files (or on any uncaught page error).
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = join(ROOT, 'target', 'release', 'bedside');
+export const ARTIFACTS = join(ROOT, 'test-results');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+/** Start `bedside serve --port 0` and resolve with { url, origin, stop }. */
+export function startServer() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ['serve', '--port', '0', '--root', ROOT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/[\d.]+:\d+\/www\//);
+      if (m) {
+        clearTimeout(timer);
+        const url = m[0];
+        resolve({ url, origin: new URL(url).origin, stop: () => proc.kill() });
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+export async function launch() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/**
+ * A fresh page that records every request. `check()` asserts that each one went to our own
+ * origin and to one of our static directories, and that the page threw nothing.
+ */
+export async function recordedPage(browser, origin, viewport = { width: 1200, height: 1000 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const requests = [];
+  const errors = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  const check = () => {
+    const foreign = requests.filter((u) => {
+      if (u.startsWith('data:')) return false;
+      const url = new URL(u);
+      return url.origin !== origin || !/^\/(www|pkg|static)\//.test(url.pathname);
+    });
+    assert.deepEqual(foreign, [], `requests that are not our own static files: ${foreign.join(', ')}`);
+    assert.deepEqual(errors, [], `uncaught page errors: ${errors.join('; ')}`);
+    assert.ok(requests.length > 0, 'no requests were recorded at all');
+  };
+  return { page, context, requests, check };
+}
+
+/** Rows of a CSV with a header, as objects of strings. */
+export function readCsv(path) {
+  const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
+  const cols = header.split(',');
+  return lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
+}
+
+/** What `bedside assess` prints for this patient. */
+export function cliAssess(bundle, patient) {
+  const out = execFileSync(BIN, ['assess', '--bundle', bundle, '--patient', '-'], { input: JSON.stringify(patient) });
+  return JSON.parse(out.toString());
+}

@@ -1,0 +1,79 @@
+//! WASM tests, run in headless Chromium by `wasm-pack test --headless --chrome`: the core and
+//! the JS API behave in the browser exactly as natively, and bad input never panics there.
+#![cfg(target_arch = "wasm32")]
+
+use bedside::bundle::Bundle;
+use bedside::web::Engine;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The shipped pima bundle (built by `./dev.sh` before the tests run).
+const PIMA: &[u8] = include_bytes!("../static/bundles/pima.bdsx");
+const PATIENT: &str =
+    r#"{"npreg": 6, "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#;
+
+#[wasm_bindgen_test]
+fn bundle_decodes_and_round_trips_in_the_browser() {
+    let b = Bundle::from_bytes(PIMA).unwrap();
+    assert_eq!(b.to_bytes().unwrap(), PIMA);
+    assert_eq!(b.schema.id, "pima");
+}
+
+#[wasm_bindgen_test]
+fn assess_in_wasm_gives_probabilities_summing_to_one() {
+    let b = Bundle::from_bytes(PIMA).unwrap();
+    let a = bedside::assess::assess_text(&b, PATIENT).unwrap();
+    let sum: f64 = a.probabilities.iter().map(|c| c.probability).sum();
+    assert!((sum - 1.0).abs() < 1e-12);
+}
+
+#[wasm_bindgen_test]
+fn js_api_assesses_plain_objects_and_throws_clear_errors() {
+    let engine = Engine::new(PIMA).unwrap();
+    assert_eq!(engine.id(), "pima");
+    assert_eq!(engine.sha256().len(), 64);
+    let patient = js_sys::JSON::parse(PATIENT).unwrap();
+    let result = engine.assess(patient).unwrap();
+    let probs = js_sys::Reflect::get(&result, &JsValue::from_str("probabilities")).unwrap();
+    assert_eq!(js_sys::Array::from(&probs).length(), 2);
+
+    let bad = js_sys::JSON::parse(
+        r#"{"npreg": 6, "glu": 948, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#,
+    )
+    .unwrap();
+    let err = JsValue::from(engine.assess(bad).unwrap_err());
+    let msg = js_sys::Reflect::get(&err, &JsValue::from_str("message"))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert_eq!(
+        msg,
+        "field `glu`: 948 mg/dL is outside the plausible range 20–600 mg/dL"
+    );
+
+    let json = engine.assess_json(PATIENT).unwrap();
+    assert!(json.contains("\"probabilities\""));
+}
+
+#[wasm_bindgen_test]
+fn damaged_bundles_throw_instead_of_panicking() {
+    for bytes in [
+        &PIMA[..10],
+        &PIMA[..PIMA.len() - 1],
+        b"<html>".as_slice(),
+        b"".as_slice(),
+    ] {
+        assert!(Engine::new(bytes).is_err());
+    }
+    let mut corrupt = PIMA.to_vec();
+    let mid = corrupt.len() / 2;
+    corrupt[mid] ^= 1;
+    let err = JsValue::from(Engine::new(&corrupt).err().unwrap());
+    let msg = js_sys::Reflect::get(&err, &JsValue::from_str("message"))
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert!(msg.contains("SHA-256"), "{msg}");
+}
