@@ -61,7 +61,7 @@ pub enum Msg {
     NoBundles,
     Yes,
     No,
-    Unexpected,
+    AwaitingInput,
 }
 
 impl Msg {
@@ -116,7 +116,7 @@ impl Msg {
         Msg::NoBundles,
         Msg::Yes,
         Msg::No,
-        Msg::Unexpected,
+        Msg::AwaitingInput,
     ];
 
     /// (English, 简体中文).
@@ -186,9 +186,9 @@ impl Msg {
             Msg::NoBundles => ("No models are installed.", "未安装任何模型。"),
             Msg::Yes => ("Yes", "是"),
             Msg::No => ("No", "否"),
-            Msg::Unexpected => (
-                "Something unexpected went wrong in the app. Your inputs are still in the form; reload the page to continue.",
-                "应用出现意外错误。您的输入仍保留在表单中；请重新加载页面后继续。",
+            Msg::AwaitingInput => (
+                "The estimate appears here once every required field is filled in and valid.",
+                "所有必填字段填写完整且有效后，估计结果将显示在此处。",
             ),
         }
     }

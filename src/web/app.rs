@@ -71,7 +71,9 @@ async fn fetch_bundle(file: &str) -> Result<Rc<Loaded>, LoadError> {
     if !safe_file(file) {
         return Err(LoadError::Http(404));
     }
+    mark("bedside:bundle-fetch-start");
     let bytes = fetch_bytes(&format!("{BUNDLE_DIR}{file}")).await?;
+    mark("bedside:bundle-fetched");
     let bundle = Bundle::from_bytes(&bytes).map_err(LoadError::Bundle)?;
     let sha256 = payload_sha256(&bytes).map_err(LoadError::Bundle)?;
     Ok(Rc::new(Loaded {
@@ -79,6 +81,12 @@ async fn fetch_bundle(file: &str) -> Result<Rc<Loaded>, LoadError> {
         bundle,
         sha256,
     }))
+}
+
+fn mark(name: &str) {
+    if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = perf.mark(name);
+    }
 }
 
 /// A load failure in words.
@@ -94,6 +102,7 @@ pub fn load_error_text(what: Msg, e: &LoadError, lang: Lang) -> String {
 
 #[function_component]
 pub fn App() -> Html {
+    mark("bedside:app-render");
     // A bundle named in the URL is fetched at once, in parallel with the index.
     let state = use_reducer(|| {
         let q = query();

@@ -60,7 +60,7 @@ pub fn Results(props: &Props) -> Html {
                     </ul>
                 }
             } else {
-                <p class="muted">{ "—" }</p>
+                <p class="muted" id="awaiting">{ Msg::AwaitingInput.text(lang) }</p>
             }
         </section>
     }
