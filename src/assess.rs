@@ -1,14 +1,21 @@
 //! The one entry point: a bundle and a patient in, an assessment (or a clear error) out.
 //!
 //! The CLI, the Yew app, the JS API and the tests all call this, so the numbers a clinician
-//! sees in the browser are the numbers `bedside assess` prints.
+//! sees in the browser are the numbers `bedside assess` prints. An assessment carries its own
+//! basis: calibrated and raw probabilities, the spread across cross-validation fold models, an
+//! exact explanation of the top suggestion, values outside normal or training ranges, how far
+//! the patient is from every training case, and the nearest change that would alter the top
+//! suggestion.
 
 use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::bundle::Bundle;
+use crate::counterfactual::{what_would_change, Change};
 use crate::error::Result;
+use crate::explain::{explain, Explanation};
 use crate::metrics::argmax;
+use crate::model::Family;
 use crate::patient::{PatientRecord, Value};
 use crate::preprocess::Step;
 use crate::schema::{Interval, Kind, Text};
@@ -20,8 +27,10 @@ pub struct ClassProbability {
     pub code: String,
     /// The class in words.
     pub label: Text,
-    /// Model probability, in [0, 1].
+    /// Calibrated probability, in [0, 1] (what the app shows).
     pub probability: f64,
+    /// The model's probability before calibration.
+    pub raw: f64,
 }
 
 /// Where a value lies relative to a reference or training range.
@@ -64,21 +73,54 @@ pub enum Flag {
     },
 }
 
+/// The spread of the top class's calibrated probability across the cross-validation fold
+/// models: how much the estimate moves when a fifth of the training data is left out.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Band {
+    /// Lowest fold-model probability.
+    pub low: f64,
+    /// Highest fold-model probability.
+    pub high: f64,
+    /// Number of fold models.
+    pub models: usize,
+}
+
+/// How far the patient is from the training cases (in standardised units).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Distance {
+    /// Distance to the nearest training case.
+    pub nearest: f64,
+    /// 99th percentile of training cases' distances to their nearest other case.
+    pub typical_p99: f64,
+    /// Whether the patient is farther than that from every training case.
+    pub unusual: bool,
+}
+
 /// The result of assessing one patient with one bundle.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
     /// Which bundle (schema id).
     pub bundle: String,
     /// Model family.
-    pub model: String,
-    /// One entry per target class, in schema order; sums to 1.
+    pub model: Family,
+    /// One entry per target class, in schema order; calibrated probabilities sum to 1.
     pub probabilities: Vec<ClassProbability>,
     /// Index of the most probable class.
     pub top: usize,
+    /// Spread of the top class's probability across fold models, where they are shipped.
+    pub band: Option<Band>,
+    /// Exact explanation of the top class (absent only for k-NN beyond the enumeration limit).
+    pub explanation: Option<Explanation>,
+    /// The value the model used per feature (the patient's, or the imputed one), as text.
+    pub used_values: Vec<String>,
     /// Columns whose missing values were imputed.
     pub imputed: Vec<String>,
     /// Values outside the normal range or the training data.
     pub flags: Vec<Flag>,
+    /// Distance to the training cases.
+    pub distance: Distance,
+    /// The smallest change to modifiable features that alters the top suggestion.
+    pub what_would_change: Change,
 }
 
 /// Validate `patient` (a JSON object of field → value) against the bundle's schema, preprocess
@@ -94,26 +136,88 @@ pub fn assess_text(bundle: &Bundle, patient: &str) -> Result<Assessment> {
     Ok(assess_record(bundle, &record))
 }
 
+/// Calibrated class probabilities for a validated record (what the app shows).
+pub fn probabilities(bundle: &Bundle, record: &PatientRecord) -> Vec<f64> {
+    let x = bundle.preprocessor.transform(record).x;
+    let k = bundle.schema.target.classes.len();
+    bundle.calibration.apply(&bundle.model.predict_proba(&x, k))
+}
+
 /// Assess a record that has already passed the schema.
 pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
     let schema = &bundle.schema;
+    let k = schema.target.classes.len();
     let t = bundle.preprocessor.transform(record);
-    let proba = bundle.model.predict_proba(&t.x);
+    let raw = bundle.model.predict_proba(&t.x, k);
+    let cal = bundle.calibration.apply(&raw);
+    let top = argmax(&cal);
     let probabilities = schema
         .target
         .classes
         .iter()
-        .zip(&proba)
-        .map(|(c, &p)| ClassProbability {
+        .zip(cal.iter().zip(&raw))
+        .map(|(c, (&p, &r))| ClassProbability {
             code: c.code.clone(),
             label: c.label.clone(),
             probability: p,
+            raw: r,
         })
         .collect();
+    let band = (!bundle.fold_models.is_empty()).then(|| {
+        let ps: Vec<f64> = bundle
+            .fold_models
+            .iter()
+            .map(|m| {
+                bundle
+                    .calibration
+                    .apply(&m.predict_proba(&t.x, k))
+                    .get(top)
+                    .copied()
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        Band {
+            low: ps.iter().copied().fold(f64::INFINITY, f64::min),
+            high: ps.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            models: ps.len(),
+        }
+    });
+    let columns = bundle.preprocessor.columns();
+    let explanation = explain(
+        &bundle.model,
+        &t.x,
+        &bundle.baseline,
+        &columns,
+        schema.features.len(),
+        k,
+        top,
+    );
+    let used_values = schema
+        .features
+        .iter()
+        .enumerate()
+        .map(|(j, f)| {
+            let v = bundle
+                .preprocessor
+                .used_value(j, record.values().get(j).copied().flatten());
+            match (v, &f.kind) {
+                (Some(Value::Number(x)), _) => x.to_string(),
+                (Some(Value::Bool(b)), _) => b.to_string(),
+                (Some(Value::Level(i)), Kind::Categorical { levels }) => {
+                    levels.get(i).map(|l| l.code.clone()).unwrap_or_default()
+                }
+                _ => String::new(),
+            }
+        })
+        .collect();
+    let nearest = bundle.library.nearest(&t.x);
     Assessment {
         bundle: schema.id.clone(),
-        model: bundle.model.family().to_string(),
-        top: argmax(&proba),
+        model: bundle.model.family(),
+        top,
+        band,
+        explanation,
+        used_values,
         probabilities,
         imputed: t
             .imputed
@@ -122,6 +226,12 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
             .map(|f| f.column.clone())
             .collect(),
         flags: flags(bundle, record),
+        distance: Distance {
+            nearest,
+            typical_p99: bundle.library.nn_p99,
+            unusual: nearest > bundle.library.nn_p99,
+        },
+        what_would_change: what_would_change(bundle, record, top),
     }
 }
 
@@ -196,6 +306,11 @@ mod tests {
         assert!((sum - 1.0).abs() < 1e-12);
         assert_eq!(a.top, 1);
         assert!(a.imputed.is_empty());
+        let band = a.band.unwrap();
+        assert!(band.low <= a.probabilities[1].probability + 1e-12 && band.high >= band.low);
+        let e = a.explanation.unwrap();
+        assert!((e.baseline + e.contributions.iter().sum::<f64>() - e.output).abs() < 1e-9);
+        assert_eq!(a.used_values, vec!["170", "true", "f"]);
     }
 
     #[test]
@@ -215,6 +330,7 @@ mod tests {
             kinds,
             vec![("reference", Side::High), ("training", Side::High)]
         );
+        assert!(a.distance.nearest > 0.0);
     }
 
     #[test]

@@ -18,16 +18,19 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::calibrate::Calibration;
 use crate::error::{Error, Result};
-use crate::metrics::Metrics;
-use crate::model::Model;
+use crate::library::Library;
+use crate::metrics::{Bin, Metrics};
+use crate::model::{Family, Model};
 use crate::preprocess::Preprocessor;
 use crate::schema::Schema;
+use crate::schema::Text;
 
 /// First four bytes of every bundle.
 pub const MAGIC: [u8; 4] = *b"BDSX";
 /// The payload format this build writes and reads. Bump on any change to the payload types.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 44;
 
@@ -63,17 +66,76 @@ pub struct Example {
     pub truth: u32,
 }
 
-/// A trained model with its schema, preprocessing, metrics and provenance.
+/// One candidate model evaluated by cross-validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Model family.
+    pub family: Family,
+    /// Hyper-parameters, in words.
+    pub params: String,
+    /// Out-of-fold metrics (uncalibrated).
+    pub cv: Metrics,
+    /// Whether it was eligible (has an exact explanation at this width).
+    pub eligible: bool,
+}
+
+/// Test metrics of one subgroup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubgroupMetrics {
+    /// The group, e.g. "Age 30–39".
+    pub label: Text,
+    /// Calibrated test metrics within the group.
+    pub metrics: Metrics,
+}
+
+/// Everything the model card shows: how the model was chosen and how well it does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    /// Cross-validation folds.
+    pub folds: u32,
+    /// Every candidate, in the order tried.
+    pub candidates: Vec<Candidate>,
+    /// Index of the chosen candidate.
+    pub chosen: u32,
+    /// Out-of-fold metrics of the chosen candidate after calibration (calibration fitted on
+    /// the other folds' predictions is not possible without nesting, so this is optimistic
+    /// for the calibration measures and is labelled as such).
+    pub cv_calibrated: Metrics,
+    /// Test metrics before calibration.
+    pub test_raw: Metrics,
+    /// Test metrics after calibration (what the app shows).
+    pub test: Metrics,
+    /// ROC curve of the positive class on the test set (calibrated; same as raw since
+    /// calibration is monotone).
+    pub roc: Vec<(f64, f64)>,
+    /// Reliability curve on the test set before calibration.
+    pub reliability_raw: Vec<Bin>,
+    /// Reliability curve on the test set after calibration.
+    pub reliability: Vec<Bin>,
+    /// Test metrics per subgroup of the schema's grouping fields.
+    pub subgroups: Vec<SubgroupMetrics>,
+}
+
+/// A trained model with its schema, preprocessing, calibration, model card and provenance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bundle {
     /// What the columns mean (also drives the form).
     pub schema: Schema,
     /// Fitted imputation, encoding and scaling.
     pub preprocessor: Preprocessor,
-    /// The fitted model.
+    /// The fitted model (chosen by cross-validation, refitted on all training rows).
     pub model: Model,
-    /// Held-out test metrics.
-    pub metrics: Metrics,
+    /// Calibration map fitted on the chosen model's out-of-fold predictions.
+    pub calibration: Calibration,
+    /// The chosen family refitted on each cross-validation fold, for the uncertainty band;
+    /// empty when they would make the bundle too large (forests, k-NN).
+    pub fold_models: Vec<Model>,
+    /// The baseline patient for explanations: the mean preprocessed training input.
+    pub baseline: Vec<f64>,
+    /// The preprocessed training cases.
+    pub library: Library,
+    /// Selection, metrics and curves.
+    pub card: Card,
     /// How it was trained.
     pub training: TrainingInfo,
     /// A few real test-set cases.
@@ -127,8 +189,32 @@ impl Bundle {
             .validate()
             .map_err(|e| Error::InconsistentBundle(e.to_string()))?;
         self.preprocessor.check_against(&self.schema)?;
-        self.model
-            .check(self.preprocessor.width(), self.schema.target.classes.len())
+        let (width, k) = (self.preprocessor.width(), self.schema.target.classes.len());
+        self.model.check(width, k)?;
+        for m in &self.fold_models {
+            m.check(width, k)?;
+        }
+        if !self.calibration.is_valid() {
+            return Err(Error::InconsistentBundle(
+                "calibration parameters are not finite".into(),
+            ));
+        }
+        if self.baseline.len() != width || !self.baseline.iter().all(|v| v.is_finite()) {
+            return Err(Error::InconsistentBundle(
+                "baseline patient does not match the inputs".into(),
+            ));
+        }
+        if !self.library.is_consistent(width) || self.library.y.iter().any(|&c| c as usize >= k) {
+            return Err(Error::InconsistentBundle(
+                "case library does not match the inputs".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The metrics shown with every suggestion: calibrated, on the held-out test set.
+    pub fn metrics(&self) -> &Metrics {
+        &self.card.test
     }
 }
 
@@ -197,15 +283,33 @@ pub(crate) mod tests {
         .map(|t| PatientRecord::from_json_text(&schema, t).unwrap())
         .collect();
         let preprocessor = Preprocessor::fit(&schema, &rows).unwrap();
-        Bundle {
-            model: Model::Logistic {
-                linear: Linear {
-                    weights: vec![vec![1.5, 0.4, -0.2, 0.2]],
-                    intercepts: vec![-0.3],
-                },
-                alpha: 0.0,
+        let x: Vec<Vec<f64>> = rows.iter().map(|r| preprocessor.transform(r).x).collect();
+        let metrics = crate::metrics::evaluate(&[0, 1], &[vec![0.7, 0.3], vec![0.2, 0.8]], 2, 1);
+        let model = Model::Logistic {
+            linear: Linear {
+                weights: vec![vec![1.5, 0.4, -0.2, 0.2]],
+                intercepts: vec![-0.3],
             },
-            metrics: crate::metrics::evaluate(&[0, 1], &[vec![0.7, 0.3], vec![0.2, 0.8]], 2, 1),
+            alpha: 0.0,
+        };
+        Bundle {
+            fold_models: vec![model.clone(), model.clone()],
+            model,
+            calibration: Calibration::Platt { a: 0.9, b: 0.1 },
+            baseline: vec![0.0, 1.0 / 3.0, 1.0 / 3.0, 2.0 / 3.0],
+            library: Library::new(&x, &[0, 1, 1]),
+            card: Card {
+                folds: 2,
+                candidates: vec![],
+                chosen: 0,
+                cv_calibrated: metrics.clone(),
+                test_raw: metrics.clone(),
+                test: metrics,
+                roc: vec![(0.0, 0.0), (1.0, 1.0)],
+                reliability_raw: vec![],
+                reliability: vec![],
+                subgroups: vec![],
+            },
             training: TrainingInfo {
                 n_train: 3,
                 n_test: 2,

@@ -37,9 +37,13 @@ enum Command {
         /// Separate test CSV; defaults to the schema's `split.test_data`, else a hold-out.
         #[arg(long)]
         test: Option<PathBuf>,
-        /// L2 regularisation strength of the logistic regression.
-        #[arg(long, default_value_t = 1.0)]
-        alpha: f64,
+        /// Cross-validation folds for model selection and calibration.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        /// Restrict the candidates to these families (comma-separated: logistic, naive-bayes,
+        /// forest, knn). Default: all.
+        #[arg(long, value_delimiter = ',')]
+        models: Vec<String>,
     },
     /// Assess one patient (JSON object of field → value) and print the result as JSON.
     Assess {
@@ -50,11 +54,17 @@ enum Command {
         #[arg(long)]
         patient: PathBuf,
     },
-    /// Print a bundle's schema, model, metrics and provenance as JSON.
+    /// Print a bundle's model card (Markdown), or everything as JSON with --json.
     Inspect {
         /// Model bundle.
         #[arg(long)]
         bundle: PathBuf,
+        /// Print schema, model card, metrics and provenance as JSON instead.
+        #[arg(long)]
+        json: bool,
+        /// Language of the Markdown card: en or zh.
+        #[arg(long, default_value = "en")]
+        lang: String,
     },
     /// Serve the app on 127.0.0.1 (www/, pkg/ and static/ only).
     Serve {
@@ -75,8 +85,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             schema,
             out,
             test,
-            alpha,
-        } => cmd_train(&data, &schema, &out, test.as_deref(), alpha),
+            folds,
+            models,
+        } => cmd_train(&data, &schema, &out, test.as_deref(), folds, &models),
         Command::Assess { bundle, patient } => {
             let bundle = load_bundle(&bundle)?;
             let text = if patient == Path::new("-") {
@@ -92,30 +103,48 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&assessment)?);
             Ok(())
         }
-        Command::Inspect { bundle: path } => {
+        Command::Inspect {
+            bundle: path,
+            json,
+            lang,
+        } => {
             let bytes =
                 std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
             let bundle = Bundle::from_bytes(&bytes).with_context(|| path.display().to_string())?;
-            #[derive(Serialize)]
-            struct Inspect<'a> {
-                file: String,
-                bytes: usize,
-                payload_sha256: String,
-                model: &'static str,
-                schema: &'a crate::schema::Schema,
-                metrics: &'a crate::metrics::Metrics,
-                training: &'a crate::bundle::TrainingInfo,
+            let sha256 = payload_sha256(&bytes)?;
+            if json {
+                #[derive(Serialize)]
+                struct Inspect<'a> {
+                    file: String,
+                    bytes: usize,
+                    payload_sha256: String,
+                    model: crate::model::Family,
+                    calibration: &'a crate::calibrate::Calibration,
+                    schema: &'a crate::schema::Schema,
+                    metrics: &'a crate::metrics::Metrics,
+                    card: &'a crate::bundle::Card,
+                    training: &'a crate::bundle::TrainingInfo,
+                }
+                let view = Inspect {
+                    file: path.display().to_string(),
+                    bytes: bytes.len(),
+                    payload_sha256: sha256,
+                    model: bundle.model.family(),
+                    calibration: &bundle.calibration,
+                    schema: &bundle.schema,
+                    metrics: bundle.metrics(),
+                    card: &bundle.card,
+                    training: &bundle.training,
+                };
+                println!("{}", serde_json::to_string_pretty(&view)?);
+            } else {
+                let lang = match lang.as_str() {
+                    "en" => crate::schema::Lang::En,
+                    "zh" | "zh-CN" => crate::schema::Lang::Zh,
+                    other => return Err(anyhow!("--lang must be en or zh, got `{other}`")),
+                };
+                print!("{}", crate::card::markdown(&bundle, &sha256, lang));
             }
-            let view = Inspect {
-                file: path.display().to_string(),
-                bytes: bytes.len(),
-                payload_sha256: payload_sha256(&bytes)?,
-                model: bundle.model.family(),
-                schema: &bundle.schema,
-                metrics: &bundle.metrics,
-                training: &bundle.training,
-            };
-            println!("{}", serde_json::to_string_pretty(&view)?);
             Ok(())
         }
         Command::Serve { root, port } => crate::serve::serve(&root, "127.0.0.1", port),
@@ -137,10 +166,11 @@ fn cmd_train(
     schema_path: &Path,
     out: &Path,
     test: Option<&Path>,
-    alpha: f64,
+    folds: usize,
+    models: &[String],
 ) -> anyhow::Result<()> {
-    if !(alpha.is_finite() && alpha >= 0.0) {
-        return Err(anyhow!("--alpha must be a finite number ≥ 0, got {alpha}"));
+    if !(2..=20).contains(&folds) {
+        return Err(anyhow!("--folds must be between 2 and 20, got {folds}"));
     }
     let schema = crate::schema::Schema::from_toml(&read_text(schema_path)?)
         .with_context(|| schema_path.display().to_string())?;
@@ -155,15 +185,33 @@ fn cmd_train(
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let input = TrainInput {
-        schema: &schema,
-        data: &data_text,
-        test: test_text.as_deref().map(|t| (t, test_name.as_str())),
-        alpha,
-    };
+    let mut input = TrainInput::new(
+        &schema,
+        &data_text,
+        test_text.as_deref().map(|t| (t, test_name.as_str())),
+    );
+    input.folds = folds;
+    if !models.is_empty() {
+        let mut keep = Vec::new();
+        for m in models {
+            let family = match m.trim() {
+                "logistic" => crate::model::Family::Logistic,
+                "naive-bayes" => crate::model::Family::NaiveBayes,
+                "forest" => crate::model::Family::Forest,
+                "knn" => crate::model::Family::Knn,
+                other => {
+                    return Err(anyhow!(
+                        "--models: `{other}` is not one of logistic, naive-bayes, forest, knn"
+                    ));
+                }
+            };
+            keep.push(family);
+        }
+        input.candidates.retain(|c| keep.contains(&c.family()));
+    }
 
     let bar = ProgressBar::with_draw_target(
-        Some(train::STAGES.len() as u64),
+        Some(1),
         if std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
         } else {
@@ -171,14 +219,15 @@ fn cmd_train(
         },
     );
     bar.set_style(
-        ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg}")
+        ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {msg}")
             .map_err(|e| anyhow!(e))?
             .progress_chars("=> "),
     );
     bar.set_prefix(schema.id.clone());
-    let trained = train::train(&input, &mut |stage| {
-        bar.set_position(stage as u64);
-        bar.set_message(train::STAGES.get(stage).copied().unwrap_or(""));
+    let trained = train::train(&input, &mut |done, total, what| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(what.to_string());
     })
     .with_context(|| format!("training {}", schema.id))?;
     bar.finish_and_clear();
@@ -187,21 +236,7 @@ fn cmd_train(
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     std::fs::write(out, &trained.bytes).with_context(|| format!("writing {}", out.display()))?;
-    let m = &trained.bundle.metrics;
-    let t = &trained.bundle.training;
-    println!(
-        "{}: {} on {} training cases; test ({}, n={}): accuracy {:.3}, precision {:.3}, recall {:.3}, F1 {:.3}, AUC {:.3}",
-        schema.id,
-        trained.bundle.model.family(),
-        t.n_train,
-        t.test_source,
-        t.n_test,
-        m.accuracy,
-        m.precision,
-        m.recall,
-        m.f1,
-        m.auc
-    );
+    print!("{}", crate::card::comparison_table(&trained.bundle));
     println!("wrote {} ({} bytes)", out.display(), trained.bytes.len());
     let dir = out
         .parent()

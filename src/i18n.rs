@@ -5,7 +5,9 @@
 //! also checks that none is empty or left in the other language.
 
 use crate::assess::{Flag, Side};
+use crate::counterfactual::Change;
 use crate::error::Error;
+use crate::explain::Scale;
 use crate::schema::{Interval, Lang, Schema};
 
 /// A fixed UI string.
@@ -62,6 +64,33 @@ pub enum Msg {
     Yes,
     No,
     AwaitingInput,
+    WhyHeading,
+    BaselineNote,
+    Increases,
+    Decreases,
+    NoExplanation,
+    BeforeCalibration,
+    WhatWouldChange,
+    NothingModifiable,
+    ModelCard,
+    RocCurve,
+    CalibrationCurve,
+    FalsePositiveRate,
+    TruePositiveRate,
+    PredictedProbability,
+    ObservedFrequency,
+    Calibrated,
+    Uncalibrated,
+    MetricsHeading,
+    CvUncalibrated,
+    TestUncalibrated,
+    TestCalibrated,
+    Candidates,
+    Chosen,
+    NotEligible,
+    Brier,
+    Ece,
+    LogLoss,
 }
 
 impl Msg {
@@ -117,6 +146,33 @@ impl Msg {
         Msg::Yes,
         Msg::No,
         Msg::AwaitingInput,
+        Msg::WhyHeading,
+        Msg::BaselineNote,
+        Msg::Increases,
+        Msg::Decreases,
+        Msg::NoExplanation,
+        Msg::BeforeCalibration,
+        Msg::WhatWouldChange,
+        Msg::NothingModifiable,
+        Msg::ModelCard,
+        Msg::RocCurve,
+        Msg::CalibrationCurve,
+        Msg::FalsePositiveRate,
+        Msg::TruePositiveRate,
+        Msg::PredictedProbability,
+        Msg::ObservedFrequency,
+        Msg::Calibrated,
+        Msg::Uncalibrated,
+        Msg::MetricsHeading,
+        Msg::CvUncalibrated,
+        Msg::TestUncalibrated,
+        Msg::TestCalibrated,
+        Msg::Candidates,
+        Msg::Chosen,
+        Msg::NotEligible,
+        Msg::Brier,
+        Msg::Ece,
+        Msg::LogLoss,
     ];
 
     /// (English, 简体中文).
@@ -186,6 +242,33 @@ impl Msg {
             Msg::NoBundles => ("No models are installed.", "未安装任何模型。"),
             Msg::Yes => ("Yes", "是"),
             Msg::No => ("No", "否"),
+            Msg::WhyHeading => ("Why this estimate", "估计依据"),
+            Msg::BaselineNote => ("Bars are each feature’s exact contribution relative to the average training patient; they add up to the model’s output.", "每个条形表示该特征相对于训练数据平均患者的精确贡献；所有贡献之和等于模型输出。"),
+            Msg::Increases => ("raises", "升高"),
+            Msg::Decreases => ("lowers", "降低"),
+            Msg::NoExplanation => ("No exact explanation is available for this model at this number of features.", "在当前特征数量下，该模型无法给出精确解释。"),
+            Msg::BeforeCalibration => ("before calibration", "校准前"),
+            Msg::WhatWouldChange => ("What would change this", "怎样会改变结果"),
+            Msg::NothingModifiable => ("None of this model’s inputs is something a clinician could change (they are scores, history or fixed traits).", "本模型的输入均非临床可改变的因素（如评分、病史或固有特征）。"),
+            Msg::ModelCard => ("Model card", "模型卡"),
+            Msg::RocCurve => ("ROC curve, test set", "ROC 曲线（测试集）"),
+            Msg::CalibrationCurve => ("Calibration, test set", "校准曲线（测试集）"),
+            Msg::FalsePositiveRate => ("1 − specificity", "1 − 特异度"),
+            Msg::TruePositiveRate => ("sensitivity", "灵敏度"),
+            Msg::PredictedProbability => ("predicted", "预测概率"),
+            Msg::ObservedFrequency => ("observed", "观察频率"),
+            Msg::Calibrated => ("calibrated", "校准后"),
+            Msg::Uncalibrated => ("uncalibrated", "校准前"),
+            Msg::MetricsHeading => ("Metrics", "指标"),
+            Msg::CvUncalibrated => ("cross-validation, uncalibrated", "交叉验证（未校准）"),
+            Msg::TestUncalibrated => ("test, uncalibrated", "测试集（未校准）"),
+            Msg::TestCalibrated => ("test, calibrated", "测试集（已校准）"),
+            Msg::Candidates => ("Models compared", "比较的模型"),
+            Msg::Chosen => ("chosen", "已选"),
+            Msg::NotEligible => ("not eligible", "不合格"),
+            Msg::Brier => ("Brier", "Brier"),
+            Msg::Ece => ("ECE", "ECE"),
+            Msg::LogLoss => ("log-loss", "对数损失"),
             Msg::AwaitingInput => (
                 "The estimate appears here once every required field is filled in and valid.",
                 "所有必填字段填写完整且有效后，估计结果将显示在此处。",
@@ -382,6 +465,106 @@ pub fn flag_text(flag: &Flag, schema: &Schema, lang: Lang) -> String {
     }
 }
 
+/// "Contributions to the log-odds of “Diabetes”" and its siblings.
+pub fn scale_text(scale: Scale, class: &str, lang: Lang) -> String {
+    match (scale, lang) {
+        (Scale::LogOdds, Lang::En) => format!("Contributions to the log-odds of “{class}”"),
+        (Scale::LogOdds, Lang::Zh) => format!("对“{class}”对数几率的贡献"),
+        (Scale::CenteredLogRatio, Lang::En) => {
+            format!("Contributions to the centred log-ratio of “{class}”")
+        }
+        (Scale::CenteredLogRatio, Lang::Zh) => format!("对“{class}”中心化对数比的贡献"),
+        (Scale::Probability, Lang::En) => format!("Contributions to the probability of “{class}”"),
+        (Scale::Probability, Lang::Zh) => format!("对“{class}”概率的贡献"),
+    }
+}
+
+/// "average training patient 0.12 → this patient 1.63".
+pub fn baseline_text(baseline: f64, output: f64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("average training patient {baseline:.3} → this patient {output:.3}"),
+        Lang::Zh => format!("训练数据平均患者 {baseline:.3} → 本患者 {output:.3}"),
+    }
+}
+
+/// The fold-model spread of the top class.
+pub fn band_text(low: f64, high: f64, models: usize, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "Across the {models} cross-validation fold models: {:.1}–{:.1} %",
+            low * 100.0,
+            high * 100.0
+        ),
+        Lang::Zh => format!(
+            "{models} 个交叉验证折模型给出的范围：{:.1}–{:.1} %",
+            low * 100.0,
+            high * 100.0
+        ),
+    }
+}
+
+/// The warning for a patient far from every training case.
+pub fn unusual_text(nearest: f64, p99: f64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "This patient is unlike every case the model was trained on: the nearest training case is {nearest:.2} standard units away, farther than 99% of training cases are from their nearest neighbour ({p99:.2}). Treat the estimate with extra caution."
+        ),
+        Lang::Zh => format!(
+            "该患者与模型训练过的所有病例都不相似：最近的训练病例距离为 {nearest:.2} 个标准单位，超过 99% 的训练病例与其最近邻的距离（{p99:.2}）。请格外谨慎对待该估计。"
+        ),
+    }
+}
+
+/// The counterfactual in words.
+pub fn change_text(change: &Change, schema: &Schema, lang: Lang) -> String {
+    let label = |c: &str| label(Some(schema), c, lang).to_string();
+    match change {
+        Change::NothingModifiable => Msg::NothingModifiable.text(lang).to_string(),
+        Change::NoneWithinRange { searched } => {
+            let names = searched.iter().map(|c| label(c)).collect::<Vec<_>>();
+            match lang {
+                Lang::En => format!(
+                    "No change to {} within their plausible ranges would change the top suggestion.",
+                    names.join(", ")
+                ),
+                Lang::Zh => format!("在可接受范围内调整{}都不会改变首要结果。", names.join("、")),
+            }
+        }
+        Change::Found {
+            changes,
+            new_top,
+            probability,
+            ..
+        } => {
+            let class = schema
+                .target
+                .classes
+                .get(*new_top)
+                .map_or("", |c| c.label.get(lang));
+            let parts: Vec<String> = changes
+                .iter()
+                .map(|c| {
+                    let unit = schema.feature(&c.field).map_or("", |f| f.unit());
+                    let u = with_space(unit);
+                    format!("{} {}{u} → {}{u}", label(&c.field), c.from, c.to)
+                })
+                .collect();
+            match lang {
+                Lang::En => format!(
+                    "The nearest change that alters the top suggestion: {} would make “{class}” most probable ({:.1} %). All other inputs unchanged.",
+                    parts.join(" and "),
+                    probability * 100.0
+                ),
+                Lang::Zh => format!(
+                    "能改变首要结果的最小调整：{}，将使“{class}”的可能性最高（{:.1} %）。其他输入保持不变。",
+                    parts.join("，并且"),
+                    probability * 100.0
+                ),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,7 +575,7 @@ mod tests {
         for &m in Msg::ALL {
             let (en, zh) = m.pair();
             assert!(!en.trim().is_empty() && !zh.trim().is_empty(), "{m:?}");
-            if !matches!(m, Msg::AppTitle | Msg::F1) {
+            if !matches!(m, Msg::AppTitle | Msg::F1 | Msg::Brier | Msg::Ece) {
                 assert_ne!(en, zh, "{m:?} is not translated");
             }
         }

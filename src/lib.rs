@@ -10,9 +10,14 @@
 
 pub mod assess;
 pub mod bundle;
+pub mod calibrate;
+pub mod card;
+pub mod counterfactual;
 pub mod error;
+pub mod explain;
 pub mod form;
 pub mod i18n;
+pub mod library;
 pub mod metrics;
 pub mod model;
 pub mod patient;

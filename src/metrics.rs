@@ -20,8 +20,99 @@ pub struct Metrics {
     pub f1: f64,
     /// Area under the ROC curve (mean one-vs-rest when multiclass).
     pub auc: f64,
+    /// Mean negative log-probability of the true class.
+    pub log_loss: f64,
+    /// Brier score: mean squared error of the positive-class probability (binary) or the
+    /// summed squared error over classes (multiclass).
+    pub brier: f64,
+    /// Expected calibration error over 10 equal-width bins of the positive-class probability
+    /// (binary) or of the top-class confidence (multiclass).
+    pub ece: f64,
     /// `confusion[true][predicted]` counts.
     pub confusion: Vec<Vec<u32>>,
+}
+
+/// One bin of a reliability (calibration) curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bin {
+    /// Mean predicted probability in the bin.
+    pub predicted: f64,
+    /// Observed frequency in the bin.
+    pub observed: f64,
+    /// Cases in the bin.
+    pub n: u32,
+}
+
+/// The probability scored by the calibration measures: the positive class's (binary), else
+/// the top class's confidence with "correct" as the outcome.
+fn scored(
+    truth: &[usize],
+    proba: &[Vec<f64>],
+    n_classes: usize,
+    positive: usize,
+) -> Vec<(f64, bool)> {
+    truth
+        .iter()
+        .zip(proba)
+        .map(|(&t, p)| {
+            if n_classes == 2 {
+                (p.get(positive).copied().unwrap_or(0.0), t == positive)
+            } else {
+                let top = argmax(p);
+                (p.get(top).copied().unwrap_or(0.0), t == top)
+            }
+        })
+        .collect()
+}
+
+/// Reliability curve: 10 equal-width bins; empty bins are left out.
+pub fn reliability(
+    truth: &[usize],
+    proba: &[Vec<f64>],
+    n_classes: usize,
+    positive: usize,
+) -> Vec<Bin> {
+    let mut sums = [(0.0f64, 0.0f64, 0u32); 10];
+    for (p, hit) in scored(truth, proba, n_classes, positive) {
+        let b = ((p * 10.0).floor() as usize).min(9);
+        sums[b].0 += p;
+        sums[b].1 += if hit { 1.0 } else { 0.0 };
+        sums[b].2 += 1;
+    }
+    sums.iter()
+        .filter(|s| s.2 > 0)
+        .map(|&(p, o, n)| Bin {
+            predicted: p / f64::from(n),
+            observed: o / f64::from(n),
+            n,
+        })
+        .collect()
+}
+
+/// ROC curve of the positive class (one-vs-rest): (false positive rate, true positive rate)
+/// points from (0, 0) to (1, 1), one per distinct threshold.
+pub fn roc_curve(truth: &[usize], proba: &[Vec<f64>], positive: usize) -> Vec<(f64, f64)> {
+    let mut s: Vec<(f64, bool)> = truth
+        .iter()
+        .zip(proba)
+        .map(|(&t, p)| (p.get(positive).copied().unwrap_or(0.0), t == positive))
+        .collect();
+    s.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let pos = s.iter().filter(|v| v.1).count().max(1) as f64;
+    let neg = s.iter().filter(|v| !v.1).count().max(1) as f64;
+    let mut out = vec![(0.0, 0.0)];
+    let (mut tp, mut fp) = (0.0, 0.0);
+    for (i, &(score, hit)) in s.iter().enumerate() {
+        if hit {
+            tp += 1.0;
+        } else {
+            fp += 1.0;
+        }
+        if s.get(i + 1).is_none_or(|next| next.0 != score) {
+            out.push((fp / neg, tp / pos));
+        }
+    }
+    out
 }
 
 /// Index of the largest probability (first on ties).
@@ -81,8 +172,45 @@ pub fn evaluate(truth: &[usize], proba: &[Vec<f64>], n_classes: usize, positive:
         let auc_mean = (0..n_classes).map(auc_for).sum::<f64>() / k;
         (sums.0 / k, sums.1 / k, sums.2 / k, auc_mean)
     };
+    let nf = n.max(1) as f64;
+    let log_loss = truth
+        .iter()
+        .zip(proba)
+        .map(|(&t, p)| -p.get(t).copied().unwrap_or(0.0).clamp(1e-15, 1.0).ln())
+        .sum::<f64>()
+        / nf;
+    let brier = if n_classes == 2 {
+        truth
+            .iter()
+            .zip(proba)
+            .map(|(&t, p)| {
+                (p.get(positive).copied().unwrap_or(0.0) - if t == positive { 1.0 } else { 0.0 })
+                    .powi(2)
+            })
+            .sum::<f64>()
+            / nf
+    } else {
+        truth
+            .iter()
+            .zip(proba)
+            .map(|(&t, p)| {
+                p.iter()
+                    .enumerate()
+                    .map(|(c, &v)| (v - if c == t { 1.0 } else { 0.0 }).powi(2))
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / nf
+    };
+    let ece = reliability(truth, proba, n_classes, positive)
+        .iter()
+        .map(|b| f64::from(b.n) / nf * (b.predicted - b.observed).abs())
+        .sum();
     Metrics {
         n: n as u32,
+        log_loss,
+        brier,
+        ece,
         accuracy: if n > 0 {
             f64::from(correct) / n as f64
         } else {
@@ -151,6 +279,27 @@ mod tests {
         assert!((m.f1 - 2.0 / 3.0).abs() < 1e-12);
         // positives 0.8, 0.4, 0.9 vs negatives 0.3, 0.6: wins 2+1+2 = 5 of 6
         assert!((m.auc - 5.0 / 6.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn calibration_measures_by_hand() {
+        let truth = [1, 0, 1, 0];
+        let proba = vec![
+            vec![0.1, 0.9],
+            vec![0.8, 0.2],
+            vec![0.4, 0.6],
+            vec![0.3, 0.7],
+        ];
+        let m = evaluate(&truth, &proba, 2, 1);
+        let brier = (0.01 + 0.04 + 0.16 + 0.49) / 4.0;
+        assert!((m.brier - brier).abs() < 1e-12);
+        let ll = -(0.9f64.ln() + 0.8f64.ln() + 0.6f64.ln() + 0.3f64.ln()) / 4.0;
+        assert!((m.log_loss - ll).abs() < 1e-12);
+        // bins: 0.2 → observed 0; 0.6 → 1; 0.7 → 0; 0.9 → 1 ⇒ |0.2|+|0.4|+|0.7|+|0.1| over 4
+        assert!((m.ece - (0.2 + 0.4 + 0.7 + 0.1) / 4.0).abs() < 1e-12);
+        let roc = roc_curve(&truth, &proba, 1);
+        assert_eq!(roc.first(), Some(&(0.0, 0.0)));
+        assert_eq!(roc.last(), Some(&(1.0, 1.0)));
     }
 
     #[test]

@@ -36,6 +36,16 @@ impl PatientRecord {
         &self.values
     }
 
+    /// A copy with feature `j` set to `value` (the caller keeps it within the schema, as the
+    /// counterfactual search does by only trying values inside the plausible range).
+    pub(crate) fn with_value(&self, j: usize, value: Value) -> PatientRecord {
+        let mut values = self.values.clone();
+        if let Some(slot) = values.get_mut(j) {
+            *slot = Some(value);
+        }
+        PatientRecord { values }
+    }
+
     /// Validate a JSON object text (`{"glu": 148, ...}`) against `schema`. Duplicate keys are
     /// an error rather than "last one wins", so a value can never be silently replaced.
     pub fn from_json_text(schema: &Schema, text: &str) -> Result<PatientRecord> {

@@ -186,6 +186,25 @@ impl Preprocessor {
         Ok(())
     }
 
+    /// The value the model actually used for feature `j`: the patient's, or the imputed one.
+    pub fn used_value(&self, j: usize, value: Option<Value>) -> Option<Value> {
+        match (self.steps.get(j)?, value) {
+            (_, Some(v)) => Some(v),
+            (Step::Standardize { impute, .. }, None) => Some(Value::Number(*impute)),
+            (Step::Binary { impute }, None) => Some(Value::Bool(*impute)),
+            (Step::OneHot { impute, .. }, None) => Some(Value::Level(*impute)),
+        }
+    }
+
+    /// For each model input column, the schema feature it comes from.
+    pub fn columns(&self) -> Vec<usize> {
+        self.steps
+            .iter()
+            .enumerate()
+            .flat_map(|(j, s)| std::iter::repeat_n(j, s.width()))
+            .collect()
+    }
+
     /// Impute, encode and scale one record.
     pub fn transform(&self, record: &PatientRecord) -> Transformed {
         let mut x = Vec::with_capacity(self.width());

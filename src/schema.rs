@@ -154,6 +154,9 @@ pub struct Feature {
     pub kind: Kind,
     /// Missing-value policy.
     pub missing: Missing,
+    /// Whether a clinician could change it (weight, blood pressure, glucose), so that "what
+    /// would change this" may suggest it. Age, history and genetics are not.
+    pub modifiable: bool,
 }
 
 impl Feature {
@@ -226,6 +229,18 @@ impl Default for Split {
     }
 }
 
+/// A grouping field for subgroup metrics in the model card (e.g. age bands, sex).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Subgroup {
+    /// The feature column.
+    pub column: String,
+    /// Numeric features: band boundaries (a band is `[cut_i, cut_{i+1})`). Categorical and
+    /// boolean features: leave empty, each level is a group.
+    #[serde(default)]
+    pub cuts: Vec<f64>,
+}
+
 /// A validated schema. Build one with [`Schema::from_toml`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
@@ -242,6 +257,8 @@ pub struct Schema {
     pub target: Target,
     /// Input columns, in form order.
     pub features: Vec<Feature>,
+    /// Grouping fields for subgroup metrics.
+    pub subgroups: Vec<Subgroup>,
 }
 
 impl Schema {
@@ -349,6 +366,24 @@ impl Schema {
                 t.column, t.positive
             ));
         }
+        for g in &self.subgroups {
+            let Some(f) = self.feature(&g.column) else {
+                return bad(format!("subgroup column `{}` is not a feature", g.column));
+            };
+            let numeric = matches!(f.kind, Kind::Numeric { .. });
+            if numeric && (g.cuts.is_empty() || g.cuts.windows(2).any(|w| w[0] >= w[1])) {
+                return bad(format!(
+                    "subgroup `{}`: a numeric grouping needs increasing `cuts`",
+                    g.column
+                ));
+            }
+            if !numeric && !g.cuts.is_empty() {
+                return bad(format!(
+                    "subgroup `{}`: `cuts` apply only to numeric features",
+                    g.column
+                ));
+            }
+        }
         if !(self.split.test_fraction > 0.0 && self.split.test_fraction < 1.0) {
             return bad(format!(
                 "split: test_fraction {} must lie strictly between 0 and 1",
@@ -397,6 +432,8 @@ mod file {
         split: Split,
         target: Target,
         features: Vec<RawFeature>,
+        #[serde(default)]
+        subgroups: Vec<Subgroup>,
     }
 
     #[derive(Deserialize)]
@@ -407,6 +444,8 @@ mod file {
         kind: String,
         #[serde(default)]
         missing: Missing,
+        #[serde(default)]
+        modifiable: bool,
         #[serde(default)]
         unit: Option<String>,
         #[serde(default)]
@@ -439,6 +478,7 @@ mod file {
                 split: self.split,
                 target: self.target,
                 features,
+                subgroups: self.subgroups,
             })
         }
     }
@@ -512,6 +552,7 @@ mod file {
                 label: self.label,
                 kind,
                 missing: self.missing,
+                modifiable: self.modifiable,
             })
         }
     }
@@ -556,6 +597,7 @@ unit = "mg/dL"
 plausible = { min = 20, max = 600 }
 reference = { max = 139, source = "ADA 2024" }
 missing = "impute"
+modifiable = true
 
 [[features]]
 column = "smoker"
@@ -571,6 +613,13 @@ levels = [
   { code = "m", label = { en = "Male", zh = "男" } },
 ]
 missing = "impute"
+
+[[subgroups]]
+column = "sex"
+
+[[subgroups]]
+column = "glu"
+cuts = [20, 140, 200]
 "#;
 
     #[test]
@@ -616,11 +665,28 @@ missing = "impute"
             .unwrap_err()
             .to_string()
             .contains("maybe"));
-        let text = SAMPLE.replace(
-            "missing = \"impute\"\n\n[[features]]\ncolumn = \"smoker\"",
-            "colour = 1\n\n[[features]]\ncolumn = \"smoker\"",
-        );
+        let text = SAMPLE.replace("modifiable = true", "colour = 1");
         assert!(matches!(Schema::from_toml(&text), Err(Error::Schema(_))));
+    }
+
+    #[test]
+    fn subgroups_are_checked() {
+        let s = Schema::from_toml(SAMPLE).unwrap();
+        assert_eq!(s.subgroups.len(), 2);
+        assert!(s.features[0].modifiable && !s.features[1].modifiable);
+        let text = SAMPLE.replace("cuts = [20, 140, 200]", "cuts = [200, 140]");
+        assert!(Schema::from_toml(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("increasing"));
+        let text = SAMPLE.replace(
+            "column = \"sex\"\n\n[[subgroups]]",
+            "column = \"bmi\"\n\n[[subgroups]]",
+        );
+        assert!(Schema::from_toml(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("`bmi` is not a feature"));
     }
 
     #[test]

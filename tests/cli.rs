@@ -29,8 +29,13 @@ fn run(cmd: &mut Command) -> Output {
 }
 
 fn train(id: &str, data: &str, out: &Path) -> Output {
+    train_with(id, data, out, &[])
+}
+
+fn train_with(id: &str, data: &str, out: &Path, extra: &[&str]) -> Output {
     run(bin()
         .arg("train")
+        .args(extra)
         .arg("--data")
         .arg(root().join("data").join(data))
         .arg("--schema")
@@ -39,21 +44,30 @@ fn train(id: &str, data: &str, out: &Path) -> Output {
         .arg(out))
 }
 
+/// `bedside assess` with the patient on standard input.
 fn assess(bundle: &Path, patient: &str) -> Output {
-    let p = tmp(&format!("patient-{:x}.json", fxhash(patient)));
-    std::fs::write(&p, patient).unwrap();
-    run(bin()
-        .arg("assess")
-        .arg("--bundle")
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = bin()
+        .args(["assess", "--patient", "-", "--bundle"])
         .arg(bundle)
-        .arg("--patient")
-        .arg(&p))
-}
-
-fn fxhash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    })
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn bedside");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(patient.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+        "bedside panicked"
+    );
+    out
 }
 
 fn stderr(o: &Output) -> String {
@@ -65,7 +79,7 @@ fn pima() -> PathBuf {
     static ONCE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     ONCE.get_or_init(|| {
         let out = tmp("pima/pima.bdsx");
-        let o = train("pima", "pima_tr.csv", &out);
+        let o = train("pima", "pima_tr2.csv", &out);
         assert!(o.status.success(), "{}", stderr(&o));
         out
     })
@@ -79,16 +93,18 @@ const PATIENT: &str =
 fn training_is_byte_for_byte_reproducible_and_round_trips() {
     let a = std::fs::read(pima()).unwrap();
     let other = tmp("again/pima.bdsx");
-    assert!(train("pima", "pima_tr.csv", &other).status.success());
+    assert!(train("pima", "pima_tr2.csv", &other).status.success());
     let b = std::fs::read(&other).unwrap();
     assert_eq!(a, b, "same data and seed must give identical bundles");
     let bundle = Bundle::from_bytes(&a).unwrap();
     assert_eq!(bundle.to_bytes().unwrap(), a);
-    assert_eq!(bundle.training.n_train, 200);
+    assert_eq!(bundle.training.n_train, 300);
     assert_eq!(bundle.training.n_test, 332);
     // Ripley's logistic regression on this split is about 80% accurate; ours must be close.
-    assert!(bundle.metrics.accuracy > 0.75, "{:?}", bundle.metrics);
-    assert!(bundle.metrics.auc > 0.8, "{:?}", bundle.metrics);
+    assert!(bundle.metrics().accuracy > 0.75, "{:?}", bundle.metrics());
+    assert!(bundle.metrics().auc > 0.8, "{:?}", bundle.metrics());
+    // Seven candidates were compared and the comparison was printed.
+    assert_eq!(bundle.card.candidates.len(), 7);
     let index = std::fs::read_to_string(other.with_file_name("index.json")).unwrap();
     assert!(index.contains("\"file\": \"pima.bdsx\""), "{index}");
 }
@@ -100,7 +116,7 @@ fn biopsy_trains_with_its_missing_values_imputed() {
     assert!(o.status.success(), "{}", stderr(&o));
     let bundle = Bundle::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(bundle.training.n_train + bundle.training.n_test, 699);
-    assert!(bundle.metrics.auc > 0.95, "{:?}", bundle.metrics);
+    assert!(bundle.metrics().auc > 0.95, "{:?}", bundle.metrics());
     // Bare nuclei may be left blank: it is imputed and the assessment says so.
     let o = assess(
         &out,
@@ -260,6 +276,24 @@ fn bad_training_input_is_refused_with_row_and_column() {
 fn inspect_shows_metrics_and_provenance() {
     let o = run(bin().arg("inspect").arg("--bundle").arg(pima()));
     assert!(o.status.success(), "{}", stderr(&o));
+    let md = String::from_utf8(o.stdout).unwrap();
+    for needle in [
+        "# Model card",
+        "## Intended use",
+        "Patients' self-use",
+        "## Caveats and limitations",
+        "| test (calibrated) |",
+        "Age (years) 30–<40",
+        "## Model selection",
+    ] {
+        assert!(md.contains(needle), "missing {needle} in\n{md}");
+    }
+    let o = run(bin()
+        .args(["inspect", "--lang", "zh", "--bundle"])
+        .arg(pima()));
+    assert!(String::from_utf8(o.stdout).unwrap().contains("## 预期用途"));
+    let o = run(bin().args(["inspect", "--json", "--bundle"]).arg(pima()));
+    assert!(o.status.success(), "{}", stderr(&o));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["schema"]["id"], "pima");
     assert_eq!(json["payload_sha256"].as_str().unwrap().len(), 64);
@@ -268,4 +302,65 @@ fn inspect_shows_metrics_and_provenance() {
         .as_str()
         .unwrap()
         .contains("MASS"));
+}
+
+/// Every model family, forced in turn, trains on real data and gives assessments whose
+/// explanation adds up exactly; the comparison table is printed.
+#[test]
+fn every_family_trains_on_real_data_and_explains_exactly() {
+    for family in ["logistic", "naive-bayes", "forest", "knn"] {
+        let out = tmp(&format!("{family}/biopsy.bdsx"));
+        let o = train_with("biopsy", "biopsy.csv", &out, &["--models", family]);
+        assert!(o.status.success(), "{family}: {}", stderr(&o));
+        let table = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            table.contains("5-fold stratified cross-validation"),
+            "{table}"
+        );
+        let bundle = Bundle::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+        assert!(
+            bundle.metrics().auc > 0.95,
+            "{family}: {:?}",
+            bundle.metrics()
+        );
+        for patient in [
+            r#"{"V1":5,"V2":1,"V3":1,"V4":1,"V5":2,"V6":1,"V7":3,"V8":1,"V9":1}"#,
+            r#"{"V1":8,"V2":10,"V3":10,"V4":8,"V5":7,"V6":10,"V7":9,"V8":7,"V9":1}"#,
+            r#"{"V1":4,"V2":3,"V3":4,"V4":1,"V5":3,"V7":3,"V8":5,"V9":1}"#,
+        ] {
+            let a = bedside::assess::assess_text(&bundle, patient).unwrap();
+            let e = a.explanation.expect("an explanation");
+            let sum: f64 = e.contributions.iter().sum();
+            assert!(
+                (e.baseline + sum - e.output).abs() < 1e-9,
+                "{family}: {} + {sum} != {}",
+                e.baseline,
+                e.output
+            );
+        }
+    }
+    let o = train_with(
+        "biopsy",
+        "biopsy.csv",
+        &tmp("bad/biopsy.bdsx"),
+        &["--models", "svm"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`svm` is not one of"));
+}
+
+/// The calibrated test metrics are no worse than a coin and the card reports both sides.
+#[test]
+fn calibration_is_reported_before_and_after() {
+    let bundle = Bundle::from_bytes(&std::fs::read(pima()).unwrap()).unwrap();
+    let c = &bundle.card;
+    assert!(c.test.brier < 0.25 && c.test_raw.brier < 0.25);
+    assert!(c.test.ece.is_finite() && c.test_raw.ece.is_finite());
+    assert!(!c.roc.is_empty() && !c.reliability.is_empty());
+    // Subgroups by age band are present with enough cases.
+    assert!(
+        c.subgroups.len() >= 3,
+        "{:?}",
+        c.subgroups.iter().map(|g| &g.label.en).collect::<Vec<_>>()
+    );
 }

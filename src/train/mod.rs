@@ -7,17 +7,19 @@
 pub mod data;
 pub mod split;
 
-use sha2::{Digest, Sha256};
-use smartcore::linalg::basic::arrays::Array;
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
+pub mod candidates;
 
-use crate::bundle::{hex, Bundle, Example, TrainingInfo};
+use sha2::{Digest, Sha256};
+
+use crate::bundle::{hex, Bundle, Candidate, Card, Example, SubgroupMetrics, TrainingInfo};
+use crate::calibrate::Calibration;
 use crate::error::{Error, Result};
-use crate::metrics::{evaluate, Metrics};
-use crate::model::{Linear, Model};
+use crate::library::Library;
+use crate::metrics::{evaluate, reliability, roc_curve};
+use crate::patient::Value;
 use crate::preprocess::Preprocessor;
-use crate::schema::Schema;
+use crate::schema::{Kind, Schema, Text};
+pub use candidates::Spec;
 use data::Dataset;
 
 /// Everything `bedside train` needs, already read from disk.
@@ -29,19 +31,31 @@ pub struct TrainInput<'a> {
     pub data: &'a str,
     /// Separate test CSV text and its name, if the split uses one.
     pub test: Option<(&'a str, &'a str)>,
-    /// L2 regularisation strength for logistic regression (smartcore's `alpha`).
-    pub alpha: f64,
+    /// The candidates to compare (default: [`Spec::candidates`]).
+    pub candidates: Vec<Spec>,
+    /// Cross-validation folds.
+    pub folds: usize,
 }
 
-/// The stages of training, reported to a progress display.
-pub const STAGES: &[&str] = &[
-    "reading data",
-    "splitting",
-    "fitting preprocessing",
-    "fitting logistic regression",
-    "evaluating on held-out data",
-    "writing bundle",
-];
+impl<'a> TrainInput<'a> {
+    /// Default candidates and 5 folds.
+    pub fn new(
+        schema: &'a Schema,
+        data: &'a str,
+        test: Option<(&'a str, &'a str)>,
+    ) -> TrainInput<'a> {
+        TrainInput {
+            schema,
+            data,
+            test,
+            candidates: Spec::candidates(),
+            folds: 5,
+        }
+    }
+}
+
+/// Progress of training: `(done, total, what)`.
+pub type Progress<'p> = &'p mut dyn FnMut(usize, usize, &str);
 
 /// What training produced.
 #[derive(Debug, Clone)]
@@ -52,14 +66,19 @@ pub struct Trained {
     pub bytes: Vec<u8>,
 }
 
-/// Train and package. `progress` is called with the index into [`STAGES`] as each begins.
-pub fn train(input: &TrainInput, progress: &mut dyn FnMut(usize)) -> Result<Trained> {
+/// Train, compare candidates by stratified k-fold cross-validation on log-loss, refit the
+/// winner on all training rows, calibrate it on its out-of-fold predictions, evaluate on the
+/// held-out test set, and package.
+pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     let schema = input.schema;
     let n_classes = schema.target.classes.len();
-    progress(0);
+    let positive = schema.positive_index();
+    let seed = schema.split.seed;
+    let total = input.candidates.len() * input.folds + 4;
+    let mut done = 0usize;
+    progress(done, total, "reading data");
     let all = data::read_csv(schema, input.data)?;
 
-    progress(1);
     let (train, test, test_source) = match input.test {
         Some((text, name)) => {
             let test =
@@ -68,53 +87,146 @@ pub fn train(input: &TrainInput, progress: &mut dyn FnMut(usize)) -> Result<Trai
         }
         None => {
             let f = schema.split.test_fraction;
-            let (tr, te) = split::stratified(&all.labels, n_classes, f, schema.split.seed);
+            let (tr, te) = split::stratified(&all.labels, n_classes, f, seed);
             let source = format!(
-                "stratified random hold-out of {:.0}% (seed {})",
-                f * 100.0,
-                schema.split.seed
+                "stratified random hold-out of {:.0}% (seed {seed})",
+                f * 100.0
             );
             (all.subset(&tr), all.subset(&te), source)
         }
     };
     let train_counts = train.class_counts(n_classes);
-    if let Some(c) = train_counts.iter().position(|&n| n == 0) {
+    if let Some(c) = train_counts
+        .iter()
+        .position(|&n| (n as usize) < input.folds)
+    {
         return Err(Error::Data(format!(
-            "class `{}` has no training cases",
-            schema.target.classes[c].code
+            "class `{}` has {} training cases; at least {} (one per fold) are needed",
+            schema.target.classes[c].code, train_counts[c], input.folds
         )));
     }
 
-    progress(2);
     let preprocessor = Preprocessor::fit(schema, &train.records)?;
-
-    progress(3);
     let x_train: Vec<Vec<f64>> = train
         .records
         .iter()
         .map(|r| preprocessor.transform(r).x)
         .collect();
-    let linear = fit_logistic(&x_train, &train.labels, input.alpha)?;
-    let model = Model::Logistic {
-        linear,
-        alpha: input.alpha,
+    let y = &train.labels;
+    let fold_of = split::stratified_folds(y, n_classes, input.folds, seed);
+
+    // Cross-validate every candidate. Preprocessing is fitted once on all training rows: it
+    // is unsupervised (medians, means, scales), so it leaks no outcome into the folds.
+    let mut candidates = Vec::new();
+    let mut oof_all = Vec::new();
+    for spec in &input.candidates {
+        let mut oof = vec![Vec::new(); x_train.len()];
+        for fold in 0..input.folds {
+            progress(
+                done,
+                total,
+                &format!(
+                    "cross-validating {} ({}), fold {}",
+                    spec.family().name(),
+                    spec.params(),
+                    fold + 1
+                ),
+            );
+            done += 1;
+            let (fit_idx, held): (Vec<usize>, Vec<usize>) =
+                (0..x_train.len()).partition(|&i| fold_of[i] != fold);
+            let fx: Vec<Vec<f64>> = fit_idx.iter().map(|&i| x_train[i].clone()).collect();
+            let fy: Vec<usize> = fit_idx.iter().map(|&i| y[i]).collect();
+            let model = spec.fit(&fx, &fy, n_classes, seed.wrapping_add(fold as u64))?;
+            for &i in &held {
+                oof[i] = model.predict_proba(&x_train[i], n_classes);
+            }
+        }
+        candidates.push(Candidate {
+            family: spec.family(),
+            params: spec.params(),
+            cv: evaluate(y, &oof, n_classes, positive),
+            eligible: spec.eligible(schema.features.len()),
+        });
+        oof_all.push(oof);
+    }
+    let chosen = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.eligible && c.cv.log_loss.is_finite())
+        .min_by(|a, b| a.1.cv.log_loss.total_cmp(&b.1.cv.log_loss))
+        .map(|(i, _)| i)
+        .ok_or_else(|| Error::Training("no candidate model could be cross-validated".into()))?;
+    let spec = input.candidates[chosen];
+
+    progress(
+        done,
+        total,
+        &format!("fitting {} on all training rows", spec.family().name()),
+    );
+    done += 1;
+    let model = spec.fit(&x_train, y, n_classes, seed)?;
+    let calibration = Calibration::fit(&oof_all[chosen], y, n_classes);
+    let oof_cal: Vec<Vec<f64>> = oof_all[chosen]
+        .iter()
+        .map(|p| calibration.apply(p))
+        .collect();
+    let cv_calibrated = evaluate(y, &oof_cal, n_classes, positive);
+
+    // Fold models for the uncertainty band: only for the small families.
+    let fold_models = if matches!(spec, Spec::Logistic { .. } | Spec::NaiveBayes) {
+        (0..input.folds)
+            .map(|fold| {
+                let idx: Vec<usize> = (0..x_train.len()).filter(|&i| fold_of[i] != fold).collect();
+                let fx: Vec<Vec<f64>> = idx.iter().map(|&i| x_train[i].clone()).collect();
+                let fy: Vec<usize> = idx.iter().map(|&i| y[i]).collect();
+                spec.fit(&fx, &fy, n_classes, seed.wrapping_add(fold as u64))
+            })
+            .collect::<Result<Vec<_>>>()?
+    } else {
+        Vec::new()
     };
 
-    progress(4);
-    let metrics = test_metrics(
-        &model,
-        &preprocessor,
-        &test,
-        n_classes,
-        schema.positive_index(),
-    );
+    progress(done, total, "evaluating on held-out data");
+    done += 1;
+    let x_test: Vec<Vec<f64>> = test
+        .records
+        .iter()
+        .map(|r| preprocessor.transform(r).x)
+        .collect();
+    let raw: Vec<Vec<f64>> = x_test
+        .iter()
+        .map(|x| model.predict_proba(x, n_classes))
+        .collect();
+    let cal: Vec<Vec<f64>> = raw.iter().map(|p| calibration.apply(p)).collect();
+    let card = Card {
+        folds: input.folds as u32,
+        candidates,
+        chosen: chosen as u32,
+        cv_calibrated,
+        test_raw: evaluate(&test.labels, &raw, n_classes, positive),
+        test: evaluate(&test.labels, &cal, n_classes, positive),
+        roc: roc_curve(&test.labels, &cal, positive),
+        reliability_raw: reliability(&test.labels, &raw, n_classes, positive),
+        reliability: reliability(&test.labels, &cal, n_classes, positive),
+        subgroups: subgroups(schema, &test, &cal, n_classes, positive),
+    };
 
-    progress(5);
+    progress(done, total, "writing bundle");
+    let width = preprocessor.width();
+    let n = x_train.len().max(1) as f64;
+    let baseline: Vec<f64> = (0..width)
+        .map(|j| x_train.iter().map(|r| r[j]).sum::<f64>() / n)
+        .collect();
     let bundle = Bundle {
         schema: schema.clone(),
+        library: Library::new(&x_train, y),
         preprocessor,
         model,
-        metrics,
+        calibration,
+        fold_models,
+        baseline,
+        card,
         training: TrainingInfo {
             n_train: train.records.len() as u32,
             n_test: test.records.len() as u32,
@@ -122,51 +234,126 @@ pub fn train(input: &TrainInput, progress: &mut dyn FnMut(usize)) -> Result<Trai
             test_class_counts: test.class_counts(n_classes),
             test_source,
             data_sha256: hex(&Sha256::digest(input.data.as_bytes())),
-            seed: schema.split.seed,
+            seed,
             trainer_version: env!("CARGO_PKG_VERSION").to_string(),
         },
         examples: examples(&test, n_classes),
     };
     bundle.check()?;
     let bytes = bundle.to_bytes()?;
+    progress(total, total, "done");
     Ok(Trained { bundle, bytes })
 }
 
-/// Fit smartcore's logistic regression on class indices `0..k` and lift out its parameters.
-pub fn fit_logistic(x: &[Vec<f64>], y: &[usize], alpha: f64) -> Result<Linear> {
-    let width = x.first().map_or(0, Vec::len);
-    let xm = DenseMatrix::from_2d_vec(&x.to_vec()).map_err(|e| Error::Training(e.to_string()))?;
-    let yv: Vec<i32> = y.iter().map(|&c| c as i32).collect();
-    let params = LogisticRegressionParameters::default().with_alpha(alpha);
-    let fitted =
-        LogisticRegression::fit(&xm, &yv, params).map_err(|e| Error::Training(e.to_string()))?;
-    let coef = fitted.coefficients();
-    let icpt = fitted.intercept();
-    let rows = coef.shape().0;
-    let weights = (0..rows)
-        .map(|r| (0..width).map(|c| *coef.get((r, c))).collect())
-        .collect();
-    let intercepts = (0..rows).map(|r| *icpt.get((r, 0))).collect();
-    Ok(Linear {
-        weights,
-        intercepts,
-    })
+/// Membership of one subgroup.
+#[derive(Debug, Clone, Copy)]
+enum Member {
+    /// Numeric value in `[lo, hi)`.
+    Band(f64, f64),
+    /// Categorical level.
+    Level(usize),
+    /// Boolean value.
+    Bool(bool),
 }
 
-/// Metrics of `model` on a labelled set.
-pub fn test_metrics(
-    model: &Model,
-    pre: &Preprocessor,
+impl Member {
+    fn contains(self, v: Option<Value>) -> bool {
+        match (self, v) {
+            (Member::Band(lo, hi), Some(Value::Number(x))) => x >= lo && x < hi,
+            (Member::Level(i), Some(Value::Level(j))) => i == j,
+            (Member::Bool(b), Some(Value::Bool(c))) => b == c,
+            _ => false,
+        }
+    }
+}
+
+/// Calibrated test metrics per group of each schema grouping field (groups with fewer than
+/// 10 test cases are left out: their metrics would mean little).
+fn subgroups(
+    schema: &Schema,
     test: &Dataset,
+    proba: &[Vec<f64>],
     n_classes: usize,
     positive: usize,
-) -> Metrics {
-    let proba: Vec<Vec<f64>> = test
-        .records
-        .iter()
-        .map(|r| model.predict_proba(&pre.transform(r).x))
-        .collect();
-    evaluate(&test.labels, &proba, n_classes, positive)
+) -> Vec<SubgroupMetrics> {
+    let mut out = Vec::new();
+    for g in &schema.subgroups {
+        let Some((j, f)) = schema
+            .features
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.column == g.column)
+        else {
+            continue;
+        };
+        let both = |en: String, zh: String| Text { en, zh };
+        let groups: Vec<(Text, Member)> = match &f.kind {
+            Kind::Numeric { unit, .. } => {
+                let unit = if unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {unit}")
+                };
+                g.cuts
+                    .windows(2)
+                    .map(|w| (w[0], w[1]))
+                    .chain(g.cuts.last().map(|&l| (l, f64::INFINITY)))
+                    .map(|(lo, hi)| {
+                        let range = if hi.is_finite() {
+                            format!("{lo}–<{hi}")
+                        } else {
+                            format!("≥ {lo}")
+                        };
+                        let label = both(
+                            format!("{} {range}{unit}", f.label.en),
+                            format!("{} {range}{unit}", f.label.zh),
+                        );
+                        (label, Member::Band(lo, hi))
+                    })
+                    .collect()
+            }
+            Kind::Categorical { levels } => levels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    (
+                        both(
+                            format!("{}: {}", f.label.en, l.label.en),
+                            format!("{}：{}", f.label.zh, l.label.zh),
+                        ),
+                        Member::Level(i),
+                    )
+                })
+                .collect(),
+            Kind::Boolean { .. } => [(true, "yes", "是"), (false, "no", "否")]
+                .into_iter()
+                .map(|(b, en, zh)| {
+                    (
+                        both(
+                            format!("{}: {en}", f.label.en),
+                            format!("{}：{zh}", f.label.zh),
+                        ),
+                        Member::Bool(b),
+                    )
+                })
+                .collect(),
+        };
+        for (label, member) in groups {
+            let idx: Vec<usize> = (0..test.records.len())
+                .filter(|&i| member.contains(test.records[i].values()[j]))
+                .collect();
+            if idx.len() < 10 {
+                continue;
+            }
+            let t: Vec<usize> = idx.iter().map(|&i| test.labels[i]).collect();
+            let p: Vec<Vec<f64>> = idx.iter().map(|&i| proba[i].clone()).collect();
+            out.push(SubgroupMetrics {
+                label,
+                metrics: evaluate(&t, &p, n_classes, positive),
+            });
+        }
+    }
+    out
 }
 
 /// The first two test cases of each class: real cases to try the model on.
@@ -212,62 +399,72 @@ mod tests {
     }
 
     #[test]
-    fn trains_a_useful_deterministic_model_matching_smartcore() {
+    fn trains_compares_calibrates_and_is_deterministic() {
         let schema = Schema::from_toml(SAMPLE).unwrap();
         let csv = synthetic_csv(300);
-        let input = TrainInput {
-            schema: &schema,
-            data: &csv,
-            test: None,
-            alpha: 1.0,
-        };
-        let mut stages = Vec::new();
-        let a = train(&input, &mut |s| stages.push(s)).unwrap();
-        assert_eq!(stages, (0..STAGES.len()).collect::<Vec<_>>());
-        let b = train(&input, &mut |_| {}).unwrap();
+        let input = TrainInput::new(&schema, &csv, None);
+        let mut steps = 0;
+        let a = train(&input, &mut |_, _, _| steps += 1).unwrap();
+        assert!(steps > 30);
+        let b = train(&input, &mut |_, _, _| {}).unwrap();
         assert_eq!(
             a.bytes, b.bytes,
             "same data and seed must give the same bytes"
         );
-        assert!(a.bundle.metrics.auc > 0.9, "auc {}", a.bundle.metrics.auc);
+        let card = &a.bundle.card;
+        assert_eq!(card.candidates.len(), Spec::candidates().len());
+        let chosen = &card.candidates[card.chosen as usize];
+        assert!(card
+            .candidates
+            .iter()
+            .filter(|c| c.eligible)
+            .all(|c| c.cv.log_loss >= chosen.cv.log_loss));
+        assert!(card.test.auc > 0.9, "auc {}", card.test.auc);
         assert_eq!(a.bundle.training.n_train + a.bundle.training.n_test, 300);
         assert!(!a.bundle.examples.is_empty());
+        // sex has two levels with enough test cases; glu bands likewise.
+        assert!(!card.subgroups.is_empty());
     }
 
     #[test]
-    fn lifted_parameters_predict_what_smartcore_predicts() {
-        let schema = Schema::from_toml(SAMPLE).unwrap();
-        let ds = data::read_csv(&schema, &synthetic_csv(200)).unwrap();
-        let pre = Preprocessor::fit(&schema, &ds.records).unwrap();
-        let x: Vec<Vec<f64>> = ds.records.iter().map(|r| pre.transform(r).x).collect();
-        let linear = fit_logistic(&x, &ds.labels, 0.5).unwrap();
-        let yv: Vec<i32> = ds.labels.iter().map(|&c| c as i32).collect();
-        let xm = DenseMatrix::from_2d_vec(&x).unwrap();
-        let sc = LogisticRegression::fit(
-            &xm,
-            &yv,
-            LogisticRegressionParameters::default().with_alpha(0.5),
-        )
-        .unwrap();
-        let sc_pred = sc.predict(&xm).unwrap();
-        let model = Model::Logistic { linear, alpha: 0.5 };
-        for (row, expected) in x.iter().zip(sc_pred) {
-            let p = model.predict_proba(row);
-            assert_eq!(crate::metrics::argmax(&p) as i32, expected);
-        }
+    fn multiclass_targets_train_too() {
+        let text = SAMPLE.replace(
+            "  { code = \"yes\", label = { en = \"Yes\", zh = \"是\" } },",
+            "  { code = \"yes\", label = { en = \"Yes\", zh = \"是\" } },\n  { code = \"maybe\", label = { en = \"Maybe\", zh = \"可能\" } },",
+        );
+        let schema = Schema::from_toml(&text).unwrap();
+        let csv = synthetic_csv(300)
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i > 0 && i % 3 == 0 {
+                    l.replace(",no", ",maybe")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let trained = train(&TrainInput::new(&schema, &csv, None), &mut |_, _, _| {}).unwrap();
+        let a =
+            crate::assess::assess_text(&trained.bundle, r#"{"glu": 100, "smoker": 1, "sex": "m"}"#)
+                .unwrap();
+        assert_eq!(a.probabilities.len(), 3);
+        assert!((a.probabilities.iter().map(|c| c.probability).sum::<f64>() - 1.0).abs() < 1e-9);
+        let e = a.explanation.unwrap();
+        assert!((e.baseline + e.contributions.iter().sum::<f64>() - e.output).abs() < 1e-9);
     }
 
     #[test]
-    fn a_class_missing_from_training_is_an_error() {
+    fn too_few_cases_of_a_class_is_an_error() {
         let schema = Schema::from_toml(SAMPLE).unwrap();
-        let csv = "glu,smoker,sex,dx\n100,1,m,no\n120,0,f,no\n";
-        let input = TrainInput {
-            schema: &schema,
-            data: csv,
-            test: Some((csv, "same.csv")),
-            alpha: 1.0,
-        };
-        let e = train(&input, &mut |_| {}).unwrap_err();
-        assert_eq!(e.to_string(), "data: class `yes` has no training cases");
+        let csv = "glu,smoker,sex,dx\n100,1,m,no\n120,0,f,no\n130,0,f,yes\n";
+        let input = TrainInput::new(&schema, csv, Some((csv, "same.csv")));
+        let e = train(&input, &mut |_, _, _| {}).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("class `no` has 2 training cases; at least 5"),
+            "{e}"
+        );
     }
 }

@@ -73,6 +73,28 @@ pub fn stratified(
     (train, test)
 }
 
+/// Fold index (`0..k`) per case: each class is shuffled and dealt round-robin, so every fold
+/// has the class balance of the whole.
+pub fn stratified_folds(labels: &[usize], n_classes: usize, k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = Rng::new(seed ^ 0x5eed_f01d);
+    let mut fold = vec![0; labels.len()];
+    let mut next = 0usize;
+    for class in 0..n_classes {
+        let mut idx: Vec<usize> = labels
+            .iter()
+            .enumerate()
+            .filter(|(_, &l)| l == class)
+            .map(|(i, _)| i)
+            .collect();
+        rng.shuffle(&mut idx);
+        for i in idx {
+            fold[i] = next % k.max(1);
+            next += 1;
+        }
+    }
+    fold
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +108,22 @@ mod tests {
         assert_ne!(a, stratified(&labels, 2, 0.2, 8));
         assert_eq!(a.1.len(), 20);
         assert_eq!(a.1.iter().filter(|&&i| labels[i] == 1).count(), 5);
+    }
+
+    #[test]
+    fn folds_are_balanced() {
+        let labels: Vec<usize> = (0..103).map(|i| usize::from(i % 3 == 0)).collect();
+        let f = stratified_folds(&labels, 2, 5, 1);
+        for k in 0..5 {
+            let n = f.iter().filter(|&&v| v == k).count();
+            assert!((20..=21).contains(&n), "{n}");
+            let pos = f
+                .iter()
+                .zip(&labels)
+                .filter(|(&v, &l)| v == k && l == 1)
+                .count();
+            assert!((6..=7).contains(&pos), "{pos}");
+        }
     }
 
     proptest! {

@@ -7,6 +7,7 @@ use gloo::net::http::Request;
 use yew::prelude::*;
 
 use super::basis::Basis;
+use super::model_card::ModelCard;
 use super::patient_form::PatientForm;
 use super::results::Results;
 use super::state::{Action, IndexEntry, Load, LoadError, Loaded, State};
@@ -240,6 +241,7 @@ pub fn App() -> Html {
                         <Results loaded={loaded.clone()} outcome={state.outcome.clone()} {lang} />
                         <Basis loaded={loaded.clone()} {lang} />
                     </div>
+                    <ModelCard loaded={loaded.clone()} {lang} />
                 </div>
             }
         }

@@ -20,7 +20,7 @@ pub fn Basis(props: &Props) -> Html {
     let lang = props.lang;
     let b = &props.loaded.bundle;
     let s = &b.schema;
-    let m = &b.metrics;
+    let m = b.metrics();
     let t = &b.training;
     let counts = |c: &[u32]| {
         s.target
@@ -41,7 +41,7 @@ pub fn Basis(props: &Props) -> Html {
         <section class="card basis" aria-labelledby="basis-h" id="basis">
             <h2 id="basis-h">{ Msg::Basis.text(lang) }</h2>
             <dl>
-                <dt>{ Msg::ModelFamily.text(lang) }</dt><dd>{ b.model.family() }</dd>
+                <dt>{ Msg::ModelFamily.text(lang) }</dt><dd>{ if lang == Lang::Zh { b.model.family().name_zh() } else { b.model.family().name() } }{ " (smartcore) — " }{ crate::card::why_chosen(b, lang) }</dd>
                 <dt>{ Msg::TrainedOn.text(lang) }</dt><dd>{ format!("{} {} ({})", t.n_train, Msg::Cases.text(lang), counts(&t.train_class_counts)) }</dd>
                 <dt>{ Msg::TestedOn.text(lang) }</dt><dd>{ format!("{} {} ({}); {}", t.n_test, Msg::Cases.text(lang), counts(&t.test_class_counts), t.test_source) }</dd>
             </dl>
@@ -53,6 +53,8 @@ pub fn Basis(props: &Props) -> Html {
                     { metric(Msg::Recall, m.recall) }
                     { metric(Msg::F1, m.f1) }
                     { metric(Msg::Auc, m.auc) }
+                    { metric(Msg::Brier, m.brier) }
+                    { metric(Msg::Ece, m.ece) }
                 </tbody>
             </table>
             <dl>

@@ -4,6 +4,8 @@
 mod api;
 mod app;
 mod basis;
+mod explanation;
+mod model_card;
 mod patient_form;
 mod results;
 mod state;
@@ -11,6 +13,21 @@ mod state;
 pub use api::Engine;
 
 use wasm_bindgen::prelude::*;
+
+/// A DOM id for a schema column (columns may contain spaces, e.g. wdbc's "mean radius").
+pub(crate) fn field_id(column: &str) -> String {
+    let safe: String = column
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("f-{safe}")
+}
 
 /// Id of the element the app mounts into.
 pub const ROOT_ID: &str = "bedside-app";

@@ -65,7 +65,7 @@ pub fn PatientForm(props: &Props) -> Html {
     let examples = &props.loaded.bundle.examples;
 
     let fields = schema.features.iter().enumerate().map(|(i, f)| {
-        let id = format!("f-{}", f.column);
+        let id = super::field_id(&f.column);
         let hint_id = format!("{id}-hint");
         let err_id = format!("{id}-error");
         let value = props.inputs.get(i).cloned().unwrap_or_default();

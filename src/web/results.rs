@@ -6,9 +6,10 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::explanation::ExplanationChart;
 use super::state::Loaded;
 use crate::form::FormOutcome;
-use crate::i18n::{flag_text, Msg};
+use crate::i18n::{band_text, change_text, flag_text, unusual_text, Msg};
 use crate::schema::Lang;
 
 #[derive(Properties, PartialEq)]
@@ -38,6 +39,7 @@ pub fn Results(props: &Props) -> Html {
                                     if i == a.top { <span class="badge">{ Msg::MostProbable.text(lang) }</span> }
                                 </span>
                                 <span class="pct">{ format!("{pct:.1} %") }</span>
+                                <span class="raw">{ format!("{} {:.1} %", Msg::BeforeCalibration.text(lang), c.raw * 100.0) }</span>
                                 <svg class="bar" viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true" focusable="false">
                                     <rect class="track" x="0" y="0" width="100" height="6" />
                                     <rect class="fill" x="0" y="0" width={format!("{pct:.3}")} height="6" />
@@ -46,6 +48,12 @@ pub fn Results(props: &Props) -> Html {
                         }
                     }) }
                 </ul>
+                if let Some(band) = a.band {
+                    <p class="band" id="band">{ band_text(band.low, band.high, band.models, lang) }</p>
+                }
+                if a.distance.unusual {
+                    <p class="warning" id="unusual" role="note">{ unusual_text(a.distance.nearest, a.distance.typical_p99, lang) }</p>
+                }
                 if !a.imputed.is_empty() {
                     <div class="note" id="imputed">
                         <p>{ Msg::Imputed.text(lang) }</p>
@@ -59,6 +67,11 @@ pub fn Results(props: &Props) -> Html {
                         { for a.flags.iter().map(|f| html! { <li>{ flag_text(f, schema, lang) }</li> }) }
                     </ul>
                 }
+                <ExplanationChart loaded={props.loaded.clone()} assessment={a.clone()} {lang} />
+                <div class="what-if" id="what-would-change">
+                    <h3>{ Msg::WhatWouldChange.text(lang) }</h3>
+                    <p>{ change_text(&a.what_would_change, schema, lang) }</p>
+                </div>
             } else {
                 <p class="muted" id="awaiting">{ Msg::AwaitingInput.text(lang) }</p>
             }

@@ -60,6 +60,18 @@ test('a real pima_te patient shows exactly the probability `bedside assess` prin
     const top = cli.probabilities[cli.top];
     const pct = await page.locator(`.prob[data-code="${top.code}"] .pct`).textContent();
     assert.equal(pct, `${(top.probability * 100).toFixed(1)} %`);
+    // The explanation shown is the CLI's, and it adds up exactly.
+    const shownExp = await page.$eval('#explanation', (el) => ({
+      baseline: Number(el.dataset.baseline),
+      output: Number(el.dataset.output),
+      contributions: Object.fromEntries([...el.querySelectorAll('.contrib')].map((c) => [c.dataset.field, Number(c.dataset.contribution)])),
+    }));
+    const sum = Object.values(shownExp.contributions).reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(shownExp.baseline + sum - shownExp.output) <= 1e-9, 'contributions add up');
+    FEATURES.forEach((f, j) => assert.ok(Math.abs(shownExp.contributions[f] - cli.explanation.contributions[j]) <= 1e-9, f));
+    // Rows are sorted by size of contribution.
+    const sizes = Object.values(shownExp.contributions).map(Math.abs);
+    assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
   }
   // The basis is shown: model, test metrics, provenance, disclaimer.
   assert.match(await page.locator('#basis').textContent(), /logistic regression \(smartcore\)/);
@@ -162,6 +174,51 @@ test('a shipped real example fills the form and the first result is marked for t
   assert.equal(marks, 1);
   const glu = await page.inputValue('#f-glu');
   assert.notEqual(glu, '');
+  check();
+  await context.close();
+});
+
+test('what would change it, the uncertainty band, and the model card with its curves', async () => {
+  const { page, context, check } = await recordedPage(browser, server.origin);
+  await openPima(page);
+  const patient = { npreg: 6, glu: 148, bp: 72, skin: 35, bmi: 33.6, ped: 0.627, age: 50 };
+  await fill(page, patient);
+  await page.locator('.prob').first().waitFor();
+  const cli = cliAssess(PIMA, patient);
+  assert.equal(cli.what_would_change.kind, 'found');
+  const change = cli.what_would_change.changes[0];
+  const text = await page.locator('#what-would-change').textContent();
+  assert.match(text, new RegExp(`${change.from} mg/dL → ${change.to} mg/dL`));
+  assert.match(text, /No diabetes/);
+  assert.match(await page.locator('#band').textContent(), /Across the 5 cross-validation fold models: \d+\.\d–\d+\.\d %/);
+  await page.click('#model-card summary');
+  const card = await page.locator('#model-card').textContent();
+  for (const needle of ['Intended use', "Patients' self-use", 'Caveats and limitations', 'Models compared', 'Age (years) 30–<40']) {
+    assert.ok(card.includes(needle), needle);
+  }
+  assert.ok(await page.locator('#roc-chart polyline.curve').count() >= 1);
+  assert.ok(await page.locator('#calibration-chart circle').count() >= 2);
+  assert.equal(await page.locator('#candidates tbody tr').count(), 7);
+  await page.locator('#model-card').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(ARTIFACTS, 'e2e-model-card.png'), fullPage: true });
+  check();
+  await context.close();
+});
+
+test('wdbc: a 30-feature form from a real example, an unusual patient flagged, nothing modifiable said plainly', async () => {
+  const { page, context, check } = await recordedPage(browser, server.origin);
+  await page.goto(`${server.url}?bundle=wdbc.bdsx&example=1`);
+  await page.locator('.prob').first().waitFor();
+  assert.equal(await page.locator('.fields .field').count(), 30);
+  assert.equal(await page.locator('#explanation .contrib').count(), 30);
+  assert.match(await page.locator('#what-would-change').textContent(), /None of this model’s inputs/);
+  assert.equal(await page.locator('#unusual').count(), 0);
+  // Plausible but extreme: far from every training case.
+  await page.fill('#f-mean_radius', '50');
+  await page.fill('#f-worst_area', '8000');
+  await page.locator('#unusual').waitFor();
+  assert.match(await page.locator('#unusual').textContent(), /unlike every case the model was trained on/);
+  assert.match(await page.locator('#flags').textContent(), /outside every value this model was trained on/);
   check();
   await context.close();
 });

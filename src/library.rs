@@ -1,0 +1,105 @@
+//! The case library: the de-identified training cases in preprocessed form (f32, row-major)
+//! with their outcomes. Used to tell a clinician when a patient is unlike every case the model
+//! learned from, and (later) for similar-case search.
+
+use serde::{Deserialize, Serialize};
+
+/// Preprocessed training cases and what is typical of their spacing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Library {
+    /// Inputs per case.
+    pub width: u32,
+    /// Cases, row-major, preprocessed (standardised) inputs.
+    pub x: Vec<f32>,
+    /// Outcome class index per case.
+    pub y: Vec<u16>,
+    /// 99th percentile of each training case's distance to its nearest other training case.
+    pub nn_p99: f64,
+}
+
+impl Library {
+    /// Build from preprocessed rows and outcomes, computing the nearest-neighbour threshold.
+    pub fn new(rows: &[Vec<f64>], y: &[usize]) -> Library {
+        let width = rows.first().map_or(0, Vec::len);
+        let x: Vec<f32> = rows.iter().flatten().map(|&v| v as f32).collect();
+        let mut lib = Library {
+            width: width as u32,
+            x,
+            y: y.iter().map(|&c| c as u16).collect(),
+            nn_p99: f64::INFINITY,
+        };
+        let mut nn: Vec<f64> = (0..lib.len())
+            .map(|i| lib.nearest_excluding(i))
+            .filter(|d| d.is_finite())
+            .collect();
+        nn.sort_by(f64::total_cmp);
+        if !nn.is_empty() {
+            let idx = ((nn.len() as f64 * 0.99).ceil() as usize).clamp(1, nn.len()) - 1;
+            lib.nn_p99 = nn[idx];
+        }
+        lib
+    }
+
+    /// Number of cases.
+    pub fn len(&self) -> usize {
+        self.y.len()
+    }
+
+    /// Whether the library is empty.
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
+
+    /// Whether the stored shapes agree.
+    pub fn is_consistent(&self, width: usize) -> bool {
+        self.width as usize == width
+            && self.x.len() == self.y.len() * width
+            && !self.nn_p99.is_nan()
+    }
+
+    fn row(&self, i: usize) -> &[f32] {
+        let w = self.width as usize;
+        self.x.get(i * w..(i + 1) * w).unwrap_or(&[])
+    }
+
+    fn dist(row: &[f32], x: &[f64]) -> f64 {
+        row.iter()
+            .zip(x)
+            .map(|(&a, &b)| (f64::from(a) - b).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    fn nearest_excluding(&self, i: usize) -> f64 {
+        let me: Vec<f64> = self.row(i).iter().map(|&v| f64::from(v)).collect();
+        (0..self.len())
+            .filter(|&j| j != i)
+            .map(|j| Self::dist(self.row(j), &me))
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    /// Distance from `x` (preprocessed) to the nearest training case.
+    pub fn nearest(&self, x: &[f64]) -> f64 {
+        (0..self.len())
+            .map(|j| Self::dist(self.row(j), x))
+            .fold(f64::INFINITY, f64::min)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn far_patients_are_beyond_the_threshold() {
+        let rows: Vec<Vec<f64>> = (0..200)
+            .map(|i| vec![(i % 20) as f64 * 0.1, (i / 20) as f64 * 0.1])
+            .collect();
+        let y = vec![0; 200];
+        let lib = Library::new(&rows, &y);
+        assert!(lib.is_consistent(2));
+        assert!((lib.nn_p99 - 0.1).abs() < 1e-6, "{}", lib.nn_p99);
+        assert!(lib.nearest(&[0.5, 0.5]) <= lib.nn_p99);
+        assert!(lib.nearest(&[9.0, 9.0]) > lib.nn_p99);
+    }
+}

@@ -1,0 +1,321 @@
+//! [native only] Fitting each model family with smartcore and lifting out what inference needs.
+
+use smartcore::ensemble::random_forest_classifier::{
+    RandomForestClassifier, RandomForestClassifierParameters,
+};
+use smartcore::linalg::basic::arrays::Array;
+use smartcore::linalg::basic::matrix::DenseMatrix;
+use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
+use smartcore::naive_bayes::gaussian::{GaussianNB, GaussianNBParameters};
+
+use crate::error::{Error, Result};
+use crate::explain::MAX_ENUMERATED_FEATURES;
+use crate::model::{Family, Knn, Linear, Model, NaiveBayes, Node, Tree};
+
+/// A model family with fixed hyper-parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Spec {
+    /// Logistic regression with L2 strength `alpha`.
+    Logistic {
+        /// smartcore's `alpha`.
+        alpha: f64,
+    },
+    /// Gaussian naive Bayes.
+    NaiveBayes,
+    /// Random forest.
+    Forest {
+        /// Trees.
+        trees: u16,
+        /// Maximum depth.
+        max_depth: u16,
+        /// Minimum rows per leaf.
+        min_leaf: usize,
+    },
+    /// k-nearest neighbours.
+    Knn {
+        /// Neighbours.
+        k: u32,
+    },
+}
+
+impl Spec {
+    /// The candidates tried for a data set with `n_features` schema features.
+    pub fn candidates() -> Vec<Spec> {
+        vec![
+            Spec::Logistic { alpha: 0.1 },
+            Spec::Logistic { alpha: 1.0 },
+            Spec::Logistic { alpha: 10.0 },
+            Spec::NaiveBayes,
+            Spec::Forest {
+                trees: 100,
+                max_depth: 6,
+                min_leaf: 3,
+            },
+            Spec::Knn { k: 5 },
+            Spec::Knn { k: 15 },
+        ]
+    }
+
+    /// The family.
+    pub fn family(&self) -> Family {
+        match self {
+            Spec::Logistic { .. } => Family::Logistic,
+            Spec::NaiveBayes => Family::NaiveBayes,
+            Spec::Forest { .. } => Family::Forest,
+            Spec::Knn { .. } => Family::Knn,
+        }
+    }
+
+    /// Hyper-parameters in words.
+    pub fn params(&self) -> String {
+        match self {
+            Spec::Logistic { alpha } => format!("alpha = {alpha}"),
+            Spec::NaiveBayes => "variance from data".into(),
+            Spec::Forest {
+                trees,
+                max_depth,
+                min_leaf,
+            } => {
+                format!("{trees} trees, max depth {max_depth}, min {min_leaf} per leaf")
+            }
+            Spec::Knn { k } => format!("k = {k}, Euclidean, uniform weights"),
+        }
+    }
+
+    /// Whether the chosen model could be explained exactly with `n_features` features.
+    pub fn eligible(&self, n_features: usize) -> bool {
+        !matches!(self, Spec::Knn { .. }) || n_features <= MAX_ENUMERATED_FEATURES
+    }
+
+    /// Fit on preprocessed rows `x` with classes `y` in `0..n_classes` (all present).
+    pub fn fit(&self, x: &[Vec<f64>], y: &[usize], n_classes: usize, seed: u64) -> Result<Model> {
+        let fail =
+            |e: smartcore::error::Failed| Error::Training(format!("{}: {e}", self.family().name()));
+        let xm = DenseMatrix::from_2d_vec(&x.to_vec()).map_err(fail)?;
+        let yv: Vec<i32> = y.iter().map(|&c| c as i32).collect();
+        let width = x.first().map_or(0, Vec::len);
+        match *self {
+            Spec::Logistic { alpha } => {
+                let params = LogisticRegressionParameters::default().with_alpha(alpha);
+                let fitted = LogisticRegression::fit(&xm, &yv, params).map_err(fail)?;
+                let (coef, icpt) = (fitted.coefficients(), fitted.intercept());
+                let rows = coef.shape().0;
+                Ok(Model::Logistic {
+                    linear: Linear {
+                        weights: (0..rows)
+                            .map(|r| (0..width).map(|c| *coef.get((r, c))).collect())
+                            .collect(),
+                        intercepts: (0..rows).map(|r| *icpt.get((r, 0))).collect(),
+                    },
+                    alpha,
+                })
+            }
+            Spec::NaiveBayes => {
+                let yu: Vec<u32> = y.iter().map(|&c| c as u32).collect();
+                let fitted =
+                    GaussianNB::fit(&xm, &yu, GaussianNBParameters::default()).map_err(fail)?;
+                // A constant input within a class has zero variance; floor it as scikit-learn
+                // does (1e-9 × the largest input variance) so densities stay finite.
+                let floor = 1e-9 * max_variance(x).max(1e-12);
+                Ok(Model::NaiveBayes(NaiveBayes {
+                    priors: fitted.class_priors().clone(),
+                    means: fitted.theta().clone(),
+                    vars: fitted
+                        .var()
+                        .iter()
+                        .map(|r| r.iter().map(|v| v.max(floor)).collect())
+                        .collect(),
+                }))
+            }
+            Spec::Forest {
+                trees,
+                max_depth,
+                min_leaf,
+            } => {
+                let params = RandomForestClassifierParameters::default()
+                    .with_n_trees(trees)
+                    .with_max_depth(max_depth)
+                    .with_min_samples_leaf(min_leaf)
+                    .with_keep_samples(true)
+                    .with_seed(seed);
+                let fitted: RandomForestClassifier<f64, i32, DenseMatrix<f64>, Vec<i32>> =
+                    RandomForestClassifier::fit(&xm, &yv, params).map_err(fail)?;
+                Ok(Model::Forest {
+                    trees: lift_forest(&fitted, x, y, n_classes)?,
+                    max_depth,
+                })
+            }
+            Spec::Knn { k } => Ok(Model::Knn(Knn {
+                k,
+                width: width as u32,
+                x: x.iter().flatten().map(|&v| v as f32).collect(),
+                y: y.iter().map(|&c| c as u16).collect(),
+            })),
+        }
+    }
+}
+
+fn max_variance(x: &[Vec<f64>]) -> f64 {
+    let n = x.len().max(1) as f64;
+    let width = x.first().map_or(0, Vec::len);
+    (0..width)
+        .map(|j| {
+            let mean = x.iter().map(|r| r[j]).sum::<f64>() / n;
+            x.iter().map(|r| (r[j] - mean).powi(2)).sum::<f64>() / n
+        })
+        .fold(0.0, f64::max)
+}
+
+/// smartcore keeps its trees private and its leaves hold only the majority class. Its serde
+/// form exposes the node structure and each tree's in-bag rows (`keep_samples`), so we read the
+/// structure from there and recount, per node, the in-bag training rows that reach it (the
+/// cover, needed by TreeSHAP) and, per leaf, their classes (the leaf's probability).
+fn lift_forest(
+    forest: &RandomForestClassifier<f64, i32, DenseMatrix<f64>, Vec<i32>>,
+    x: &[Vec<f64>],
+    y: &[usize],
+    n_classes: usize,
+) -> Result<Vec<Tree>> {
+    let bad = |what: &str| {
+        Error::Training(format!(
+            "random forest: unexpected smartcore layout ({what})"
+        ))
+    };
+    let value = serde_json::to_value(forest).map_err(|e| Error::Training(e.to_string()))?;
+    let trees = value["trees"].as_array().ok_or_else(|| bad("trees"))?;
+    let samples = value["samples"].as_array().ok_or_else(|| bad("samples"))?;
+    let mut out = Vec::with_capacity(trees.len());
+    for (t, in_bag) in trees.iter().zip(samples) {
+        let raw = t["nodes"].as_array().ok_or_else(|| bad("nodes"))?;
+        let mut nodes = Vec::with_capacity(raw.len());
+        for n in raw {
+            let child = |k: &str| n[k].as_u64().map(|v| v as u32);
+            let (left, right) = match (child("true_child"), child("false_child")) {
+                (Some(l), Some(r)) => (l, r),
+                _ => (0, 0),
+            };
+            nodes.push(Node {
+                feature: n["split_feature"]
+                    .as_u64()
+                    .ok_or_else(|| bad("split_feature"))? as u32,
+                threshold: if left == 0 {
+                    0.0
+                } else {
+                    n["split_value"]
+                        .as_f64()
+                        .ok_or_else(|| bad("split_value"))?
+                },
+                left,
+                right,
+                cover: 0,
+                counts: if left == 0 {
+                    vec![0; n_classes]
+                } else {
+                    vec![]
+                },
+            });
+        }
+        let mut tree = Tree { nodes };
+        let in_bag = in_bag.as_array().ok_or_else(|| bad("in-bag rows"))?;
+        for (row, (&class, used)) in x.iter().zip(y.iter().zip(in_bag)) {
+            if used.as_bool() != Some(true) {
+                continue;
+            }
+            let mut i = 0usize;
+            for _ in 0..=tree.nodes.len() {
+                let node = tree.nodes.get_mut(i).ok_or_else(|| bad("child index"))?;
+                node.cover += 1;
+                if node.is_leaf() {
+                    if let Some(c) = node.counts.get_mut(class) {
+                        *c += 1;
+                    }
+                    break;
+                }
+                i = if row[node.feature as usize] <= node.threshold {
+                    node.left
+                } else {
+                    node.right
+                } as usize;
+            }
+        }
+        out.push(tree);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data() -> (Vec<Vec<f64>>, Vec<usize>) {
+        let mut rng = crate::train::split::Rng::new(11);
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for _ in 0..160 {
+            let a = rng.below(1000) as f64 / 250.0 - 2.0;
+            let b = rng.below(1000) as f64 / 250.0 - 2.0;
+            let noise = rng.below(100) as f64 / 100.0 - 0.5;
+            y.push(usize::from(a + 0.5 * b + noise > 0.0));
+            x.push(vec![a, b]);
+        }
+        (x, y)
+    }
+
+    #[test]
+    fn every_family_fits_and_predicts_sensibly() {
+        let (x, y) = data();
+        for spec in Spec::candidates() {
+            let m = spec.fit(&x, &y, 2, 5).unwrap();
+            m.check(2, 2).unwrap();
+            let acc = x
+                .iter()
+                .zip(&y)
+                .filter(|(r, &c)| crate::metrics::argmax(&m.predict_proba(r, 2)) == c)
+                .count();
+            assert!(acc as f64 / x.len() as f64 > 0.8, "{spec:?}: {acc}");
+        }
+    }
+
+    #[test]
+    fn lifted_forest_agrees_with_smartcore_majority_votes() {
+        let (x, y) = data();
+        let xm = DenseMatrix::from_2d_vec(&x).unwrap();
+        let yv: Vec<i32> = y.iter().map(|&c| c as i32).collect();
+        let params = RandomForestClassifierParameters::default()
+            .with_n_trees(15)
+            .with_max_depth(4)
+            .with_min_samples_leaf(3)
+            .with_keep_samples(true)
+            .with_seed(3);
+        let rf: RandomForestClassifier<f64, i32, DenseMatrix<f64>, Vec<i32>> =
+            RandomForestClassifier::fit(&xm, &yv, params).unwrap();
+        let trees = lift_forest(&rf, &x, &y, 2).unwrap();
+        // Each lifted leaf's majority (from recounted in-bag rows) is smartcore's leaf output
+        // in the vast majority of leaves; bootstrap multiplicities can tip close ones.
+        let value = serde_json::to_value(&rf).unwrap();
+        let (mut leaves, mut same) = (0, 0);
+        for (t, raw) in trees.iter().zip(value["trees"].as_array().unwrap()) {
+            for (n, r) in t.nodes.iter().zip(raw["nodes"].as_array().unwrap()) {
+                if n.is_leaf() {
+                    leaves += 1;
+                    let majority = if n.counts[1] > n.counts[0] { 1 } else { 0 };
+                    if majority == r["output"].as_u64().unwrap() as usize
+                        || n.counts[0] == n.counts[1]
+                    {
+                        same += 1;
+                    }
+                }
+            }
+            // Covers add up.
+            for n in &t.nodes {
+                if !n.is_leaf() {
+                    assert_eq!(
+                        n.cover,
+                        t.nodes[n.left as usize].cover + t.nodes[n.right as usize].cover
+                    );
+                }
+            }
+        }
+        assert!(same as f64 / leaves as f64 > 0.9, "{same}/{leaves}");
+    }
+}
