@@ -47,6 +47,8 @@ pub struct TrainingInfo {
     pub test_class_counts: Vec<u32>,
     /// How the test set was formed, in words.
     pub test_source: String,
+    /// Missing (imputed) values per feature in the training rows.
+    pub missing_counts: Vec<u32>,
     /// SHA-256 (hex) of the training CSV as read.
     pub data_sha256: String,
     /// Seed used for everything random.
@@ -316,6 +318,7 @@ pub(crate) mod tests {
                 train_class_counts: vec![2, 1],
                 test_class_counts: vec![1, 1],
                 test_source: "hand-made".into(),
+                missing_counts: vec![0, 0, 1],
                 data_sha256: "00".into(),
                 seed: 7,
                 trainer_version: "test".into(),

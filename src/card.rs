@@ -150,6 +150,17 @@ pub fn sections(bundle: &Bundle, sha256: &str, lang: Lang) -> Vec<Section> {
                         Lang::Zh => format!("以下字段可留空，留空时用训练数据的中位数或最常见值填补，应用会明确提示：{}。", imputed.join("、")),
                     }
                 }),
+                (tr(lang, "Missing in training data", "训练数据中的缺失值"), {
+                    let parts: Vec<String> = s.features.iter().zip(&t.missing_counts).filter(|(_, &n)| n > 0).map(|(f, n)| format!("{} {n}", f.label.get(lang))).collect();
+                    if parts.is_empty() {
+                        tr(lang, "none", "无")
+                    } else {
+                        match lang {
+                            Lang::En => format!("{} of {} training rows; imputed with the training median (numbers) or most frequent value before fitting.", parts.join(", "), t.n_train),
+                            Lang::Zh => format!("{}（共 {} 条训练记录）；拟合前用训练数据的中位数（数值）或最常见值填补。", parts.join("，"), t.n_train),
+                        }
+                    }
+                }),
                 (tr(lang, "References", "参考文献"), s.provenance.citations.join(" · ")),
             ],
         },

@@ -253,6 +253,75 @@ fn bad_training_input_is_refused_with_row_and_column() {
         stderr(&o)
     );
 
+    // A table of bad CSVs, each refused with the row and column named.
+    let header = "npreg,glu,bp,skin,bmi,ped,age,type\n";
+    let rows = |ped: Option<&str>| -> String {
+        (0..40)
+            .map(|i| {
+                let ped = ped.map_or_else(|| format!("0.{}", i % 9 + 1), str::to_string);
+                let class = if i % 2 == 0 { "Yes" } else { "No" };
+                format!(
+                    "{},{},{},{},{}.5,{ped},{},{class}\n",
+                    i % 5,
+                    90 + i * 3,
+                    60 + i % 15,
+                    20 + i % 7,
+                    25 + i % 10,
+                    30 + i % 20
+                )
+            })
+            .collect()
+    };
+    let good_rows = rows(None);
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("empty", String::new(), "the CSV is empty"),
+        ("header-only", header.to_string(), "no data rows"),
+        (
+            "missing-column",
+            "npreg,glu,bp,skin,bmi,ped,type\n1,90,70,30,25,0.3,No\n".to_string(),
+            "column `age` is missing from the CSV header",
+        ),
+        (
+            "unknown-class",
+            format!("{header}{good_rows}1,90,70,30,25,0.3,30,Maybe\n"),
+            "row 41, column `type`: `Maybe` is not one of the target classes",
+        ),
+        (
+            "out-of-range",
+            format!("{header}{good_rows}1,900,70,30,25,0.3,30,No\n"),
+            "row 41: field `glu`: 900 mg/dL is outside the plausible range 20–600 mg/dL",
+        ),
+        (
+            "constant-column",
+            format!("{header}{}", rows(Some("0.5"))),
+            "column `ped` has the same value in every training row",
+        ),
+        (
+            "one-class",
+            format!("{header}{}", good_rows.replace(",Yes", ",No")),
+            "class `Yes` has 0 training cases",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = tmp(&format!("{name}.csv"));
+        std::fs::write(&path, text).unwrap();
+        let o = run(bin()
+            .args(["train", "--data"])
+            .arg(&path)
+            .arg("--schema")
+            .arg(root().join("data/pima.schema.toml"))
+            .arg("--test")
+            .arg(root().join("data/pima_te.csv"))
+            .arg("--out")
+            .arg(tmp(&format!("{name}.bdsx"))));
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        assert!(
+            stderr(&o).contains(expected),
+            "{name}: expected {expected}\n got {}",
+            stderr(&o)
+        );
+    }
+
     let schema = tmp("bad.schema.toml");
     std::fs::write(&schema, "id = \"x\"\n").unwrap();
     let o = run(bin()

@@ -27,6 +27,9 @@ fn is_missing(cell: &str) -> bool {
 /// Parse CSV text. Columns not in the schema (e.g. an ID) are ignored; every schema column
 /// must be present. Errors name the row and column.
 pub fn read_csv(schema: &Schema, text: &str) -> Result<Dataset> {
+    if text.trim().is_empty() {
+        return Err(Error::Data("the CSV is empty (no header, no rows)".into()));
+    }
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());

@@ -106,6 +106,16 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         )));
     }
 
+    check_informative(schema, &train)?;
+    let missing_counts: Vec<u32> = (0..schema.features.len())
+        .map(|j| {
+            train
+                .records
+                .iter()
+                .filter(|r| r.values()[j].is_none())
+                .count() as u32
+        })
+        .collect();
     let preprocessor = Preprocessor::fit(schema, &train.records)?;
     let x_train: Vec<Vec<f64>> = train
         .records
@@ -233,6 +243,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
             train_class_counts: train_counts,
             test_class_counts: test.class_counts(n_classes),
             test_source,
+            missing_counts,
             data_sha256: hex(&Sha256::digest(input.data.as_bytes())),
             seed,
             trainer_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -243,6 +254,28 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     let bytes = bundle.to_bytes()?;
     progress(total, total, "done");
     Ok(Trained { bundle, bytes })
+}
+
+/// A feature with one value in every training row carries no information and usually means
+/// a wrong column or a broken export: stop and say which.
+fn check_informative(schema: &Schema, train: &Dataset) -> Result<()> {
+    for (j, f) in schema.features.iter().enumerate() {
+        let mut seen = train.records.iter().filter_map(|r| r.values()[j]);
+        let Some(first) = seen.next() else {
+            return Err(Error::Data(format!(
+                "column `{}` has no values in the training rows",
+                f.column
+            )));
+        };
+        if seen.all(|v| v == first) {
+            let row = train.rows.first().copied().unwrap_or(1);
+            return Err(Error::Data(format!(
+                "column `{}` has the same value in every training row (from row {row} on): it carries no information; fix the data or remove it from the schema",
+                f.column
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Membership of one subgroup.
@@ -453,6 +486,30 @@ mod tests {
         assert!((a.probabilities.iter().map(|c| c.probability).sum::<f64>() - 1.0).abs() < 1e-9);
         let e = a.explanation.unwrap();
         assert!((e.baseline + e.contributions.iter().sum::<f64>() - e.output).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_constant_column_is_an_error_naming_it() {
+        let schema = Schema::from_toml(SAMPLE).unwrap();
+        let csv: String = synthetic_csv(60)
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    format!("{l}\n")
+                } else {
+                    let mut parts: Vec<&str> = l.split(',').collect();
+                    parts[1] = "1";
+                    format!("{}\n", parts.join(","))
+                }
+            })
+            .collect();
+        let e = train(&TrainInput::new(&schema, &csv, None), &mut |_, _, _| {}).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("column `smoker` has the same value in every training row"),
+            "{e}"
+        );
     }
 
     #[test]
