@@ -3,6 +3,7 @@
 #   ./dev.sh serve   install what is missing, train missing bundles, build, serve (prints the URL)
 #   ./dev.sh test    the same setup and build, then every test (what CI runs)
 #   ./dev.sh bench   measure sizes and browser timings (see BENCHMARKS.md)
+#   ./dev.sh parity  the same models in scikit-learn on identical splits (see BENCHMARKS.md)
 # Each setup step checks versions and skips itself when already done.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -91,7 +92,16 @@ case "${1:-}" in
   serve) build_all; say "serving"; exec target/release/bedside serve --port "${PORT:-8000}" ;;
   test) build_all; run_tests; say "all tests passed" ;;
   bench) build_all; node tests/bench/bench.mjs ;;
+  parity)
+    build_cli
+    venv=target/parity-venv
+    if [ ! -x "$venv/bin/python" ]; then
+      say "creating a Python venv with scikit-learn (PyPI)"
+      python3 -m venv "$venv"
+      "$venv/bin/pip" install --quiet scikit-learn pandas
+    fi
+    "$venv/bin/python" tests/bench/sklearn_parity.py ;;
   setup) setup ;;
   build) build_all ;;
-  *) echo "usage: ./dev.sh serve | test | bench" >&2; exit 64 ;;
+  *) echo "usage: ./dev.sh serve | test | bench | parity" >&2; exit 64 ;;
 esac

@@ -45,6 +45,19 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         models: Vec<String>,
     },
+    /// Write the exact train/test split `train` would use, as two CSVs (for comparisons with
+    /// other tools on identical data).
+    Split {
+        /// Training data (CSV with a header row).
+        #[arg(long)]
+        data: PathBuf,
+        /// Schema file (TOML).
+        #[arg(long)]
+        schema: PathBuf,
+        /// Directory for train.csv and test.csv.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Assess one patient (JSON object of field → value) and print the result as JSON.
     Assess {
         /// Model bundle.
@@ -88,6 +101,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             folds,
             models,
         } => cmd_train(&data, &schema, &out, test.as_deref(), folds, &models),
+        Command::Split { data, schema, out } => {
+            let schema_text = read_text(&schema)?;
+            let s = crate::schema::Schema::from_toml(&schema_text).with_context(|| schema.display().to_string())?;
+            let data_text = read_text(&data)?;
+            let test_text = s
+                .split
+                .test_data
+                .as_ref()
+                .map(|rel| read_text(&schema.parent().unwrap_or(Path::new(".")).join(rel)))
+                .transpose()?;
+            let (train_csv, test_csv) = train::split_csv(&s, &data_text, test_text.as_deref())?;
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            std::fs::write(out.join("train.csv"), train_csv)?;
+            std::fs::write(out.join("test.csv"), test_csv)?;
+            println!("wrote {0}/train.csv and {0}/test.csv", out.display());
+            Ok(())
+        }
         Command::Assess { bundle, patient } => {
             let bundle = load_bundle(&bundle)?;
             let text = if patient == Path::new("-") {

@@ -256,6 +256,42 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     Ok(Trained { bundle, bytes })
 }
 
+/// The train and test rows `train` uses, as CSV text with the schema's columns (features,
+/// then target); missing values are left empty.
+pub fn split_csv(schema: &Schema, data: &str, test: Option<&str>) -> Result<(String, String)> {
+    let n_classes = schema.target.classes.len();
+    let all = data::read_csv(schema, data)?;
+    let (train, test) = match test {
+        Some(t) => (all, data::read_csv(schema, t)?),
+        None => {
+            let (tr, te) = split::stratified(&all.labels, n_classes, schema.split.test_fraction, schema.split.seed);
+            (all.subset(&tr), all.subset(&te))
+        }
+    };
+    let to_csv = |ds: &Dataset| -> Result<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header: Vec<&str> = schema.features.iter().map(|f| f.column.as_str()).collect();
+        header.push(&schema.target.column);
+        w.write_record(&header).map_err(|e| Error::Data(e.to_string()))?;
+        for (json, &label) in ds.json.iter().zip(&ds.labels) {
+            let mut row: Vec<String> = schema
+                .features
+                .iter()
+                .map(|f| match json.get(&f.column) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(serde_json::Value::Number(n)) => n.to_string(),
+                    _ => String::new(),
+                })
+                .collect();
+            row.push(schema.target.classes[label].code.clone());
+            w.write_record(&row).map_err(|e| Error::Data(e.to_string()))?;
+        }
+        let bytes = w.into_inner().map_err(|e| Error::Data(e.to_string()))?;
+        String::from_utf8(bytes).map_err(|e| Error::Data(e.to_string()))
+    };
+    Ok((to_csv(&train)?, to_csv(&test)?))
+}
+
 /// A feature with one value in every training row carries no information and usually means
 /// a wrong column or a broken export: stop and say which.
 fn check_informative(schema: &Schema, train: &Dataset) -> Result<()> {

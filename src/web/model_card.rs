@@ -65,9 +65,26 @@ fn bins(b: &[Bin]) -> impl Iterator<Item = (f64, f64)> + '_ {
     b.iter().map(|b| (b.predicted, b.observed))
 }
 
+/// Collapsed by default; the body is only built once opened, so the first estimate does not
+/// wait for tables and curves nobody has asked for yet.
 #[function_component]
 pub fn ModelCard(props: &Props) -> Html {
+    let open = use_state(|| false);
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            open.set(!*open);
+        })
+    };
     let lang = props.lang;
+    if !*open {
+        return html! {
+            <details class="card model-card" id="model-card">
+                <summary onclick={toggle}><h2>{ Msg::ModelCard.text(lang) }</h2></summary>
+            </details>
+        };
+    }
     let b = &props.loaded.bundle;
     let card = &b.card;
     let positive = b
@@ -87,8 +104,8 @@ pub fn ModelCard(props: &Props) -> Html {
     };
     let chosen = card.candidates.get(card.chosen as usize);
     html! {
-        <details class="card model-card" id="model-card">
-            <summary><h2>{ Msg::ModelCard.text(lang) }</h2></summary>
+        <details class="card model-card" id="model-card" open=true>
+            <summary onclick={toggle}><h2>{ Msg::ModelCard.text(lang) }</h2></summary>
             { for sections(b, &props.loaded.sha256, lang).into_iter().map(|s| html! {
                 <section>
                     <h3>{ s.title }</h3>
