@@ -103,7 +103,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => cmd_train(&data, &schema, &out, test.as_deref(), folds, &models),
         Command::Split { data, schema, out } => {
             let schema_text = read_text(&schema)?;
-            let s = crate::schema::Schema::from_toml(&schema_text).with_context(|| schema.display().to_string())?;
+            let s = crate::schema::Schema::from_toml(&schema_text)
+                .with_context(|| schema.display().to_string())?;
             let data_text = read_text(&data)?;
             let test_text = s
                 .split

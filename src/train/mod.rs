@@ -264,7 +264,12 @@ pub fn split_csv(schema: &Schema, data: &str, test: Option<&str>) -> Result<(Str
     let (train, test) = match test {
         Some(t) => (all, data::read_csv(schema, t)?),
         None => {
-            let (tr, te) = split::stratified(&all.labels, n_classes, schema.split.test_fraction, schema.split.seed);
+            let (tr, te) = split::stratified(
+                &all.labels,
+                n_classes,
+                schema.split.test_fraction,
+                schema.split.seed,
+            );
             (all.subset(&tr), all.subset(&te))
         }
     };
@@ -272,7 +277,8 @@ pub fn split_csv(schema: &Schema, data: &str, test: Option<&str>) -> Result<(Str
         let mut w = csv::Writer::from_writer(Vec::new());
         let mut header: Vec<&str> = schema.features.iter().map(|f| f.column.as_str()).collect();
         header.push(&schema.target.column);
-        w.write_record(&header).map_err(|e| Error::Data(e.to_string()))?;
+        w.write_record(&header)
+            .map_err(|e| Error::Data(e.to_string()))?;
         for (json, &label) in ds.json.iter().zip(&ds.labels) {
             let mut row: Vec<String> = schema
                 .features
@@ -284,7 +290,8 @@ pub fn split_csv(schema: &Schema, data: &str, test: Option<&str>) -> Result<(Str
                 })
                 .collect();
             row.push(schema.target.classes[label].code.clone());
-            w.write_record(&row).map_err(|e| Error::Data(e.to_string()))?;
+            w.write_record(&row)
+                .map_err(|e| Error::Data(e.to_string()))?;
         }
         let bytes = w.into_inner().map_err(|e| Error::Data(e.to_string()))?;
         String::from_utf8(bytes).map_err(|e| Error::Data(e.to_string()))
