@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use crate::bundle::Bundle;
+use crate::cases::{self, CaseLibrary, Options, Similar};
 use crate::counterfactual::{what_would_change, Change};
 use crate::error::Result;
 use crate::explain::{explain, Explanation};
@@ -134,6 +135,34 @@ pub fn assess(bundle: &Bundle, patient: &Json) -> Result<Assessment> {
 pub fn assess_text(bundle: &Bundle, patient: &str) -> Result<Assessment> {
     let record = PatientRecord::from_json_text(&bundle.schema, patient)?;
     Ok(assess_record(bundle, &record))
+}
+
+/// The cases of `library` most similar to `patient` (JSON text, validated like [`assess`]),
+/// measured with the bundle's metric.
+pub fn similar_text(
+    bundle: &Bundle,
+    library: &CaseLibrary,
+    patient: &str,
+    options: &Options,
+) -> Result<Similar> {
+    let record = PatientRecord::from_json_text(&bundle.schema, patient)?;
+    Ok(similar(bundle, library, &record, options))
+}
+
+/// As [`similar_text`], for a validated record.
+pub fn similar(
+    bundle: &Bundle,
+    library: &CaseLibrary,
+    record: &PatientRecord,
+    options: &Options,
+) -> Similar {
+    cases::search(
+        library,
+        &bundle.metric,
+        bundle.schema.target.classes.len(),
+        record,
+        options,
+    )
 }
 
 /// Calibrated class probabilities for a validated record (what the app shows).

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::calibrate::Calibration;
+use crate::cases::{CaseLibrary, Metric};
 use crate::error::{Error, Result};
 use crate::library::Library;
 use crate::metrics::{Bin, Metrics};
@@ -30,7 +31,7 @@ use crate::schema::Text;
 /// First four bytes of every bundle.
 pub const MAGIC: [u8; 4] = *b"BDSX";
 /// The payload format this build writes and reads. Bump on any change to the payload types.
-pub const FORMAT_VERSION: u16 = 2;
+pub const FORMAT_VERSION: u16 = 3;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 44;
 
@@ -134,8 +135,12 @@ pub struct Bundle {
     pub fold_models: Vec<Model>,
     /// The baseline patient for explanations: the mean preprocessed training input.
     pub baseline: Vec<f64>,
-    /// The preprocessed training cases.
+    /// The preprocessed training cases (for the distance check).
     pub library: Library,
+    /// The training cases in the schema's units, for similar-case search and teaching.
+    pub cases: CaseLibrary,
+    /// How case similarity is measured, and the case map's projection.
+    pub metric: Metric,
     /// Selection, metrics and curves.
     pub card: Card,
     /// How it was trained.
@@ -211,6 +216,17 @@ impl Bundle {
                 "case library does not match the inputs".into(),
             ));
         }
+        let n_features = self.schema.features.len();
+        if !self.cases.is_consistent(n_features)
+            || self.cases.outcome.iter().any(|&c| c as usize >= k)
+            || self.metric.scale.len() != n_features
+            || self.metric.relevance.len() != n_features
+            || !self.metric.pca.is_consistent(width)
+        {
+            return Err(Error::InconsistentBundle(
+                "case library or similarity metric does not match the schema".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -275,6 +291,7 @@ pub(crate) mod tests {
     /// A complete, tiny bundle built by hand (no training), for tests of the format and of
     /// `assess`.
     pub(crate) fn sample_bundle() -> Bundle {
+        use crate::cases::Pca;
         let schema = Schema::from_toml(SAMPLE).unwrap();
         let rows: Vec<PatientRecord> = [
             r#"{"glu": 100, "smoker": 1, "sex": "m"}"#,
@@ -300,6 +317,21 @@ pub(crate) mod tests {
             calibration: Calibration::Platt { a: 0.9, b: 0.1 },
             baseline: vec![0.0, 1.0 / 3.0, 1.0 / 3.0, 2.0 / 3.0],
             library: Library::new(&x, &[0, 1, 1]),
+            cases: {
+                let ds = crate::dataset::Dataset {
+                    records: rows.clone(),
+                    labels: vec![0, 1, 1],
+                    json: vec![],
+                    rows: vec![1, 2, 3],
+                };
+                CaseLibrary::from_dataset(
+                    "3 hand-made cases".into(),
+                    &ds,
+                    &preprocessor,
+                    &Pca::fit(&x),
+                )
+            },
+            metric: Metric::new(&preprocessor, &[1.0, 0.5, 0.5], Pca::fit(&x)),
             card: Card {
                 folds: 2,
                 candidates: vec![],

@@ -67,6 +67,24 @@ enum Command {
         #[arg(long)]
         patient: PathBuf,
     },
+    /// Find the past cases most similar to a patient and print them as JSON.
+    Similar {
+        /// Model bundle (its training cases are the library unless --library is given).
+        #[arg(long)]
+        bundle: PathBuf,
+        /// Patient JSON file, or `-` for standard input.
+        #[arg(long)]
+        patient: PathBuf,
+        /// A case library CSV (the bundle's schema columns and its target column).
+        #[arg(long)]
+        library: Option<PathBuf>,
+        /// Number of neighbours (1–100).
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Weight features by their relevance to the model.
+        #[arg(long)]
+        weighted: bool,
+    },
     /// Print a bundle's model card (Markdown), or everything as JSON with --json.
     Inspect {
         /// Model bundle.
@@ -121,17 +139,46 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Assess { bundle, patient } => {
             let bundle = load_bundle(&bundle)?;
-            let text = if patient == Path::new("-") {
-                let mut s = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut s)
-                    .context("reading patient from stdin")?;
-                s
-            } else {
-                read_text(&patient)?
-            };
+            let text = read_patient(&patient)?;
             let assessment = crate::assess::assess_text(&bundle, &text)?;
             println!("{}", serde_json::to_string_pretty(&assessment)?);
+            Ok(())
+        }
+        Command::Similar {
+            bundle,
+            patient,
+            library,
+            k,
+            weighted,
+        } => {
+            let bundle = load_bundle(&bundle)?;
+            let text = read_patient(&patient)?;
+            let loaded;
+            let library = match library {
+                Some(path) => {
+                    let name = path.display().to_string();
+                    let (lib, bad) = crate::cases::CaseLibrary::from_csv(
+                        &bundle.schema,
+                        &bundle.preprocessor,
+                        &bundle.metric.pca,
+                        &name,
+                        &read_text(&path)?,
+                    )?;
+                    for e in &bad {
+                        eprintln!("{name}: skipped {e}");
+                    }
+                    loaded = lib;
+                    &loaded
+                }
+                None => &bundle.cases,
+            };
+            let options = crate::cases::Options {
+                k: Some(k),
+                weighted,
+                ..Default::default()
+            };
+            let similar = crate::assess::similar_text(&bundle, library, &text, &options)?;
+            println!("{}", serde_json::to_string_pretty(&similar)?);
             Ok(())
         }
         Command::Inspect {
@@ -179,6 +226,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { root, port } => crate::serve::serve(&root, "127.0.0.1", port),
+    }
+}
+
+/// A patient JSON file, or standard input for `-`.
+fn read_patient(path: &Path) -> anyhow::Result<String> {
+    if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading patient from stdin")?;
+        Ok(s)
+    } else {
+        read_text(path)
     }
 }
 

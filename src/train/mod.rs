@@ -4,7 +4,6 @@
 //! stratified hold-out; preprocessing is fitted on the training rows only, so the reported
 //! metrics are honest estimates on unseen cases.
 
-pub mod data;
 pub mod split;
 
 pub mod candidates;
@@ -13,14 +12,17 @@ use sha2::{Digest, Sha256};
 
 use crate::bundle::{hex, Bundle, Candidate, Card, Example, SubgroupMetrics, TrainingInfo};
 use crate::calibrate::Calibration;
+use crate::cases::{CaseLibrary, Metric, Pca};
 use crate::error::{Error, Result};
+use crate::explain::explain;
+use crate::groups;
 use crate::library::Library;
 use crate::metrics::{evaluate, reliability, roc_curve};
-use crate::patient::Value;
+
+use crate::dataset::{self as data, Dataset};
 use crate::preprocess::Preprocessor;
-use crate::schema::{Kind, Schema, Text};
+use crate::schema::Schema;
 pub use candidates::Spec;
-use data::Dataset;
 
 /// Everything `bedside train` needs, already read from disk.
 #[derive(Debug, Clone)]
@@ -228,9 +230,40 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     let baseline: Vec<f64> = (0..width)
         .map(|j| x_train.iter().map(|r| r[j]).sum::<f64>() / n)
         .collect();
+    // Similar-case search: each feature's relevance is its mean absolute exact contribution
+    // over the training cases; the case map is the first two principal components.
+    let columns = preprocessor.columns();
+    let mut relevance = vec![0.0; schema.features.len()];
+    for x in &x_train {
+        let p = model.predict_proba(x, n_classes);
+        let top = crate::metrics::argmax(&p);
+        if let Some(e) = explain(
+            &model,
+            x,
+            &baseline,
+            &columns,
+            schema.features.len(),
+            n_classes,
+            top,
+        ) {
+            for (r, c) in relevance.iter_mut().zip(&e.contributions) {
+                *r += c.abs() / n;
+            }
+        }
+    }
+    let pca = Pca::fit(&x_train);
+    let cases = CaseLibrary::from_dataset(
+        format!("{} training cases", train.records.len()),
+        &train,
+        &preprocessor,
+        &pca,
+    );
+    let metric = Metric::new(&preprocessor, &relevance, pca);
     let bundle = Bundle {
         schema: schema.clone(),
         library: Library::new(&x_train, y),
+        cases,
+        metric,
         preprocessor,
         model,
         calibration,
@@ -321,28 +354,6 @@ fn check_informative(schema: &Schema, train: &Dataset) -> Result<()> {
     Ok(())
 }
 
-/// Membership of one subgroup.
-#[derive(Debug, Clone, Copy)]
-enum Member {
-    /// Numeric value in `[lo, hi)`.
-    Band(f64, f64),
-    /// Categorical level.
-    Level(usize),
-    /// Boolean value.
-    Bool(bool),
-}
-
-impl Member {
-    fn contains(self, v: Option<Value>) -> bool {
-        match (self, v) {
-            (Member::Band(lo, hi), Some(Value::Number(x))) => x >= lo && x < hi,
-            (Member::Level(i), Some(Value::Level(j))) => i == j,
-            (Member::Bool(b), Some(Value::Bool(c))) => b == c,
-            _ => false,
-        }
-    }
-}
-
 /// Calibrated test metrics per group of each schema grouping field (groups with fewer than
 /// 10 test cases are left out: their metrics would mean little).
 fn subgroups(
@@ -353,70 +364,18 @@ fn subgroups(
     positive: usize,
 ) -> Vec<SubgroupMetrics> {
     let mut out = Vec::new();
-    for g in &schema.subgroups {
-        let Some((j, f)) = schema
-            .features
-            .iter()
-            .enumerate()
-            .find(|(_, f)| f.column == g.column)
-        else {
-            continue;
-        };
-        let both = |en: String, zh: String| Text { en, zh };
-        let groups: Vec<(Text, Member)> = match &f.kind {
-            Kind::Numeric { unit, .. } => {
-                let unit = if unit.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {unit}")
-                };
-                g.cuts
-                    .windows(2)
-                    .map(|w| (w[0], w[1]))
-                    .chain(g.cuts.last().map(|&l| (l, f64::INFINITY)))
-                    .map(|(lo, hi)| {
-                        let range = if hi.is_finite() {
-                            format!("{lo}–<{hi}")
-                        } else {
-                            format!("≥ {lo}")
-                        };
-                        let label = both(
-                            format!("{} {range}{unit}", f.label.en),
-                            format!("{} {range}{unit}", f.label.zh),
-                        );
-                        (label, Member::Band(lo, hi))
-                    })
-                    .collect()
-            }
-            Kind::Categorical { levels } => levels
-                .iter()
-                .enumerate()
-                .map(|(i, l)| {
-                    (
-                        both(
-                            format!("{}: {}", f.label.en, l.label.en),
-                            format!("{}：{}", f.label.zh, l.label.zh),
-                        ),
-                        Member::Level(i),
-                    )
-                })
-                .collect(),
-            Kind::Boolean { .. } => [(true, "yes", "是"), (false, "no", "否")]
-                .into_iter()
-                .map(|(b, en, zh)| {
-                    (
-                        both(
-                            format!("{}: {en}", f.label.en),
-                            format!("{}：{zh}", f.label.zh),
-                        ),
-                        Member::Bool(b),
-                    )
-                })
-                .collect(),
-        };
-        for (label, member) in groups {
+    for field in groups::fields(schema) {
+        for group in field.groups {
             let idx: Vec<usize> = (0..test.records.len())
-                .filter(|&i| member.contains(test.records[i].values()[j]))
+                .filter(|&i| {
+                    group.member.contains(
+                        test.records[i]
+                            .values()
+                            .get(field.feature)
+                            .copied()
+                            .flatten(),
+                    )
+                })
                 .collect();
             if idx.len() < 10 {
                 continue;
@@ -424,7 +383,7 @@ fn subgroups(
             let t: Vec<usize> = idx.iter().map(|&i| test.labels[i]).collect();
             let p: Vec<Vec<f64>> = idx.iter().map(|&i| proba[i].clone()).collect();
             out.push(SubgroupMetrics {
-                label,
+                label: group.label,
                 metrics: evaluate(&t, &p, n_classes, positive),
             });
         }

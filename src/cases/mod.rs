@@ -1,0 +1,479 @@
+//! Similar-case search over a library of past cases: the training cases shipped in the bundle,
+//! or a library a user loads from a CSV in the browser (it never leaves the page).
+//!
+//! Cases are stored column by column as `f32` in the schema's own units (levels and yes/no as
+//! small whole numbers, `NaN` for missing), so one query streams each column once and the
+//! browser can show every case's real values. Distances are Gower-style (see [`kernel`]),
+//! optionally weighted by each feature's relevance to the model (its mean absolute exact
+//! contribution over the training cases). Filters (grouping fields such as age band or sex,
+//! and the recorded outcome) apply before ranking, so "the 10 most similar women over 50" are
+//! ten women over 50.
+
+pub mod kernel;
+pub mod pca;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::{self, Dataset, RowError};
+use crate::error::{Error, Result};
+use crate::groups::Member;
+use crate::patient::{PatientRecord, Value};
+use crate::preprocess::{Preprocessor, Step};
+use crate::schema::{Kind, Schema};
+pub use pca::Pca;
+
+/// How distances are measured; fitted by the trainer, shared by every library used with the
+/// bundle (a loaded library is measured with the training data's ranges and weights).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    /// Per schema feature: `1 / (training range)` for numeric features, `0` for categorical
+    /// and yes/no ones.
+    pub scale: Vec<f32>,
+    /// Per schema feature: mean absolute exact contribution to the model's output over the
+    /// training cases, scaled to average 1.
+    pub relevance: Vec<f32>,
+    /// The case map's projection.
+    pub pca: Pca,
+}
+
+impl Metric {
+    /// Ranges from the fitted preprocessing; relevance as given (normalised here).
+    pub fn new(preprocessor: &Preprocessor, relevance: &[f64], pca: Pca) -> Metric {
+        let scale = preprocessor
+            .steps()
+            .iter()
+            .map(|s| match s {
+                Step::Standardize { observed, .. } if observed.1 > observed.0 => {
+                    (1.0 / (observed.1 - observed.0)) as f32
+                }
+                Step::Standardize { .. } => 1.0,
+                _ => 0.0,
+            })
+            .collect();
+        let mean = relevance.iter().sum::<f64>() / relevance.len().max(1) as f64;
+        let relevance = relevance
+            .iter()
+            .map(|&r| if mean > 0.0 { (r / mean) as f32 } else { 1.0 })
+            .collect();
+        Metric {
+            scale,
+            relevance,
+            pca,
+        }
+    }
+}
+
+/// A library of past cases.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseLibrary {
+    /// Where the cases come from, in words.
+    pub source: String,
+    /// Per schema feature, one value per case (see the module docs for the encoding).
+    pub columns: Vec<Vec<f32>>,
+    /// Recorded outcome (target class index) per case.
+    pub outcome: Vec<u16>,
+    /// Row number in the source CSV (1-based, header excluded) per case.
+    pub rows: Vec<u32>,
+    /// Position on the case map per case (empty for synthetic benchmark libraries).
+    pub map: Vec<[f32; 2]>,
+}
+
+/// Encode one validated value for storage.
+pub fn stored(v: Option<Value>) -> f32 {
+    match v {
+        Some(Value::Number(x)) => x as f32,
+        Some(Value::Level(i)) => i as f32,
+        Some(Value::Bool(b)) => f32::from(u8::from(b)),
+        None => f32::NAN,
+    }
+}
+
+impl CaseLibrary {
+    /// From validated rows and outcomes; map positions from the preprocessed inputs.
+    pub fn from_dataset(
+        source: String,
+        ds: &Dataset,
+        preprocessor: &Preprocessor,
+        pca: &Pca,
+    ) -> CaseLibrary {
+        let width = ds.records.first().map_or(0, |r| r.values().len());
+        let columns = (0..width)
+            .map(|j| {
+                ds.records
+                    .iter()
+                    .map(|r| stored(r.values().get(j).copied().flatten()))
+                    .collect()
+            })
+            .collect();
+        CaseLibrary {
+            source,
+            columns,
+            outcome: ds.labels.iter().map(|&c| c as u16).collect(),
+            rows: ds.rows.clone(),
+            map: ds
+                .records
+                .iter()
+                .map(|r| pca.project(&preprocessor.transform(r).x))
+                .collect(),
+        }
+    }
+
+    /// Read a library from CSV text against the bundle's schema. Good rows are kept; every bad
+    /// row is listed with its reason. A header without the schema's columns, or a file with
+    /// no good row at all, is an error.
+    pub fn from_csv(
+        schema: &Schema,
+        preprocessor: &Preprocessor,
+        pca: &Pca,
+        name: &str,
+        text: &str,
+    ) -> Result<(CaseLibrary, Vec<RowError>)> {
+        let (ds, bad) = dataset::read_rows(schema, text).map_err(|e| match e {
+            Error::Data(m) => Error::Data(format!("{name}: {m}")),
+            other => other,
+        })?;
+        if ds.records.is_empty() {
+            let first = bad
+                .first()
+                .map_or_else(|| "it has no data rows".to_string(), |e| e.message.clone());
+            return Err(Error::Data(format!(
+                "{name}: no row could be used as a case ({first})"
+            )));
+        }
+        let source = format!("{name} ({} cases)", ds.records.len());
+        Ok((
+            CaseLibrary::from_dataset(source, &ds, preprocessor, pca),
+            bad,
+        ))
+    }
+
+    /// Number of cases.
+    pub fn len(&self) -> usize {
+        self.outcome.len()
+    }
+
+    /// Whether there are no cases.
+    pub fn is_empty(&self) -> bool {
+        self.outcome.is_empty()
+    }
+
+    /// Whether the stored shapes agree with a schema of `features` features.
+    pub fn is_consistent(&self, features: usize) -> bool {
+        let n = self.len();
+        self.columns.len() == features
+            && self.columns.iter().all(|c| c.len() == n)
+            && self.rows.len() == n
+            && (self.map.is_empty() || self.map.len() == n)
+    }
+
+    /// Stored value of feature `j` of case `i` (`NaN` when missing or out of bounds).
+    pub fn value(&self, i: usize, j: usize) -> f32 {
+        self.columns
+            .get(j)
+            .and_then(|c| c.get(i))
+            .copied()
+            .unwrap_or(f32::NAN)
+    }
+
+    /// Case `i` as JSON (field → value in the schema's codes), e.g. to fill in the form.
+    pub fn case_json(&self, schema: &Schema, i: usize) -> serde_json::Value {
+        let mut obj = serde_json::Map::new();
+        for (j, f) in schema.features.iter().enumerate() {
+            obj.insert(f.column.clone(), display_json(f, self.value(i, j)));
+        }
+        serde_json::Value::Object(obj)
+    }
+
+    /// A synthetic library of `n` cases drawn from this one's distribution, for benchmarks:
+    /// each is a real case (drawn with replacement) with every numeric value moved by up to
+    /// ±5 % of its range, kept inside the observed range; missing values stay missing.
+    pub fn synthetic(&self, metric: &Metric, n: usize, seed: u64) -> CaseLibrary {
+        let mut rng = Rng(seed ^ 0x9E37_79B9_7F4A_7C15);
+        let len = self.len().max(1);
+        let ranges: Vec<(f32, f32)> = self
+            .columns
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .filter(|v| !v.is_nan())
+                    .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+                        (lo.min(v), hi.max(v))
+                    })
+            })
+            .collect();
+        let mut columns = vec![Vec::with_capacity(n); self.columns.len()];
+        let mut outcome = Vec::with_capacity(n);
+        for _ in 0..n {
+            let src = (rng.next() % len as u64) as usize;
+            for (j, col) in columns.iter_mut().enumerate() {
+                let v = self.value(src, j);
+                let scale = metric.scale.get(j).copied().unwrap_or(0.0);
+                let v = if scale > 0.0 && !v.is_nan() {
+                    let jitter = (rng.unit() * 2.0 - 1.0) * 0.05 / scale;
+                    let (lo, hi) = ranges.get(j).copied().unwrap_or((v, v));
+                    (v + jitter).clamp(lo, hi)
+                } else {
+                    v
+                };
+                col.push(v);
+            }
+            outcome.push(self.outcome.get(src).copied().unwrap_or(0));
+        }
+        CaseLibrary {
+            source: format!("synthetic ({n} cases drawn from {})", self.source),
+            columns,
+            outcome,
+            rows: (1..=n as u32).collect(),
+            map: Vec::new(),
+        }
+    }
+}
+
+/// An `f32` as the `f64` of its shortest decimal, so a stored 30.1 reads back as 30.1 rather
+/// than 30.100000381.
+pub fn widen(v: f32) -> f64 {
+    v.to_string().parse().unwrap_or(f64::from(v))
+}
+
+/// A stored value as JSON in the schema's codes (`null` when missing).
+pub fn display_json(f: &crate::schema::Feature, v: f32) -> serde_json::Value {
+    use serde_json::Value as Json;
+    if v.is_nan() {
+        return Json::Null;
+    }
+    match &f.kind {
+        Kind::Numeric { .. } => {
+            serde_json::Number::from_f64(widen(v)).map_or(Json::Null, Json::Number)
+        }
+        Kind::Categorical { levels } => levels
+            .get(v as usize)
+            .map_or(Json::Null, |l| Json::String(l.code.clone())),
+        Kind::Boolean {
+            false_code,
+            true_code,
+        } => Json::String(if v != 0.0 { true_code } else { false_code }.clone()),
+    }
+}
+
+/// What to search for.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Options {
+    /// How many neighbours (default 10, at most 100).
+    pub k: Option<usize>,
+    /// Weight features by their relevance to the model.
+    pub weighted: bool,
+    /// Keep only cases in these groups: `(feature index, group)`; all must hold.
+    pub groups: Vec<(usize, Member)>,
+    /// Keep only cases with this recorded outcome.
+    pub outcome: Option<usize>,
+    /// Leave this case out (e.g. the quiz case itself).
+    pub exclude: Option<usize>,
+}
+
+/// A feature in which a neighbour differs from the patient.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    /// Schema feature index.
+    pub feature: usize,
+    /// Its share of the distance before weighting, in `[0, 1]`.
+    pub term: f64,
+    /// The neighbour's value minus the patient's, for numeric features.
+    pub delta: Option<f64>,
+}
+
+/// One similar case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Neighbour {
+    /// Index in the library.
+    pub case: usize,
+    /// Row in the library's source.
+    pub row: u32,
+    /// Gower distance in `[0, 1]` (0 = identical in every compared feature).
+    pub distance: f64,
+    /// Features compared (both values present).
+    pub compared: usize,
+    /// Recorded outcome (class index).
+    pub outcome: usize,
+    /// Features with the same or nearly the same value (term ≤ 0.05), most relevant first.
+    pub alike: Vec<usize>,
+    /// The features that differ most (at most three, term > 0.05), largest first.
+    pub differ: Vec<Difference>,
+}
+
+/// The result of a search.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Similar {
+    /// Nearest first.
+    pub neighbours: Vec<Neighbour>,
+    /// Neighbours per outcome class.
+    pub outcome_counts: Vec<u32>,
+    /// Cases that passed the filters.
+    pub eligible: usize,
+    /// Cases in the library.
+    pub total: usize,
+    /// Whether relevance weights were used.
+    pub weighted: bool,
+    /// Features of the patient that could be compared (the others were missing).
+    pub compared_features: usize,
+}
+
+/// Largest `k` served.
+pub const MAX_K: usize = 100;
+/// A term at or below this counts as "alike".
+const ALIKE: f64 = 0.05;
+
+/// The `k` cases of `library` nearest to `patient`.
+pub fn search(
+    library: &CaseLibrary,
+    metric: &Metric,
+    n_classes: usize,
+    patient: &PatientRecord,
+    options: &Options,
+) -> Similar {
+    let q: Vec<f32> = patient.values().iter().map(|&v| stored(v)).collect();
+    search_stored(library, metric, n_classes, &q, options)
+}
+
+/// As [`search`], for a query already in stored form (`NaN` = missing).
+pub fn search_stored(
+    library: &CaseLibrary,
+    metric: &Metric,
+    n_classes: usize,
+    q: &[f32],
+    options: &Options,
+) -> Similar {
+    let k = options.k.unwrap_or(10).clamp(1, MAX_K);
+    let weight = |j: usize| {
+        if options.weighted {
+            metric.relevance.get(j).copied().unwrap_or(1.0)
+        } else {
+            1.0
+        }
+    };
+    let terms: Vec<kernel::Term> = library
+        .columns
+        .iter()
+        .enumerate()
+        .filter_map(|(j, column)| {
+            let qv = *q.get(j)?;
+            (!qv.is_nan() && weight(j) > 0.0).then(|| kernel::Term {
+                column,
+                q: qv,
+                scale: metric.scale.get(j).copied().unwrap_or(0.0),
+                weight: weight(j),
+            })
+        })
+        .collect();
+    let accept = |i: usize| {
+        options.exclude != Some(i)
+            && options
+                .outcome
+                .is_none_or(|c| library.outcome.get(i).map(|&o| o as usize) == Some(c))
+            && options
+                .groups
+                .iter()
+                .all(|&(j, m)| m.contains_stored(library.value(i, j)))
+    };
+    let n = library.len();
+    let eligible = if options.groups.is_empty() && options.outcome.is_none() {
+        n - usize::from(options.exclude.is_some_and(|e| e < n))
+    } else {
+        (0..n).filter(|&i| accept(i)).count()
+    };
+    let found = kernel::top_k(n, &terms, k, accept);
+    let mut outcome_counts = vec![0u32; n_classes];
+    let neighbours = found
+        .into_iter()
+        .map(|(d, i)| {
+            let i = i as usize;
+            let outcome = library.outcome.get(i).map_or(0, |&o| o as usize);
+            if let Some(c) = outcome_counts.get_mut(outcome) {
+                *c += 1;
+            }
+            explain_neighbour(library, metric, q, i, f64::from(d), outcome, &weight)
+        })
+        .collect();
+    Similar {
+        neighbours,
+        outcome_counts,
+        eligible,
+        total: n,
+        weighted: options.weighted,
+        compared_features: terms.len(),
+    }
+}
+
+fn explain_neighbour(
+    library: &CaseLibrary,
+    metric: &Metric,
+    q: &[f32],
+    i: usize,
+    distance: f64,
+    outcome: usize,
+    weight: &dyn Fn(usize) -> f32,
+) -> Neighbour {
+    let mut terms: Vec<(usize, f64, Option<f64>)> = Vec::new();
+    for (j, &qv) in q.iter().enumerate() {
+        let x = library.value(i, j);
+        if qv.is_nan() || x.is_nan() || weight(j) <= 0.0 {
+            continue;
+        }
+        let scale = f64::from(metric.scale.get(j).copied().unwrap_or(0.0));
+        let (term, delta) = if scale > 0.0 {
+            let delta = widen(x) - widen(qv);
+            ((delta.abs() * scale).min(1.0), Some(delta))
+        } else {
+            (if x == qv { 0.0 } else { 1.0 }, None)
+        };
+        terms.push((j, term, delta));
+    }
+    let compared = terms.len();
+    let rel = |j: usize| metric.relevance.get(j).copied().unwrap_or(0.0);
+    let mut alike: Vec<usize> = terms.iter().filter(|t| t.1 <= ALIKE).map(|t| t.0).collect();
+    alike.sort_by(|&a, &b| rel(b).total_cmp(&rel(a)).then(a.cmp(&b)));
+    let mut differ: Vec<Difference> = terms
+        .iter()
+        .filter(|t| t.1 > ALIKE)
+        .map(|&(feature, term, delta)| Difference {
+            feature,
+            term,
+            delta,
+        })
+        .collect();
+    differ.sort_by(|a, b| {
+        (b.term * f64::from(weight(b.feature)))
+            .total_cmp(&(a.term * f64::from(weight(a.feature))))
+            .then(a.feature.cmp(&b.feature))
+    });
+    differ.truncate(3);
+    Neighbour {
+        case: i,
+        row: library.rows.get(i).copied().unwrap_or(0),
+        distance,
+        compared,
+        outcome,
+        alike,
+        differ,
+    }
+}
+
+/// A small deterministic generator (SplitMix64) for synthetic libraries.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+}
+
+#[cfg(test)]
+mod tests;
