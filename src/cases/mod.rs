@@ -64,7 +64,7 @@ impl Metric {
 }
 
 /// A library of past cases.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CaseLibrary {
     /// Where the cases come from, in words.
     pub source: String,
@@ -76,6 +76,27 @@ pub struct CaseLibrary {
     pub rows: Vec<u32>,
     /// Position on the case map per case (empty for synthetic benchmark libraries).
     pub map: Vec<[f32; 2]>,
+}
+
+/// Equal when bit for bit equal (a missing value, `NaN`, equals itself here: two libraries
+/// with the same gaps are the same library).
+impl PartialEq for CaseLibrary {
+    fn eq(&self, other: &Self) -> bool {
+        let bits = |l: &CaseLibrary| -> Vec<u32> {
+            l.columns
+                .iter()
+                .flatten()
+                .chain(l.map.iter().flatten())
+                .map(|v| v.to_bits())
+                .collect()
+        };
+        self.source == other.source
+            && self.outcome == other.outcome
+            && self.rows == other.rows
+            && self.columns.len() == other.columns.len()
+            && self.map.len() == other.map.len()
+            && bits(self) == bits(other)
+    }
 }
 
 /// Encode one validated value for storage.
