@@ -21,6 +21,8 @@ pub struct FormOutcome {
     pub missing_required: Vec<usize>,
     /// The assessment, once nothing is missing or wrong.
     pub assessment: Option<Assessment>,
+    /// The validated patient behind the assessment (for similar-case search).
+    pub record: Option<PatientRecord>,
 }
 
 /// Turn the form's texts (schema order) into patient JSON. Blank means missing and is left
@@ -67,17 +69,16 @@ pub fn evaluate(bundle: &Bundle, inputs: &[String]) -> FormOutcome {
         .filter(|(_, f)| f.missing == Missing::Reject && json.get(&f.column).is_none())
         .map(|(i, _)| i)
         .collect();
-    let assessment = if field_errors.iter().all(Option::is_none) && missing_required.is_empty() {
-        PatientRecord::from_json(schema, &json)
-            .ok()
-            .map(|r| assess_record(bundle, &r))
+    let record = if field_errors.iter().all(Option::is_none) && missing_required.is_empty() {
+        PatientRecord::from_json(schema, &json).ok()
     } else {
         None
     };
     FormOutcome {
         field_errors,
         missing_required,
-        assessment,
+        assessment: record.as_ref().map(|r| assess_record(bundle, r)),
+        record,
     }
 }
 

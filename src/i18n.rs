@@ -91,6 +91,48 @@ pub enum Msg {
     Brier,
     Ece,
     LogLoss,
+    SimilarCases,
+    SimilarIntro,
+    Neighbours,
+    WeightByRelevance,
+    AnyGroup,
+    RecordedOutcome,
+    Distance,
+    Alike,
+    Differs,
+    Row,
+    NoSimilar,
+    CaseMap,
+    CaseMapNote,
+    ThisPatient,
+    Library,
+    LoadLibrary,
+    UseShipped,
+    RowsSkipped,
+    AndMore,
+    Assess,
+    Teach,
+    Browse,
+    OpenCase,
+    CaseHeading,
+    AssessThisCase,
+    Close,
+    Quiz,
+    QuizIntro,
+    QuizStart,
+    YourAnswer,
+    Correct,
+    Incorrect,
+    Truth,
+    ModelSays,
+    Score,
+    NextCase,
+    Shown,
+    Missing,
+    ShowMore,
+    Sort,
+    OutcomeMix,
+    Unreadable,
 }
 
 impl Msg {
@@ -173,6 +215,48 @@ impl Msg {
         Msg::Brier,
         Msg::Ece,
         Msg::LogLoss,
+        Msg::SimilarCases,
+        Msg::SimilarIntro,
+        Msg::Neighbours,
+        Msg::WeightByRelevance,
+        Msg::AnyGroup,
+        Msg::RecordedOutcome,
+        Msg::Distance,
+        Msg::Alike,
+        Msg::Differs,
+        Msg::Row,
+        Msg::NoSimilar,
+        Msg::CaseMap,
+        Msg::CaseMapNote,
+        Msg::ThisPatient,
+        Msg::Library,
+        Msg::LoadLibrary,
+        Msg::UseShipped,
+        Msg::RowsSkipped,
+        Msg::AndMore,
+        Msg::Assess,
+        Msg::Teach,
+        Msg::Browse,
+        Msg::OpenCase,
+        Msg::CaseHeading,
+        Msg::AssessThisCase,
+        Msg::Close,
+        Msg::Quiz,
+        Msg::QuizIntro,
+        Msg::QuizStart,
+        Msg::YourAnswer,
+        Msg::Correct,
+        Msg::Incorrect,
+        Msg::Truth,
+        Msg::ModelSays,
+        Msg::Score,
+        Msg::NextCase,
+        Msg::Shown,
+        Msg::Missing,
+        Msg::ShowMore,
+        Msg::Sort,
+        Msg::OutcomeMix,
+        Msg::Unreadable,
     ];
 
     /// (English, 简体中文).
@@ -269,6 +353,48 @@ impl Msg {
             Msg::Brier => ("Brier", "Brier"),
             Msg::Ece => ("ECE", "ECE"),
             Msg::LogLoss => ("log-loss", "对数损失"),
+            Msg::SimilarCases => ("Similar past cases", "相似既往病例"),
+            Msg::SimilarIntro => ("The recorded cases closest to this patient (Gower distance over the entered values: 0 = identical, 1 = as different as the data allow).", "与该患者最接近的既往病例（基于已输入数值的 Gower 距离：0 = 完全相同，1 = 数据所允许的最大差异）。"),
+            Msg::Neighbours => ("Show", "显示"),
+            Msg::WeightByRelevance => ("Weight features by their relevance to the model", "按特征对模型的重要性加权"),
+            Msg::AnyGroup => ("any", "不限"),
+            Msg::RecordedOutcome => ("Recorded outcome", "记录的结局"),
+            Msg::Distance => ("Distance", "距离"),
+            Msg::Alike => ("Alike in", "相近之处"),
+            Msg::Differs => ("Differs in", "不同之处"),
+            Msg::Row => ("Row", "行"),
+            Msg::NoSimilar => ("No case passes these filters.", "没有病例符合这些筛选条件。"),
+            Msg::CaseMap => ("Case map", "病例分布图"),
+            Msg::CaseMapNote => ("Every case of the library on the first two principal components of the model's inputs; the ringed points are the similar cases, the cross is this patient.", "病例库中每个病例在模型输入前两个主成分上的位置；带圈的点为相似病例，十字为当前患者。"),
+            Msg::ThisPatient => ("This patient", "当前患者"),
+            Msg::Library => ("Case library", "病例库"),
+            Msg::LoadLibrary => ("Load a case library (CSV) — it stays on this device", "加载病例库（CSV）——文件不会离开本设备"),
+            Msg::UseShipped => ("Use the shipped training cases", "使用内置训练病例"),
+            Msg::RowsSkipped => ("rows could not be used:", "行无法使用："),
+            Msg::AndMore => ("and more", "等"),
+            Msg::Assess => ("Assess", "评估"),
+            Msg::Teach => ("Teach", "教学"),
+            Msg::Browse => ("Browse the library", "浏览病例库"),
+            Msg::OpenCase => ("Open", "打开"),
+            Msg::CaseHeading => ("Case", "病例"),
+            Msg::AssessThisCase => ("Assess this case", "评估此病例"),
+            Msg::Close => ("Close", "关闭"),
+            Msg::Quiz => ("Quiz", "测验"),
+            Msg::QuizIntro => ("Read the findings, commit to a diagnosis, then compare with the recorded truth, the model and the most similar cases.", "阅读检查结果并作出诊断，然后与记录的真实结果、模型及最相似的病例进行比较。"),
+            Msg::QuizStart => ("Start the quiz", "开始测验"),
+            Msg::YourAnswer => ("Your diagnosis:", "您的诊断："),
+            Msg::Correct => ("Correct.", "正确。"),
+            Msg::Incorrect => ("Not this time.", "这次不对。"),
+            Msg::Truth => ("Recorded diagnosis", "记录的诊断"),
+            Msg::ModelSays => ("Model", "模型"),
+            Msg::Score => ("Score", "得分"),
+            Msg::NextCase => ("Next case", "下一个病例"),
+            Msg::Shown => ("shown", "已显示"),
+            Msg::Missing => ("missing", "缺失"),
+            Msg::ShowMore => ("Show more", "显示更多"),
+            Msg::Sort => ("Sort by this column", "按此列排序"),
+            Msg::OutcomeMix => ("Outcome mix", "结局构成"),
+            Msg::Unreadable => ("the file could not be read as text", "无法以文本方式读取该文件"),
             Msg::AwaitingInput => (
                 "The estimate appears here once every required field is filled in and valid.",
                 "所有必填字段填写完整且有效后，估计结果将显示在此处。",
@@ -562,6 +688,86 @@ pub fn change_text(change: &Change, schema: &Schema, lang: Lang) -> String {
                 ),
             }
         }
+    }
+}
+
+/// "7 of the 10 most similar cases had diabetes (70 %); the model estimates 64 %."
+pub fn outcome_mix_text(
+    count: u32,
+    shown: usize,
+    class: &str,
+    model_probability: Option<f64>,
+    lang: Lang,
+) -> String {
+    let pct = if shown > 0 {
+        f64::from(count) * 100.0 / shown as f64
+    } else {
+        0.0
+    };
+    let model = model_probability.map(|p| p * 100.0);
+    match (lang, model) {
+        (Lang::En, Some(m)) => format!(
+            "{count} of the {shown} most similar cases: {class} ({pct:.0} %); the model estimates {m:.1} %."
+        ),
+        (Lang::En, None) => format!("{count} of the {shown} most similar cases: {class} ({pct:.0} %)."),
+        (Lang::Zh, Some(m)) => format!(
+            "最相似的 {shown} 个病例中有 {count} 个为{class}（{pct:.0} %）；模型估计为 {m:.1} %。"
+        ),
+        (Lang::Zh, None) => format!("最相似的 {shown} 个病例中有 {count} 个为{class}（{pct:.0} %）。"),
+    }
+}
+
+/// "300 cases, 120 after filters; 7 of 7 features compared."
+pub fn library_scope_text(
+    total: usize,
+    eligible: usize,
+    compared: usize,
+    features: usize,
+    lang: Lang,
+) -> String {
+    match lang {
+        Lang::En => format!(
+            "{total} cases in the library, {eligible} after filters; {compared} of {features} features compared."
+        ),
+        Lang::Zh => format!(
+            "病例库共 {total} 个病例，筛选后 {eligible} 个；比较了 {features} 个特征中的 {compared} 个。"
+        ),
+    }
+}
+
+/// A value as stored in a case library, for display: number with unit, level label, yes/no,
+/// or "missing".
+pub fn stored_value_text(feature: &crate::schema::Feature, v: f32, lang: Lang) -> String {
+    use crate::schema::Kind;
+    if v.is_nan() {
+        return Msg::Missing.text(lang).to_string();
+    }
+    match &feature.kind {
+        Kind::Numeric { unit, .. } => format!("{}{}", crate::cases::widen(v), with_space(unit)),
+        Kind::Categorical { levels } => levels
+            .get(v as usize)
+            .map_or_else(String::new, |l| l.label.get(lang).to_string()),
+        Kind::Boolean { .. } => if v != 0.0 { Msg::Yes } else { Msg::No }
+            .text(lang)
+            .to_string(),
+    }
+}
+
+/// How a neighbour differs in one feature: "Age +8 years", "Sex: Male".
+pub fn difference_text(
+    feature: &crate::schema::Feature,
+    delta: Option<f64>,
+    theirs: f32,
+    lang: Lang,
+) -> String {
+    let name = feature.label.get(lang);
+    match delta {
+        Some(d) => {
+            let sign = if d > 0.0 { "+" } else { "−" };
+            let mag = (d.abs() * 1000.0).round() / 1000.0;
+            format!("{name} {sign}{mag}{}", with_space(feature.unit()))
+        }
+        None => format!("{name}: {}", stored_value_text(feature, theirs, lang)),
     }
 }
 

@@ -7,10 +7,13 @@ use gloo::net::http::Request;
 use yew::prelude::*;
 
 use super::basis::Basis;
+use super::library_loader::LibraryLoader;
 use super::model_card::ModelCard;
 use super::patient_form::PatientForm;
 use super::results::Results;
-use super::state::{Action, IndexEntry, Load, LoadError, Loaded, State};
+use super::similar_cases::SimilarCases;
+use super::state::{Action, IndexEntry, Load, LoadError, Loaded, Search, State, View};
+use super::teach::Teach;
 use crate::bundle::{payload_sha256, Bundle};
 use crate::i18n::{error_text, Msg};
 use crate::schema::Lang;
@@ -79,6 +82,7 @@ async fn fetch_bundle(file: &str) -> Result<Rc<Loaded>, LoadError> {
     let sha256 = payload_sha256(&bytes).map_err(LoadError::Bundle)?;
     Ok(Rc::new(Loaded {
         file: file.to_string(),
+        cases: Rc::new(bundle.cases.clone()),
         bundle,
         sha256,
     }))
@@ -233,16 +237,88 @@ pub fn App() -> Html {
                 let state = state.clone();
                 Callback::from(move |_: ()| state.dispatch(Action::Clear))
             };
-            html! {
-                <div class="panels">
-                    <PatientForm loaded={loaded.clone()} inputs={state.inputs.clone()} outcome={state.outcome.clone()}
-                        {lang} {on_input} {on_example} {on_clear} />
-                    <div class="side">
-                        <Results loaded={loaded.clone()} outcome={state.outcome.clone()} {lang} />
-                        <Basis loaded={loaded.clone()} {lang} />
-                    </div>
-                    <ModelCard loaded={loaded.clone()} {lang} />
+            let on_search = {
+                let state = state.clone();
+                Callback::from(move |s: Search| state.dispatch(Action::SetSearch(s)))
+            };
+            let on_assess = {
+                let state = state.clone();
+                Callback::from(move |i: usize| state.dispatch(Action::AssessCase(i)))
+            };
+            let on_loaded = {
+                let state = state.clone();
+                Callback::from(move |r| state.dispatch(Action::LibraryLoaded(r)))
+            };
+            let on_reset = {
+                let state = state.clone();
+                Callback::from(move |_: ()| state.dispatch(Action::UseShippedLibrary))
+            };
+            let library = state.library().unwrap_or_else(|| loaded.cases.clone());
+            let loader = html! {
+                <LibraryLoader loaded={loaded.clone()} custom={state.custom.clone()} error={state.library_error.clone()}
+                    {on_loaded} {on_reset} {lang} />
+            };
+            let current = state.view;
+            let tab = |view: View, id: &'static str, msg: Msg| {
+                let state = state.clone();
+                let onclick =
+                    Callback::from(move |_: MouseEvent| state.dispatch(Action::SetView(view)));
+                html! {
+                    <button type="button" role="tab" {id} aria-selected={(current == view).to_string()}
+                        class={classes!("tab", (current == view).then_some("active"))} {onclick}>{ msg.text(lang) }</button>
+                }
+            };
+            let tabs = html! {
+                <div class="tabs" role="tablist">
+                    { tab(View::Assess, "tab-assess", Msg::Assess) }
+                    { tab(View::Teach, "tab-teach", Msg::Teach) }
                 </div>
+            };
+            match state.view {
+                View::Assess => {
+                    let outcome = state.outcome.clone();
+                    let record = outcome.as_ref().and_then(|o| o.record.clone()).map(Rc::new);
+                    let probabilities =
+                        outcome
+                            .as_ref()
+                            .and_then(|o| o.assessment.as_ref())
+                            .map(|a| {
+                                Rc::new(
+                                    a.probabilities
+                                        .iter()
+                                        .map(|c| c.probability)
+                                        .collect::<Vec<_>>(),
+                                )
+                            });
+                    html! {
+                        <>
+                        { tabs }
+                        <div class="panels">
+                            <PatientForm loaded={loaded.clone()} inputs={state.inputs.clone()} outcome={state.outcome.clone()}
+                                {lang} {on_input} {on_example} {on_clear} />
+                            <div class="side">
+                                <Results loaded={loaded.clone()} outcome={state.outcome.clone()} {lang} />
+                                <Basis loaded={loaded.clone()} {lang} />
+                            </div>
+                            if let Some(record) = record {
+                                <SimilarCases loaded={loaded.clone()} library={library.clone()} {record} {probabilities}
+                                    search={state.search.clone()} {on_search} {lang} id="assess" />
+                            }
+                            { loader }
+                            <ModelCard loaded={loaded.clone()} {lang} />
+                        </div>
+                        </>
+                    }
+                }
+                View::Teach => html! {
+                    <>
+                    { tabs }
+                    <div class="panels">
+                        <Teach loaded={loaded.clone()} {library} search={state.search.clone()} {on_search} {on_assess} {lang} />
+                        { loader }
+                    </div>
+                    </>
+                },
             }
         }
     };

@@ -4,11 +4,15 @@
 mod api;
 mod app;
 mod basis;
+mod case_map;
 mod explanation;
+mod library_loader;
 mod model_card;
 mod patient_form;
 mod results;
+mod similar_cases;
 mod state;
+mod teach;
 
 pub use api::Engine;
 

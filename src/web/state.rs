@@ -7,8 +7,11 @@ use serde::Deserialize;
 use yew::Reducible;
 
 use crate::bundle::Bundle;
+use crate::cases::{CaseLibrary, Options};
+use crate::dataset::RowError;
 use crate::error::Error;
 use crate::form::{self, FormOutcome};
+use crate::groups;
 use crate::schema::{Lang, Text};
 
 /// One entry of `static/bundles/index.json`.
@@ -46,6 +49,61 @@ pub struct Loaded {
     pub file: String,
     pub bundle: Bundle,
     pub sha256: String,
+    /// The bundle's own training cases, shared with the views.
+    pub cases: Rc<CaseLibrary>,
+}
+
+/// Which view is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Assess,
+    Teach,
+}
+
+/// A case library the user loaded from a CSV (it never leaves the page).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomLibrary {
+    pub library: Rc<CaseLibrary>,
+    /// Rows that did not pass the schema, with the reason.
+    pub skipped: Vec<RowError>,
+}
+
+/// Similar-case search settings as the user chose them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Search {
+    pub k: usize,
+    pub weighted: bool,
+    /// Per grouping field (in `groups::fields` order), the chosen group.
+    pub groups: Vec<Option<usize>>,
+    pub outcome: Option<usize>,
+}
+
+impl Default for Search {
+    fn default() -> Search {
+        Search {
+            k: 10,
+            weighted: false,
+            groups: Vec::new(),
+            outcome: None,
+        }
+    }
+}
+
+impl Search {
+    /// The core's search options.
+    pub fn options(&self, fields: &[groups::Field], exclude: Option<usize>) -> Options {
+        Options {
+            k: Some(self.k),
+            weighted: self.weighted,
+            groups: fields
+                .iter()
+                .zip(&self.groups)
+                .filter_map(|(f, g)| Some((f.feature, f.groups.get((*g)?)?.member)))
+                .collect(),
+            outcome: self.outcome,
+            exclude,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +118,12 @@ pub struct State {
     pub outcome: Option<Rc<FormOutcome>>,
     /// Example to fill in once the bundle has loaded (from `?example=`).
     pub pending_example: Option<usize>,
+    pub view: View,
+    /// A library loaded from CSV, replacing the bundle's training cases.
+    pub custom: Option<CustomLibrary>,
+    /// Why the last CSV could not be used.
+    pub library_error: Option<String>,
+    pub search: Search,
 }
 
 impl State {
@@ -72,6 +136,18 @@ impl State {
             inputs: Rc::new(Vec::new()),
             outcome: None,
             pending_example,
+            view: View::Assess,
+            custom: None,
+            library_error: None,
+            search: Search::default(),
+        }
+    }
+
+    /// The case library in use: the user's, else the bundle's training cases.
+    pub fn library(&self) -> Option<Rc<CaseLibrary>> {
+        match &self.custom {
+            Some(c) => Some(c.library.clone()),
+            None => self.loaded().map(|l| l.cases.clone()),
         }
     }
 
@@ -101,6 +177,12 @@ pub enum Action {
     Input(usize, String),
     Example(usize),
     Clear,
+    SetView(View),
+    SetSearch(Search),
+    LibraryLoaded(Result<CustomLibrary, String>),
+    UseShippedLibrary,
+    /// Fill the form with a case of the library and show the assessment.
+    AssessCase(usize),
 }
 
 impl Reducible for State {
@@ -117,6 +199,9 @@ impl Reducible for State {
                 if s.selected.as_deref() != Some(file.as_str()) {
                     s.selected = Some(file);
                     s.bundle = Some(Load::Loading);
+                    s.custom = None;
+                    s.library_error = None;
+                    s.search = Search::default();
                     s = s.with_inputs(Vec::new());
                     s.outcome = None;
                 }
@@ -151,6 +236,24 @@ impl Reducible for State {
             Action::Example(k) => {
                 if let Some(ex) = s.loaded().and_then(|l| l.bundle.examples.get(k).cloned()) {
                     s = fill_example(s, &ex.patient_json);
+                }
+            }
+            Action::SetView(v) => s.view = v,
+            Action::SetSearch(search) => s.search = search,
+            Action::LibraryLoaded(Ok(lib)) => {
+                s.custom = Some(lib);
+                s.library_error = None;
+            }
+            Action::LibraryLoaded(Err(e)) => s.library_error = Some(e),
+            Action::UseShippedLibrary => {
+                s.custom = None;
+                s.library_error = None;
+            }
+            Action::AssessCase(i) => {
+                if let (Some(loaded), Some(lib)) = (s.loaded().cloned(), s.library()) {
+                    let json = lib.case_json(&loaded.bundle.schema, i);
+                    s = s.with_inputs(form::from_json(&loaded.bundle.schema, &json));
+                    s.view = View::Assess;
                 }
             }
             Action::Clear => {
