@@ -91,7 +91,8 @@ run_tests() {
 case "${1:-}" in
   serve) build_all; say "serving"; exec target/release/bedside serve --port "${PORT:-8000}" ;;
   test) build_all; run_tests; say "all tests passed" ;;
-  bench) build_all; node tests/bench/bench.mjs ;;
+  bench) build_all; node tests/bench/bench.mjs; node tests/bench/cases_bench.mjs ;;
+  bench-cases) build_all; node tests/bench/cases_bench.mjs ;;
   parity)
     build_cli
     venv=target/parity-venv

@@ -5,12 +5,21 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::bundle::{payload_sha256, Bundle};
+use crate::cases::{self, CaseLibrary, Options};
 
 /// A loaded model bundle.
 #[wasm_bindgen]
 pub struct Engine {
     bundle: Bundle,
     sha256: String,
+    /// A library replacing the bundle's training cases (synthetic, for benchmarks).
+    library: Option<CaseLibrary>,
+}
+
+impl Engine {
+    fn library(&self) -> &CaseLibrary {
+        self.library.as_ref().unwrap_or(&self.bundle.cases)
+    }
 }
 
 fn js_err(e: impl std::fmt::Display) -> JsError {
@@ -25,7 +34,11 @@ impl Engine {
     pub fn new(bytes: &[u8]) -> Result<Engine, JsError> {
         let bundle = Bundle::from_bytes(bytes).map_err(js_err)?;
         let sha256 = payload_sha256(bytes).map_err(js_err)?;
-        Ok(Engine { bundle, sha256 })
+        Ok(Engine {
+            bundle,
+            sha256,
+            library: None,
+        })
     }
 
     /// Assess a patient given as an object of field → value. Throws on invalid input, with
@@ -43,6 +56,56 @@ impl Engine {
     pub fn assess_json(&self, patient: &str) -> Result<String, JsError> {
         let assessment = crate::assess::assess_text(&self.bundle, patient).map_err(js_err)?;
         serde_json::to_string(&assessment).map_err(js_err)
+    }
+
+    /// The cases most similar to a patient (JSON text), as JSON: neighbours with distance,
+    /// outcome, what is alike and what differs, and the outcome mix.
+    pub fn similar(&self, patient: &str, k: usize, weighted: bool) -> Result<String, JsError> {
+        let options = Options {
+            k: Some(k),
+            weighted,
+            ..Options::default()
+        };
+        let found = crate::assess::similar_text(&self.bundle, self.library(), patient, &options)
+            .map_err(js_err)?;
+        serde_json::to_string(&found).map_err(js_err)
+    }
+
+    /// Replace the case library with `n` synthetic cases drawn from the training cases'
+    /// distribution (see `CaseLibrary::synthetic`), for benchmarks. Returns the bytes it holds.
+    #[wasm_bindgen(js_name = useSyntheticLibrary)]
+    pub fn use_synthetic_library(&mut self, n: usize, seed: u32) -> usize {
+        self.library = None;
+        let lib = self
+            .bundle
+            .cases
+            .synthetic(&self.bundle.metric, n, u64::from(seed));
+        let bytes = lib.len() * (lib.columns.len() * 4 + 2 + 4);
+        self.library = Some(lib);
+        bytes
+    }
+
+    /// Search the library for the `k` cases nearest to its own case `i` (left out), as the
+    /// benchmark's queries; returns how many were found.
+    #[wasm_bindgen(js_name = similarToCase)]
+    pub fn similar_to_case(&self, i: usize, k: usize) -> usize {
+        let lib = self.library();
+        let q: Vec<f32> = (0..lib.columns.len()).map(|j| lib.value(i, j)).collect();
+        let options = Options {
+            k: Some(k),
+            exclude: Some(i),
+            ..Options::default()
+        };
+        let n_classes = self.bundle.schema.target.classes.len();
+        cases::search_stored(lib, &self.bundle.metric, n_classes, &q, &options)
+            .neighbours
+            .len()
+    }
+
+    /// Cases in the library in use.
+    #[wasm_bindgen(js_name = libraryLength)]
+    pub fn library_length(&self) -> usize {
+        self.library().len()
     }
 
     /// The bundle's schema id.
