@@ -431,3 +431,69 @@ fn calibration_is_reported_before_and_after() {
         c.subgroups.iter().map(|g| &g.label.en).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn similar_lists_the_nearest_training_cases_and_reads_csv_libraries() {
+    let bundle = pima();
+    let patient = tmp("similar-patient.json");
+    std::fs::write(&patient, PATIENT).unwrap();
+    let o = run(bin()
+        .args(["similar", "--k", "5", "--bundle"])
+        .arg(&bundle)
+        .arg("--patient")
+        .arg(&patient));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let n = v["neighbours"].as_array().unwrap();
+    assert_eq!(n.len(), 5);
+    let d: Vec<f64> = n.iter().map(|x| x["distance"].as_f64().unwrap()).collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]), "nearest first: {d:?}");
+    assert!(d.iter().all(|&x| (0.0..=1.0).contains(&x)));
+    assert_eq!(v["total"], 300);
+    let counts: u64 = v["outcome_counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert_eq!(counts, 5);
+
+    // A CSV library: good rows are searched, bad rows are named on stderr.
+    let lib = tmp("library.csv");
+    std::fs::write(
+        &lib,
+        "npreg,glu,bp,skin,bmi,ped,age,type\n6,148,72,35,33.6,0.627,50,Yes\n1,85,66,29,26.6,0.351,31,No\n1,abc,66,29,26.6,0.351,31,No\n",
+    )
+    .unwrap();
+    let o = run(bin()
+        .args(["similar", "--bundle"])
+        .arg(&bundle)
+        .arg("--patient")
+        .arg(&patient)
+        .arg("--library")
+        .arg(&lib));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("skipped row 3, column `glu`: `abc` is not a number"),
+        "{}",
+        stderr(&o)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["total"], 2);
+    assert_eq!(
+        v["neighbours"][0]["distance"], 0.0,
+        "the identical case first"
+    );
+    assert_eq!(v["neighbours"][0]["row"], 1);
+
+    // A bad patient is refused as by `assess`.
+    let bad = tmp("similar-bad.json");
+    std::fs::write(&bad, r#"{"glu": 900}"#).unwrap();
+    let o = run(bin()
+        .args(["similar", "--bundle"])
+        .arg(&bundle)
+        .arg("--patient")
+        .arg(&bad));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("20–600"), "{}", stderr(&o));
+}
