@@ -165,6 +165,15 @@ pub fn similar(
     )
 }
 
+/// Where a validated record lies on the bundle's case map (first two principal components of
+/// its preprocessed inputs).
+pub fn map_position(bundle: &Bundle, record: &PatientRecord) -> [f32; 2] {
+    bundle
+        .metric
+        .pca
+        .project(&bundle.preprocessor.transform(record).x)
+}
+
 /// Calibrated class probabilities for a validated record (what the app shows).
 pub fn probabilities(bundle: &Bundle, record: &PatientRecord) -> Vec<f64> {
     let x = bundle.preprocessor.transform(record).x;

@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod model;
 pub mod patient;
 pub mod preprocess;
+pub mod rng;
 pub mod schema;
 
 #[cfg(not(target_arch = "wasm32"))]

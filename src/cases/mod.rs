@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::groups::Member;
 use crate::patient::{PatientRecord, Value};
 use crate::preprocess::{Preprocessor, Step};
+use crate::rng::Rng;
 use crate::schema::{Kind, Schema};
 pub use pca::Pca;
 
@@ -97,6 +98,17 @@ impl PartialEq for CaseLibrary {
             && self.map.len() == other.map.len()
             && bits(self) == bits(other)
     }
+}
+
+/// What a case table is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// Row in the source.
+    Row,
+    /// A schema feature (index).
+    Feature(usize),
+    /// The recorded outcome.
+    Outcome,
 }
 
 /// Encode one validated value for storage.
@@ -196,6 +208,39 @@ impl CaseLibrary {
             .unwrap_or(f32::NAN)
     }
 
+    /// Case `i`'s stored values, one per feature (`NaN` where missing): a query in stored form.
+    pub fn stored_case(&self, i: usize) -> Vec<f32> {
+        (0..self.columns.len()).map(|j| self.value(i, j)).collect()
+    }
+
+    /// The cases with recorded outcome `outcome` (all when `None`), sorted by `key`; missing
+    /// values come last whichever the direction, ties keep library order.
+    pub fn ordered(&self, key: SortKey, ascending: bool, outcome: Option<usize>) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.len())
+            .filter(|&i| {
+                outcome.is_none_or(|c| self.outcome.get(i).map(|&o| o as usize) == Some(c))
+            })
+            .collect();
+        let value = |i: usize| -> f32 {
+            match key {
+                SortKey::Row => self.rows.get(i).map_or(f32::NAN, |&r| r as f32),
+                SortKey::Feature(j) => self.value(i, j),
+                SortKey::Outcome => self.outcome.get(i).map_or(f32::NAN, |&o| f32::from(o)),
+            }
+        };
+        order.sort_by(|&a, &b| {
+            let (x, y) = (value(a), value(b));
+            match (x.is_nan(), y.is_nan()) {
+                (true, true) => a.cmp(&b),
+                (true, false) => std::cmp::Ordering::Greater,
+                (false, true) => std::cmp::Ordering::Less,
+                _ if ascending => x.total_cmp(&y).then(a.cmp(&b)),
+                _ => y.total_cmp(&x).then(a.cmp(&b)),
+            }
+        });
+        order
+    }
+
     /// Case `i` as JSON (field → value in the schema's codes), e.g. to fill in the form.
     pub fn case_json(&self, schema: &Schema, i: usize) -> serde_json::Value {
         let mut obj = serde_json::Map::new();
@@ -209,7 +254,7 @@ impl CaseLibrary {
     /// each is a real case (drawn with replacement) with every numeric value moved by up to
     /// ±5 % of its range, kept inside the observed range; missing values stay missing.
     pub fn synthetic(&self, metric: &Metric, n: usize, seed: u64) -> CaseLibrary {
-        let mut rng = Rng(seed ^ 0x9E37_79B9_7F4A_7C15);
+        let mut rng = Rng::new(seed);
         let len = self.len().max(1);
         let ranges: Vec<(f32, f32)> = self
             .columns
@@ -225,12 +270,12 @@ impl CaseLibrary {
         let mut columns = vec![Vec::with_capacity(n); self.columns.len()];
         let mut outcome = Vec::with_capacity(n);
         for _ in 0..n {
-            let src = (rng.next() % len as u64) as usize;
+            let src = rng.below(len);
             for (j, col) in columns.iter_mut().enumerate() {
                 let v = self.value(src, j);
                 let scale = metric.scale.get(j).copied().unwrap_or(0.0);
                 let v = if scale > 0.0 && !v.is_nan() {
-                    let jitter = (rng.unit() * 2.0 - 1.0) * 0.05 / scale;
+                    let jitter = (rng.unit_f32() * 2.0 - 1.0) * 0.05 / scale;
                     let (lo, hi) = ranges.get(j).copied().unwrap_or((v, v));
                     (v + jitter).clamp(lo, hi)
                 } else {
@@ -476,23 +521,6 @@ fn explain_neighbour(
         outcome,
         alike,
         differ,
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for synthetic libraries.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
     }
 }
 

@@ -277,3 +277,27 @@ fn synthetic_libraries_keep_the_shape_and_ranges() {
         "seeded"
     );
 }
+
+#[test]
+fn ordering_puts_missing_last_both_ways_and_filters_by_outcome() {
+    let values = vec![
+        (30.0, 0, 0, 0),
+        (10.0, 1, 0, 1),
+        (20.0, 0, 1, 0),
+        (5.0, 1, 1, 0),
+    ];
+    let (lib, _) = random_library(&values);
+    // case 1's number is missing
+    assert_eq!(
+        lib.ordered(SortKey::Feature(0), true, None),
+        vec![3, 2, 0, 1]
+    );
+    assert_eq!(
+        lib.ordered(SortKey::Feature(0), false, None),
+        vec![0, 2, 3, 1]
+    );
+    assert_eq!(lib.ordered(SortKey::Row, false, None), vec![3, 2, 1, 0]);
+    // outcome = (b + c) % 2: cases 1 and 2 have outcome 1
+    assert_eq!(lib.ordered(SortKey::Outcome, true, Some(1)), vec![1, 2]);
+    assert_eq!(lib.stored_case(2), vec![20.0, 0.0, 1.0]);
+}

@@ -1,45 +1,7 @@
-//! Seeded, stratified train/test split. The generator is written out here (SplitMix64) so the
-//! split — and so the bundle bytes — can never change under us with a dependency's version.
+//! Seeded, stratified train/test split, with the crate's own generator ([`Rng`]) so the split
+//! — and so the bundle bytes — can never change under us with a dependency's version.
 
-/// SplitMix64: tiny, fast, well-distributed; plenty for shuffling.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0), by rejection so there is no modulo bias.
-    pub fn below(&mut self, n: usize) -> usize {
-        let n = n as u64;
-        let zone = u64::MAX - u64::MAX % n;
-        loop {
-            let v = self.next_u64();
-            if v < zone {
-                return (v % n) as usize;
-            }
-        }
-    }
-
-    /// Fisher–Yates shuffle.
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.below(i + 1);
-            v.swap(i, j);
-        }
-    }
-}
+pub use crate::rng::Rng;
 
 /// Indices of (train, test): each class is shuffled and `fraction` of it (rounded, at least
 /// one when the class has two or more cases) goes to test. Both lists come back sorted.

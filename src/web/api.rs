@@ -22,6 +22,9 @@ impl Engine {
     }
 }
 
+/// Largest synthetic library (a 30-feature one this size takes about 1.3 GB).
+const MAX_SYNTHETIC: usize = 10_000_000;
+
 fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -74,7 +77,12 @@ impl Engine {
     /// Replace the case library with `n` synthetic cases drawn from the training cases'
     /// distribution (see `CaseLibrary::synthetic`), for benchmarks. Returns the bytes it holds.
     #[wasm_bindgen(js_name = useSyntheticLibrary)]
-    pub fn use_synthetic_library(&mut self, n: usize, seed: u32) -> usize {
+    pub fn use_synthetic_library(&mut self, n: usize, seed: u32) -> Result<usize, JsError> {
+        if !(1..=MAX_SYNTHETIC).contains(&n) {
+            return Err(JsError::new(&format!(
+                "a synthetic library holds 1 to {MAX_SYNTHETIC} cases, not {n}"
+            )));
+        }
         self.library = None;
         let lib = self
             .bundle
@@ -82,7 +90,7 @@ impl Engine {
             .synthetic(&self.bundle.metric, n, u64::from(seed));
         let bytes = lib.len() * (lib.columns.len() * 4 + 2 + 4);
         self.library = Some(lib);
-        bytes
+        Ok(bytes)
     }
 
     /// Search the library for the `k` cases nearest to its own case `i` (left out), as the
@@ -90,7 +98,7 @@ impl Engine {
     #[wasm_bindgen(js_name = similarToCase)]
     pub fn similar_to_case(&self, i: usize, k: usize) -> usize {
         let lib = self.library();
-        let q: Vec<f32> = (0..lib.columns.len()).map(|j| lib.value(i, j)).collect();
+        let q = lib.stored_case(i);
         let options = Options {
             k: Some(k),
             exclude: Some(i),

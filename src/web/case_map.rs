@@ -6,6 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::state::Loaded;
+use crate::assess::map_position;
 use crate::cases::CaseLibrary;
 use crate::i18n::Msg;
 use crate::patient::PatientRecord;
@@ -31,10 +32,7 @@ pub fn CaseMap(props: &Props) -> Html {
     if lib.map.is_empty() {
         return html! {};
     }
-    let me = bundle
-        .metric
-        .pca
-        .project(&bundle.preprocessor.transform(&props.record).x);
+    let me = map_position(bundle, &props.record);
     let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
     for p in lib.map.iter().chain(std::iter::once(&me)) {
         for a in 0..2 {

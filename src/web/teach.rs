@@ -10,7 +10,7 @@ use super::explanation::ExplanationChart;
 use super::similar_cases::SimilarCases;
 use super::state::{Loaded, Search};
 use crate::assess::assess_record;
-use crate::cases::CaseLibrary;
+use crate::cases::{CaseLibrary, SortKey};
 use crate::i18n::{stored_value_text, Msg};
 use crate::patient::PatientRecord;
 use crate::schema::Lang;
@@ -37,8 +37,7 @@ struct Quiz {
 /// The library table's sort and filter.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Table {
-    /// Feature index to sort by; `None` = source row order; the outcome is `usize::MAX`.
-    sort: Option<usize>,
+    sort: SortKey,
     ascending: bool,
     outcome: Option<usize>,
     shown: usize,
@@ -59,7 +58,7 @@ pub fn Teach(props: &Props) -> Html {
     let lib = props.library.clone();
     let quiz = use_state(Quiz::default);
     let table = use_state(|| Table {
-        sort: None,
+        sort: SortKey::Row,
         ascending: true,
         outcome: None,
         shown: PAGE,
@@ -154,47 +153,22 @@ pub fn Teach(props: &Props) -> Html {
 
     // ---- library table ----
     let t = *table;
-    let mut order: Vec<usize> = (0..lib.len())
-        .filter(|&i| {
-            t.outcome
-                .is_none_or(|c| lib.outcome.get(i).map(|&o| o as usize) == Some(c))
-        })
-        .collect();
-    if let Some(col) = t.sort {
-        let key = |i: usize| -> f32 {
-            if col == usize::MAX {
-                lib.outcome.get(i).map_or(0.0, |&o| f32::from(o))
-            } else {
-                lib.value(i, col)
-            }
-        };
-        // Missing values last whichever the direction.
-        order.sort_by(|&a, &b| {
-            let (x, y) = (key(a), key(b));
-            match (x.is_nan(), y.is_nan()) {
-                (true, true) => a.cmp(&b),
-                (true, false) => std::cmp::Ordering::Greater,
-                (false, true) => std::cmp::Ordering::Less,
-                _ if t.ascending => x.total_cmp(&y).then(a.cmp(&b)),
-                _ => y.total_cmp(&x).then(a.cmp(&b)),
-            }
-        });
-    }
+    let order = lib.ordered(t.sort, t.ascending, t.outcome);
     let total = order.len();
-    let sort_by = |col: usize| {
+    let sort_by = |col: SortKey| {
         let table = table.clone();
         Callback::from(move |_: MouseEvent| {
             let mut t = *table;
-            if t.sort == Some(col) {
+            if t.sort == col {
                 t.ascending = !t.ascending;
             } else {
-                t.sort = Some(col);
+                t.sort = col;
                 t.ascending = true;
             }
             table.set(t);
         })
     };
-    let aria_sort = |col: usize| match (t.sort == Some(col), t.ascending) {
+    let aria_sort = |col: SortKey| match (t.sort == col, t.ascending) {
         (false, _) => "none",
         (true, true) => "ascending",
         (true, false) => "descending",
@@ -272,14 +246,14 @@ pub fn Teach(props: &Props) -> Html {
                         <thead><tr>
                             <th scope="col">{ Msg::Row.text(lang) }</th>
                             { for schema.features.iter().enumerate().map(|(j, f)| html! {
-                                <th scope="col" aria-sort={aria_sort(j)}>
-                                    <button type="button" class="sort" title={Msg::Sort.text(lang)} data-col={f.column.clone()} onclick={sort_by(j)}>
+                                <th scope="col" aria-sort={aria_sort(SortKey::Feature(j))}>
+                                    <button type="button" class="sort" title={Msg::Sort.text(lang)} data-col={f.column.clone()} onclick={sort_by(SortKey::Feature(j))}>
                                         { f.label.get(lang) }{ if f.unit().is_empty() { String::new() } else { format!(" ({})", f.unit()) } }
                                     </button>
                                 </th>
                             }) }
-                            <th scope="col" aria-sort={aria_sort(usize::MAX)}>
-                                <button type="button" class="sort" data-col="outcome" onclick={sort_by(usize::MAX)}>{ schema.target.label.get(lang) }</button>
+                            <th scope="col" aria-sort={aria_sort(SortKey::Outcome)}>
+                                <button type="button" class="sort" data-col="outcome" onclick={sort_by(SortKey::Outcome)}>{ schema.target.label.get(lang) }</button>
                             </th>
                             <th scope="col"><span class="sr-only">{ Msg::OpenCase.text(lang) }</span></th>
                         </tr></thead>

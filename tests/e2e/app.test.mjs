@@ -1,28 +1,19 @@
 // The app in Debian Chromium, end to end: a real pima_te patient gives exactly what the CLI
 // prints, bad input shows its accepted range, broken bundles say what is wrong, both languages
 // work, and nothing is ever requested from anywhere but our own static files.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, ARTIFACTS, startServer, launch, recordedPage, readCsv, cliAssess } from './helpers.mjs';
+import { ROOT, ARTIFACTS, serveAndLaunch, recordedPage, readCsv, cliAssess } from './helpers.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = serveAndLaunch();
 
 const PIMA = join(ROOT, 'static', 'bundles', 'pima.bdsx');
 const FEATURES = ['npreg', 'glu', 'bp', 'skin', 'bmi', 'ped', 'age'];
 
 async function openPima(page, query = '') {
-  await page.goto(`${server.url}?bundle=pima.bdsx${query}`);
+  await page.goto(`${env.server.url}?bundle=pima.bdsx${query}`);
   await page.locator('#f-glu').waitFor();
 }
 
@@ -38,7 +29,7 @@ async function shownProbabilities(page) {
 }
 
 test('a real pima_te patient shows exactly the probability `bedside assess` prints', async () => {
-  const { page, context, check } = await recordedPage(browser, server.origin);
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin);
   const rows = readCsv(join(ROOT, 'data', 'pima_te.csv'));
   // Several real test patients of both outcomes, not just one.
   for (const i of [0, 3, 17, 101, 250]) {
@@ -84,7 +75,7 @@ test('a real pima_te patient shows exactly the probability `bedside assess` prin
 });
 
 test('an out-of-range value shows the accepted range and no estimate', async () => {
-  const { page, context, check } = await recordedPage(browser, server.origin);
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin);
   await openPima(page);
   await fill(page, { npreg: 2, glu: 900, bp: 70, skin: 30, bmi: 30, ped: 0.5, age: 40 });
   const err = page.locator('[data-field="glu"] .field-error');
@@ -105,8 +96,8 @@ test('an out-of-range value shows the accepted range and no estimate', async () 
 });
 
 test('a missing bundle (404) and a corrupt or truncated one each get a clear message', async () => {
-  const { page, context, check } = await recordedPage(browser, server.origin);
-  await page.goto(`${server.url}?bundle=missing.bdsx`);
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin);
+  await page.goto(`${env.server.url}?bundle=missing.bdsx`);
   const err = page.locator('#bundle-error');
   await err.waitFor();
   assert.equal(await err.textContent(), 'The model could not be loaded: the server answered 404');
@@ -122,7 +113,7 @@ test('a missing bundle (404) and a corrupt or truncated one each get a clear mes
   for (const [body, message] of cases) {
     await page.route('**/static/bundles/pima.bdsx', (route) =>
       route.fulfill({ status: 200, contentType: 'application/octet-stream', body }));
-    await page.goto(`${server.url}?bundle=pima.bdsx`);
+    await page.goto(`${env.server.url}?bundle=pima.bdsx`);
     await err.waitFor();
     assert.equal(await err.textContent(), message);
     await page.unroute('**/static/bundles/pima.bdsx');
@@ -132,7 +123,7 @@ test('a missing bundle (404) and a corrupt or truncated one each get a clear mes
 });
 
 test('English and 简体中文 switch at runtime, labels and messages included', async () => {
-  const { page, context, check } = await recordedPage(browser, server.origin);
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin);
   await openPima(page);
   await fill(page, { npreg: 2, glu: 700, bp: 70, skin: 30, bmi: 30, ped: 0.5, age: 40 });
   await page.click('#lang-toggle');
@@ -151,7 +142,7 @@ test('English and 简体中文 switch at runtime, labels and messages included',
 });
 
 test('biopsy: switching bundles rebuilds the form, and a blank optional value is imputed and disclosed', async () => {
-  const { page, context, check } = await recordedPage(browser, server.origin, { width: 390, height: 900 });
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin, { width: 390, height: 900 });
   await openPima(page);
   await page.selectOption('#bundle-select', 'biopsy.bdsx');
   await page.locator('#f-V1').waitFor();
@@ -167,8 +158,8 @@ test('biopsy: switching bundles rebuilds the form, and a blank optional value is
 });
 
 test('a shipped real example fills the form and the first result is marked for the benchmark', async () => {
-  const { page, context, check } = await recordedPage(browser, server.origin);
-  await page.goto(`${server.url}?bundle=pima.bdsx&example=0`);
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin);
+  await page.goto(`${env.server.url}?bundle=pima.bdsx&example=0`);
   await page.locator('.prob').first().waitFor();
   const marks = await page.evaluate(() => performance.getEntriesByName('bedside:first-result').length);
   assert.equal(marks, 1);
@@ -179,7 +170,7 @@ test('a shipped real example fills the form and the first result is marked for t
 });
 
 test('what would change it, the uncertainty band, and the model card with its curves', async () => {
-  const { page, context, check } = await recordedPage(browser, server.origin);
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin);
   await openPima(page);
   const patient = { npreg: 6, glu: 148, bp: 72, skin: 35, bmi: 33.6, ped: 0.627, age: 50 };
   await fill(page, patient);
@@ -206,8 +197,8 @@ test('what would change it, the uncertainty band, and the model card with its cu
 });
 
 test('wdbc: a 30-feature form from a real example, an unusual patient flagged, nothing modifiable said plainly', async () => {
-  const { page, context, check } = await recordedPage(browser, server.origin);
-  await page.goto(`${server.url}?bundle=wdbc.bdsx&example=1`);
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin);
+  await page.goto(`${env.server.url}?bundle=wdbc.bdsx&example=1`);
   await page.locator('.prob').first().waitFor();
   assert.equal(await page.locator('.fields .field').count(), 30);
   assert.equal(await page.locator('#explanation .contrib').count(), 30);
@@ -224,16 +215,16 @@ test('wdbc: a 30-feature form from a real example, an unusual patient flagged, n
 });
 
 test('the server sends the CSP and the wasm MIME type, and serves nothing outside the site', async () => {
-  const page = await fetch(server.url);
+  const page = await fetch(env.server.url);
   assert.equal(page.status, 200);
   const csp = page.headers.get('content-security-policy');
   assert.match(csp, /default-src 'self'/);
   assert.match(csp, /connect-src 'self'/);
   assert.doesNotMatch(csp, /unsafe-inline/);
-  const wasm = await fetch(`${server.origin}/pkg/bedside_bg.wasm`);
+  const wasm = await fetch(`${env.server.origin}/pkg/bedside_bg.wasm`);
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
   for (const path of ['/Cargo.toml', '/src/lib.rs', '/data/pima_tr.csv', '/www/../Cargo.toml', '/.git/config']) {
-    const r = await fetch(`${server.origin}${path}`);
+    const r = await fetch(`${env.server.origin}${path}`);
     assert.equal(r.status, 404, path);
   }
 });

@@ -2,23 +2,14 @@
 // ones `bedside similar` prints, filters apply, the quiz runs once end to end, the library
 // table sorts, a CSV library loads (with its bad rows listed) without leaving the page, and
 // nothing is requested from anywhere but our own static files.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, ARTIFACTS, BIN, startServer, launch, recordedPage, readCsv } from './helpers.mjs';
+import { ROOT, ARTIFACTS, BIN, serveAndLaunch, recordedPage, readCsv } from './helpers.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = serveAndLaunch();
 
 const PIMA = join(ROOT, 'static', 'bundles', 'pima.bdsx');
 const FEATURES = ['npreg', 'glu', 'bp', 'skin', 'bmi', 'ped', 'age'];
@@ -36,10 +27,10 @@ async function shownNeighbours(page, scope = '#assess-similar') {
 }
 
 test('similar cases match the CLI, filters apply before ranking, weighting changes the order', async () => {
-  const { page, context, check } = await recordedPage(browser, server.origin);
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin);
   const row = readCsv(join(ROOT, 'data', 'pima_te.csv'))[5];
   const patient = Object.fromEntries(FEATURES.map((k) => [k, Number(row[k])]));
-  await page.goto(`${server.url}?bundle=pima.bdsx`);
+  await page.goto(`${env.server.url}?bundle=pima.bdsx`);
   await page.locator('#f-glu').waitFor();
   for (const [k, v] of Object.entries(patient)) await page.fill(`#f-${k}`, String(v));
 
@@ -76,8 +67,8 @@ test('similar cases match the CLI, filters apply before ranking, weighting chang
 });
 
 test('teaching mode: the quiz runs once, the library sorts and a case opens into the form', async () => {
-  const { page, context, check } = await recordedPage(browser, server.origin);
-  await page.goto(`${server.url}?bundle=pima.bdsx`);
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin);
+  await page.goto(`${env.server.url}?bundle=pima.bdsx`);
   await page.locator('#f-glu').waitFor();
   await page.click('#tab-teach');
   await page.click('#quiz-start');
@@ -127,14 +118,14 @@ test('teaching mode: the quiz runs once, the library sorts and a case opens into
 });
 
 test('a case library loaded from CSV stays in the page, lists its bad rows and is searched', async () => {
-  const { page, context, check, requests } = await recordedPage(browser, server.origin);
+  const { page, context, check, requests } = await recordedPage(env.browser, env.server.origin);
   const te = readFileSync(join(ROOT, 'data', 'pima_te.csv'), 'utf8').trim().split('\n');
   const header = te[0];
   const bad = [`1,abc,70,30,30,0.5,40,No`, `1,120,70,30,30,0.5,40,Maybe`, `1,900,70,30,30,0.5,40,No`];
   const csv = [header, ...te.slice(1, 41), ...bad].join('\n') + '\n';
   const file = join(ARTIFACTS, 'library.csv');
   writeFileSync(file, csv);
-  await page.goto(`${server.url}?bundle=pima.bdsx&example=0`);
+  await page.goto(`${env.server.url}?bundle=pima.bdsx&example=0`);
   await page.locator('.prob').first().waitFor();
   const before = requests.length;
   await page.setInputFiles('#library-file', file);

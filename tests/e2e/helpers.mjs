@@ -6,6 +6,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -77,4 +78,21 @@ export function readCsv(path) {
 export function cliAssess(bundle, patient) {
   const out = execFileSync(BIN, ['assess', '--bundle', bundle, '--patient', '-'], { input: JSON.stringify(patient) });
   return JSON.parse(out.toString());
+}
+
+/**
+ * For a test file: our server and one browser, started before its tests and stopped after.
+ * Returns `{ server, browser }`, filled in once the `before` hook has run.
+ */
+export function serveAndLaunch() {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.server?.stop();
+  });
+  return env;
 }
