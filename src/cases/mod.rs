@@ -213,6 +213,31 @@ impl CaseLibrary {
         (0..self.columns.len()).map(|j| self.value(i, j)).collect()
     }
 
+    /// The library as dense row-major vectors for general-purpose vector indexes (the
+    /// benchmark's comparison with `voy-search` and `hnswlib-wasm`, which take complete
+    /// Euclidean vectors): each numeric value times the metric's `1 / range`, so a unit step
+    /// means the same as in the Gower distance; a missing value becomes its column's mean.
+    /// Categorical and yes/no features (scale 0) come out as 0: such indexes would need a
+    /// one-hot encoding, which the benchmark's all-numeric library does not.
+    pub fn dense_scaled(&self, metric: &Metric) -> Vec<f32> {
+        let d = self.columns.len();
+        let mut out = vec![0.0; self.len() * d];
+        for (j, column) in self.columns.iter().enumerate() {
+            let scale = metric.scale.get(j).copied().unwrap_or(0.0);
+            let (sum, count) = column
+                .iter()
+                .filter(|v| !v.is_nan())
+                .fold((0.0f64, 0usize), |(s, c), &v| (s + f64::from(v), c + 1));
+            let mean = if count > 0 { (sum / count as f64) as f32 } else { 0.0 };
+            for (row, &v) in out.chunks_exact_mut(d).zip(column) {
+                if let Some(slot) = row.get_mut(j) {
+                    *slot = if v.is_nan() { mean } else { v } * scale;
+                }
+            }
+        }
+        out
+    }
+
     /// The cases with recorded outcome `outcome` (all when `None`), sorted by `key`; missing
     /// values come last whichever the direction, ties keep library order.
     pub fn ordered(&self, key: SortKey, ascending: bool, outcome: Option<usize>) -> Vec<usize> {

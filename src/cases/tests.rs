@@ -301,3 +301,16 @@ fn ordering_puts_missing_last_both_ways_and_filters_by_outcome() {
     assert_eq!(lib.ordered(SortKey::Outcome, true, Some(1)), vec![1, 2]);
     assert_eq!(lib.stored_case(2), vec![20.0, 0.0, 1.0]);
 }
+
+#[test]
+fn dense_vectors_scale_numeric_values_and_fill_missing_with_the_mean() {
+    let values = vec![(30.0, 0, 2, 0), (10.0, 1, 0, 1), (20.0, 0, 1, 0)];
+    let (lib, metric) = random_library(&values);
+    let dense = lib.dense_scaled(&metric);
+    assert_eq!(dense.len(), 3 * 3);
+    // row-major; the numeric column scaled by 1/100, case 1's missing value → mean 25
+    let want = [0.3, 0.0, 0.0, 0.25, 0.0, 0.0, 0.2, 0.0, 0.0];
+    for (got, want) in dense.iter().zip(want) {
+        assert!((got - want).abs() < 1e-6, "{dense:?}");
+    }
+}

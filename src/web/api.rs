@@ -94,9 +94,9 @@ impl Engine {
     }
 
     /// Search the library for the `k` cases nearest to its own case `i` (left out), as the
-    /// benchmark's queries; returns how many were found.
+    /// benchmark's queries; returns the neighbours' indices in the library, nearest first.
     #[wasm_bindgen(js_name = similarToCase)]
-    pub fn similar_to_case(&self, i: usize, k: usize) -> usize {
+    pub fn similar_to_case(&self, i: usize, k: usize) -> Vec<u32> {
         let lib = self.library();
         let q = lib.stored_case(i);
         let options = Options {
@@ -107,7 +107,16 @@ impl Engine {
         let n_classes = self.bundle.schema.target.classes.len();
         cases::search_stored(lib, &self.bundle.metric, n_classes, &q, &options)
             .neighbours
-            .len()
+            .iter()
+            .map(|n| n.case as u32)
+            .collect()
+    }
+
+    /// The library in use as dense row-major `Float32Array` vectors (see
+    /// `CaseLibrary::dense_scaled`), to feed other vector indexes in the benchmark.
+    #[wasm_bindgen(js_name = libraryVectors)]
+    pub fn library_vectors(&self) -> Vec<f32> {
+        self.library().dense_scaled(&self.bundle.metric)
     }
 
     /// Cases in the library in use.
