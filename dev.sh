@@ -74,6 +74,15 @@ build_wasm() {
 
 build_all() { setup; build_cli; train_bundles; build_wasm; }
 
+# The app plus its benchmark-only entry points (synthetic case libraries), in target/bench-pkg;
+# the case benchmark serves it in place of pkg/.
+build_bench_wasm() {
+  say "building the benchmark build of the app (--features bench)"
+  wasm-pack build --target web --release --mode no-install --out-dir target/bench-pkg --no-pack -- --features bench 2>&1 \
+    | grep -v 'failed to get wasm-pack version' || true
+  test -f target/bench-pkg/bedside_bg.wasm
+}
+
 run_tests() {
   say "format and lints (native and wasm32)"
   cargo fmt --check
@@ -91,8 +100,8 @@ run_tests() {
 case "${1:-}" in
   serve) build_all; say "serving"; exec target/release/bedside serve --port "${PORT:-8000}" ;;
   test) build_all; run_tests; say "all tests passed" ;;
-  bench) build_all; node tests/bench/bench.mjs; node tests/bench/cases_bench.mjs ;;
-  bench-cases) build_all; node tests/bench/cases_bench.mjs ;;
+  bench) build_all; node tests/bench/bench.mjs; build_bench_wasm; node tests/bench/cases_bench.mjs ;;
+  bench-cases) build_all; build_bench_wasm; node tests/bench/cases_bench.mjs ;;
   parity)
     build_cli
     venv=target/parity-venv

@@ -228,7 +228,11 @@ impl CaseLibrary {
                 .iter()
                 .filter(|v| !v.is_nan())
                 .fold((0.0f64, 0usize), |(s, c), &v| (s + f64::from(v), c + 1));
-            let mean = if count > 0 { (sum / count as f64) as f32 } else { 0.0 };
+            let mean = if count > 0 {
+                (sum / count as f64) as f32
+            } else {
+                0.0
+            };
             for (row, &v) in out.chunks_exact_mut(d).zip(column) {
                 if let Some(slot) = row.get_mut(j) {
                     *slot = if v.is_nan() { mean } else { v } * scale;

@@ -1,11 +1,10 @@
-//! The JS API: load a bundle's bytes, assess patients given as plain JS objects. Used by the
-//! benchmarks and by pages that embed Bedside without the form.
+//! The JS API: load a bundle's bytes, assess patients given as plain JS objects or JSON, find
+//! similar cases. Used by the benchmarks and by pages that embed Bedside without the form.
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::bundle::{payload_sha256, Bundle};
-use crate::cases::{self, CaseLibrary, Options};
+use crate::cases::{CaseLibrary, Options};
 
 /// A loaded model bundle.
 #[wasm_bindgen]
@@ -23,6 +22,7 @@ impl Engine {
 }
 
 /// Largest synthetic library (a 30-feature one this size takes about 1.3 GB).
+#[cfg(feature = "bench")]
 const MAX_SYNTHETIC: usize = 10_000_000;
 
 fn js_err(e: impl std::fmt::Display) -> JsError {
@@ -45,13 +45,14 @@ impl Engine {
     }
 
     /// Assess a patient given as an object of field → value. Throws on invalid input, with
-    /// the field, the value and what is accepted.
+    /// the field, the value and what is accepted. The result is a plain object (built by
+    /// `JSON.parse` of the same JSON `assessJson` returns: one serializer for both keeps
+    /// the WASM small).
     pub fn assess(&self, patient: JsValue) -> Result<JsValue, JsError> {
         let json: serde_json::Value = serde_wasm_bindgen::from_value(patient).map_err(js_err)?;
         let assessment = crate::assess::assess(&self.bundle, &json).map_err(js_err)?;
-        assessment
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(js_err)
+        let text = serde_json::to_string(&assessment).map_err(js_err)?;
+        js_sys::JSON::parse(&text).map_err(|_| JsError::new("the assessment could not be parsed"))
     }
 
     /// Assess a patient given as JSON text (duplicate keys are refused).
@@ -74,6 +75,24 @@ impl Engine {
         serde_json::to_string(&found).map_err(js_err)
     }
 
+    /// The bundle's schema id.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.bundle.schema.id.clone()
+    }
+
+    /// SHA-256 (hex) of the bundle payload.
+    #[wasm_bindgen(getter)]
+    pub fn sha256(&self) -> String {
+        self.sha256.clone()
+    }
+}
+
+/// Benchmark-only entry points (`--features bench`, built by `./dev.sh bench-cases`): kept out
+/// of the shipped app, whose size budget they would spend on code no user runs.
+#[cfg(feature = "bench")]
+#[wasm_bindgen]
+impl Engine {
     /// Replace the case library with `n` synthetic cases drawn from the training cases'
     /// distribution (see `CaseLibrary::synthetic`), for benchmarks. Returns the bytes it holds.
     #[wasm_bindgen(js_name = useSyntheticLibrary)]
@@ -97,6 +116,7 @@ impl Engine {
     /// benchmark's queries; returns the neighbours' indices in the library, nearest first.
     #[wasm_bindgen(js_name = similarToCase)]
     pub fn similar_to_case(&self, i: usize, k: usize) -> Vec<u32> {
+        use crate::cases;
         let lib = self.library();
         let q = lib.stored_case(i);
         let options = Options {
@@ -123,17 +143,5 @@ impl Engine {
     #[wasm_bindgen(js_name = libraryLength)]
     pub fn library_length(&self) -> usize {
         self.library().len()
-    }
-
-    /// The bundle's schema id.
-    #[wasm_bindgen(getter)]
-    pub fn id(&self) -> String {
-        self.bundle.schema.id.clone()
-    }
-
-    /// SHA-256 (hex) of the bundle payload.
-    #[wasm_bindgen(getter)]
-    pub fn sha256(&self) -> String {
-        self.sha256.clone()
     }
 }

@@ -33,7 +33,8 @@
 // The page is a blank page on our server's origin, the vector libraries served from
 // node_modules by request interception, with no Content-Security-Policy: hnswlib-wasm cannot
 // start under the app's CSP (its Emscripten/embind glue needs 'unsafe-eval' and fetches its WASM
-// from a data: URL). Each (size, library) runs in a fresh page so that one library running out
+// from a data: URL). Bedside's code comes from target/bench-pkg, the app built with
+// `--features bench` (the synthetic-library entry points are not in the shipped app). Each (size, library) runs in a fresh page so that one library running out
 // of memory cannot take the others down.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -99,6 +100,13 @@ async function inPage(browser, origin, body, args) {
       if (!hit) return route.fulfill({ status: 404, body: 'not a vendored file' });
       const file = hit[0] ? readFileSync(join(ROOT, hit[0])) : '<!doctype html><title>case search benchmark</title>';
       return route.fulfill({ status: 200, contentType: hit[1], body: file });
+    });
+    // The app's code with the benchmark-only entry points (`./dev.sh bench-cases` builds it).
+    await page.route('**/pkg/**', (route) => {
+      const name = new URL(route.request().url()).pathname.replace(/^\/pkg\//, '');
+      if (!/^bedside(_bg)?\.(js|wasm)$/.test(name)) return route.fulfill({ status: 404, body: 'not in the benchmark build' });
+      const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+      return route.fulfill({ status: 200, contentType: type, body: readFileSync(join(ROOT, 'target', 'bench-pkg', name)) });
     });
     await page.goto(`${origin}/bench-vendor/page.html`);
     // eslint-disable-next-line no-new-func
