@@ -28,6 +28,7 @@ pub mod patient;
 pub mod preprocess;
 pub mod rng;
 pub mod schema;
+pub mod sort;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -100,6 +100,10 @@ impl PartialEq for CaseLibrary {
     }
 }
 
+/// Equality by bits is reflexive (NaN equals NaN), so it is a full equivalence; being `Eq` also
+/// lets `Rc<CaseLibrary>` compare by pointer first, which Yew does on every re-render.
+impl Eq for CaseLibrary {}
+
 /// What a case table is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
@@ -257,7 +261,7 @@ impl CaseLibrary {
                 SortKey::Outcome => self.outcome.get(i).map_or(f32::NAN, |&o| f32::from(o)),
             }
         };
-        order.sort_by(|&a, &b| {
+        crate::sort::sort_indices(&mut order, &|a, b| {
             let (x, y) = (value(a), value(b));
             match (x.is_nan(), y.is_nan()) {
                 (true, true) => a.cmp(&b),
@@ -526,22 +530,27 @@ fn explain_neighbour(
     let compared = terms.len();
     let rel = |j: usize| metric.relevance.get(j).copied().unwrap_or(0.0);
     let mut alike: Vec<usize> = terms.iter().filter(|t| t.1 <= ALIKE).map(|t| t.0).collect();
-    alike.sort_by(|&a, &b| rel(b).total_cmp(&rel(a)).then(a.cmp(&b)));
-    let mut differ: Vec<Difference> = terms
-        .iter()
-        .filter(|t| t.1 > ALIKE)
-        .map(|&(feature, term, delta)| Difference {
-            feature,
-            term,
-            delta,
+    crate::sort::sort_indices(&mut alike, &|a, b| {
+        rel(b).total_cmp(&rel(a)).then(a.cmp(&b))
+    });
+    // Positions in `terms` of the differing features, largest weighted term first.
+    let mut order: Vec<usize> = (0..terms.len()).filter(|&t| terms[t].1 > ALIKE).collect();
+    let weighted = |t: usize| terms[t].1 * f64::from(weight(terms[t].0));
+    crate::sort::sort_indices(&mut order, &|a, b| {
+        weighted(b).total_cmp(&weighted(a)).then(a.cmp(&b))
+    });
+    let differ: Vec<Difference> = order
+        .into_iter()
+        .take(3)
+        .map(|t| {
+            let (feature, term, delta) = terms[t];
+            Difference {
+                feature,
+                term,
+                delta,
+            }
         })
         .collect();
-    differ.sort_by(|a, b| {
-        (b.term * f64::from(weight(b.feature)))
-            .total_cmp(&(a.term * f64::from(weight(a.feature))))
-            .then(a.feature.cmp(&b.feature))
-    });
-    differ.truncate(3);
     Neighbour {
         case: i,
         row: library.rows.get(i).copied().unwrap_or(0),

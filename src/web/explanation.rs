@@ -32,7 +32,7 @@ pub fn ExplanationChart(props: &Props) -> Html {
         .get(e.class)
         .map_or("", |c| c.label.get(lang));
     let mut order: Vec<usize> = (0..e.contributions.len()).collect();
-    order.sort_by(|&i, &j| {
+    crate::sort::sort_indices(&mut order, &|i, j| {
         e.contributions[j]
             .abs()
             .total_cmp(&e.contributions[i].abs())

@@ -44,7 +44,7 @@ pub enum Load<T> {
 }
 
 /// A bundle ready to use.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Loaded {
     pub file: String,
     pub bundle: Bundle,
@@ -52,6 +52,19 @@ pub struct Loaded {
     /// The bundle's own training cases, shared with the views.
     pub cases: Rc<CaseLibrary>,
 }
+
+/// Two loaded bundles are the same when their file, payload hash and case store are: the hash
+/// covers every byte of the model, so there is no need to compare the decoded bundles field by
+/// field (which every re-render of every view would otherwise do, and which costs WASM size).
+impl PartialEq for Loaded {
+    fn eq(&self, other: &Loaded) -> bool {
+        self.file == other.file
+            && self.sha256 == other.sha256
+            && Rc::ptr_eq(&self.cases, &other.cases)
+    }
+}
+
+impl Eq for Loaded {}
 
 /// Which view is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
