@@ -12,13 +12,26 @@ use crate::i18n::Msg;
 use crate::patient::PatientRecord;
 use crate::schema::Lang;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct Props {
     pub loaded: Rc<Loaded>,
     pub library: Rc<CaseLibrary>,
     pub record: Rc<PatientRecord>,
     pub neighbours: Rc<Vec<usize>>,
     pub lang: Lang,
+}
+
+/// Compared by pointer where a field is shared: the state hands out a new `Rc` whenever the
+/// value changes, so equal pointers mean nothing changed, and the deep comparison would
+/// cost every re-render (and WASM size) for nothing.
+impl PartialEq for Props {
+    fn eq(&self, other: &Props) -> bool {
+        Rc::ptr_eq(&self.loaded, &other.loaded)
+            && Rc::ptr_eq(&self.library, &other.library)
+            && self.record == other.record
+            && self.neighbours == other.neighbours
+            && self.lang == other.lang
+    }
 }
 
 const SIZE: f32 = 300.0;

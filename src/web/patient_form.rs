@@ -5,12 +5,12 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::state::Loaded;
+use super::state::{same, Loaded};
 use crate::form::FormOutcome;
 use crate::i18n::{error_text, range_text, Msg};
 use crate::schema::{Feature, Interval, Kind, Lang, Missing};
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct Props {
     pub loaded: Rc<Loaded>,
     pub inputs: Rc<Vec<String>>,
@@ -19,6 +19,21 @@ pub struct Props {
     pub on_input: Callback<(usize, String)>,
     pub on_example: Callback<usize>,
     pub on_clear: Callback<()>,
+}
+
+/// Compared by pointer where a field is shared: the state hands out a new `Rc` whenever the
+/// value changes, so equal pointers mean nothing changed, and the deep comparison would
+/// cost every re-render (and WASM size) for nothing.
+impl PartialEq for Props {
+    fn eq(&self, other: &Props) -> bool {
+        Rc::ptr_eq(&self.loaded, &other.loaded)
+            && Rc::ptr_eq(&self.inputs, &other.inputs)
+            && same(&self.outcome, &other.outcome)
+            && self.lang == other.lang
+            && self.on_input == other.on_input
+            && self.on_example == other.on_example
+            && self.on_clear == other.on_clear
+    }
 }
 
 fn hint(f: &Feature, lang: Lang) -> String {

@@ -7,16 +7,27 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::explanation::ExplanationChart;
-use super::state::Loaded;
+use super::state::{same, Loaded};
 use crate::form::FormOutcome;
 use crate::i18n::{band_text, change_text, flag_text, unusual_text, Msg};
 use crate::schema::Lang;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct Props {
     pub loaded: Rc<Loaded>,
     pub outcome: Option<Rc<FormOutcome>>,
     pub lang: Lang,
+}
+
+/// Compared by pointer where a field is shared: the state hands out a new `Rc` whenever the
+/// value changes, so equal pointers mean nothing changed, and the deep comparison would
+/// cost every re-render (and WASM size) for nothing.
+impl PartialEq for Props {
+    fn eq(&self, other: &Props) -> bool {
+        Rc::ptr_eq(&self.loaded, &other.loaded)
+            && same(&self.outcome, &other.outcome)
+            && self.lang == other.lang
+    }
 }
 
 #[function_component]

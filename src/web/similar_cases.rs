@@ -17,7 +17,7 @@ use crate::schema::Lang;
 /// Applies a select's value to the search settings.
 type SetSearch = dyn Fn(&mut Search, String);
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct Props {
     pub loaded: Rc<Loaded>,
     pub library: Rc<CaseLibrary>,
@@ -32,6 +32,23 @@ pub struct Props {
     pub exclude: Option<usize>,
     /// DOM id prefix (the panel appears in more than one view).
     pub id: AttrValue,
+}
+
+/// Compared by pointer where a field is shared: the state hands out a new `Rc` whenever the
+/// value changes, so equal pointers mean nothing changed, and the deep comparison would
+/// cost every re-render (and WASM size) for nothing.
+impl PartialEq for Props {
+    fn eq(&self, other: &Props) -> bool {
+        Rc::ptr_eq(&self.loaded, &other.loaded)
+            && Rc::ptr_eq(&self.library, &other.library)
+            && self.probabilities == other.probabilities
+            && self.record == other.record
+            && self.search == other.search
+            && self.on_search == other.on_search
+            && self.lang == other.lang
+            && self.exclude == other.exclude
+            && self.id == other.id
+    }
 }
 
 #[function_component]
