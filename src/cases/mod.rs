@@ -225,6 +225,9 @@ impl CaseLibrary {
     /// one-hot encoding, which the benchmark's all-numeric library does not.
     pub fn dense_scaled(&self, metric: &Metric) -> Vec<f32> {
         let d = self.columns.len();
+        if d == 0 {
+            return Vec::new(); // `chunks_exact_mut(0)` would panic
+        }
         let mut out = vec![0.0; self.len() * d];
         for (j, column) in self.columns.iter().enumerate() {
             let scale = metric.scale.get(j).copied().unwrap_or(0.0);
