@@ -11,7 +11,7 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Bundles the app ships: id:training-csv (schema is data/<id>.schema.toml).
-BUNDLES="pima:data/pima_tr2.csv biopsy:data/biopsy.csv wdbc:data/wdbc.csv"
+BUNDLES="pima:data/pima_tr2.csv biopsy:data/biopsy.csv wdbc:data/wdbc.csv indo_rct:data/indo_rct.csv"
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -59,7 +59,9 @@ train_bundles() {
   local entry id data schema out
   for entry in $BUNDLES; do
     id=${entry%%:*}; data=${entry#*:}; schema="data/$id.schema.toml"; out="static/bundles/$id.bdsx"
-    if [ ! -f "$out" ] || [ "$data" -nt "$out" ] || [ "$schema" -nt "$out" ] || [ target/release/bedside -nt "$out" ]; then
+    rules="data/$id.rules.toml"   # picked up by `bedside train` when present
+    if [ ! -f "$out" ] || [ "$data" -nt "$out" ] || [ "$schema" -nt "$out" ] || [ target/release/bedside -nt "$out" ] \
+       || { [ -f "$rules" ] && [ "$rules" -nt "$out" ]; }; then
       say "training $out"
       target/release/bedside train --data "$data" --schema "$schema" --out "$out"
     fi

@@ -27,11 +27,13 @@ use crate::model::{Family, Model};
 use crate::preprocess::Preprocessor;
 use crate::schema::Schema;
 use crate::schema::Text;
+use crate::treatment::rules::RuleSet;
+use crate::treatment::trial::TrialModels;
 
 /// First four bytes of every bundle.
 pub const MAGIC: [u8; 4] = *b"BDSX";
 /// The payload format this build writes and reads. Bump on any change to the payload types.
-pub const FORMAT_VERSION: u16 = 3;
+pub const FORMAT_VERSION: u16 = 4;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 44;
 
@@ -147,6 +149,10 @@ pub struct Bundle {
     pub training: TrainingInfo,
     /// A few real test-set cases.
     pub examples: Vec<Example>,
+    /// Guideline rules checked against the schema at build time (empty when none apply).
+    pub rules: RuleSet,
+    /// Per-arm outcome models, for randomized-trial data.
+    pub trial: Option<TrialModels>,
 }
 
 impl Bundle {
@@ -225,6 +231,22 @@ impl Bundle {
         {
             return Err(Error::InconsistentBundle(
                 "case library or similarity metric does not match the schema".into(),
+            ));
+        }
+        self.rules.check(&self.schema)?;
+        let arms = self.schema.treatment.as_ref().map_or(0, |t| t.arms.len());
+        match &self.trial {
+            Some(t) => t.check(width, arms, k)?,
+            None if arms > 0 => {
+                return Err(Error::InconsistentBundle(
+                    "the schema names treatment arms but the bundle has no trial models".into(),
+                ))
+            }
+            None => {}
+        }
+        if self.cases.arms.iter().any(|&a| usize::from(a) >= arms) {
+            return Err(Error::InconsistentBundle(
+                "a case's treatment arm is not one of the schema's arms".into(),
             ));
         }
         Ok(())
@@ -323,6 +345,7 @@ pub(crate) mod tests {
                     labels: vec![0, 1, 1],
                     json: vec![],
                     rows: vec![1, 2, 3],
+                    arms: vec![],
                 };
                 CaseLibrary::from_dataset(
                     "3 hand-made cases".into(),
@@ -356,6 +379,8 @@ pub(crate) mod tests {
                 trainer_version: "test".into(),
             },
             examples: vec![],
+            rules: RuleSet::default(),
+            trial: None,
             schema,
             preprocessor,
         }

@@ -44,6 +44,9 @@ enum Command {
         /// forest, knn). Default: all.
         #[arg(long, value_delimiter = ',')]
         models: Vec<String>,
+        /// Guideline rules (TOML). Default: `<id>.rules.toml` beside the schema, if present.
+        #[arg(long)]
+        rules: Option<PathBuf>,
     },
     /// Write the exact train/test split `train` would use, as two CSVs (for comparisons with
     /// other tools on identical data).
@@ -118,7 +121,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             test,
             folds,
             models,
-        } => cmd_train(&data, &schema, &out, test.as_deref(), folds, &models),
+            rules,
+        } => cmd_train(
+            &data,
+            &schema,
+            &out,
+            test.as_deref(),
+            folds,
+            &models,
+            rules.as_deref(),
+        ),
         Command::Split { data, schema, out } => {
             let schema_text = read_text(&schema)?;
             let s = crate::schema::Schema::from_toml(&schema_text)
@@ -259,6 +271,7 @@ fn cmd_train(
     test: Option<&Path>,
     folds: usize,
     models: &[String],
+    rules: Option<&Path>,
 ) -> anyhow::Result<()> {
     if !(2..=20).contains(&folds) {
         return Err(anyhow!("--folds must be between 2 and 20, got {folds}"));
@@ -276,12 +289,18 @@ fn cmd_train(
         .and_then(Path::file_name)
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let rules_path = rules.map(Path::to_path_buf).or_else(|| {
+        let beside = schema_path.with_file_name(format!("{}.rules.toml", schema.id));
+        beside.is_file().then_some(beside)
+    });
+    let rules_text = rules_path.as_deref().map(read_text).transpose()?;
     let mut input = TrainInput::new(
         &schema,
         &data_text,
         test_text.as_deref().map(|t| (t, test_name.as_str())),
     );
     input.folds = folds;
+    input.rules = rules_text.as_deref();
     if !models.is_empty() {
         let mut keep = Vec::new();
         for m in models {

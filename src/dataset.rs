@@ -19,6 +19,9 @@ pub struct Dataset {
     pub json: Vec<Json>,
     /// 1-based data row numbers (header excluded), parallel to `records`.
     pub rows: Vec<u32>,
+    /// Treatment arm per record (index into the schema's arms); empty when the schema has no
+    /// treatment.
+    pub arms: Vec<usize>,
 }
 
 /// Cells that mean "missing" in the public data sets (R's `NA`, empty).
@@ -76,22 +79,30 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
         .map(|f| index_of(&f.column))
         .collect::<Result<_>>()?;
     let target_idx = index_of(&schema.target.column)?;
+    let arm_idx = match &schema.treatment {
+        Some(t) => Some(index_of(&t.column)?),
+        None => None,
+    };
 
     let mut ds = Dataset {
         records: Vec::new(),
         labels: Vec::new(),
         json: Vec::new(),
         rows: Vec::new(),
+        arms: Vec::new(),
     };
     let mut bad = Vec::new();
     for (i, row) in records.enumerate() {
         let row_no = i + 1;
-        match read_row(schema, &headers, &feature_idx, target_idx, &row, row_no) {
-            Ok((record, label, json)) => {
+        let read = read_row(schema, &headers, &feature_idx, target_idx, &row, row_no)
+            .and_then(|r| Ok((r, read_arm(schema, arm_idx, &row, row_no)?)));
+        match read {
+            Ok(((record, label, json), arm)) => {
                 ds.records.push(record);
                 ds.labels.push(label);
                 ds.json.push(json);
                 ds.rows.push(row_no as u32);
+                ds.arms.extend(arm);
             }
             Err(message) => bad.push(RowError {
                 row: row_no as u32,
@@ -100,6 +111,34 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
         }
     }
     Ok((ds, bad))
+}
+
+/// The arm of a trial row (`None` when the schema has no treatment).
+fn read_arm(
+    schema: &Schema,
+    arm_idx: Option<usize>,
+    row: &[String],
+    row_no: usize,
+) -> std::result::Result<Option<usize>, String> {
+    let (Some(t), Some(c)) = (&schema.treatment, arm_idx) else {
+        return Ok(None);
+    };
+    let code = row.get(c).map_or("", String::as_str);
+    t.arms
+        .iter()
+        .position(|a| a.code == code)
+        .map(Some)
+        .ok_or_else(|| {
+            format!(
+                "row {row_no}, column `{}`: `{code}` is not one of the arms ({})",
+                t.column,
+                t.arms
+                    .iter()
+                    .map(|a| a.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
 }
 
 fn read_row(
@@ -175,7 +214,21 @@ impl Dataset {
             labels: idx.iter().map(|&i| self.labels[i]).collect(),
             json: idx.iter().map(|&i| self.json[i].clone()).collect(),
             rows: idx.iter().map(|&i| self.rows[i]).collect(),
+            arms: if self.arms.is_empty() {
+                Vec::new()
+            } else {
+                idx.iter().map(|&i| self.arms[i]).collect()
+            },
         }
+    }
+
+    /// Append `other`'s rows (e.g. a separate test file) after these.
+    pub fn append(&mut self, other: &Dataset) {
+        self.records.extend(other.records.iter().cloned());
+        self.labels.extend(&other.labels);
+        self.json.extend(other.json.iter().cloned());
+        self.rows.extend(&other.rows);
+        self.arms.extend(&other.arms);
     }
 
     /// Cases per class.

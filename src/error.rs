@@ -109,6 +109,9 @@ pub enum Error {
     /// Training data does not fit the schema or cannot be used.
     #[error("data: {0}")]
     Data(String),
+    /// A guideline rule file is invalid; the message names the rule and what is wrong.
+    #[error("rules: {0}")]
+    Rules(String),
     /// Model fitting failed.
     #[error("training failed: {0}")]
     Training(String),

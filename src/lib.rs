@@ -29,6 +29,7 @@ pub mod preprocess;
 pub mod rng;
 pub mod schema;
 pub mod sort;
+pub mod treatment;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

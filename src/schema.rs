@@ -117,6 +117,9 @@ pub enum Kind {
         step: Option<f64>,
         /// Whether only whole numbers are accepted (counts, scores).
         integer: bool,
+        /// A second unit this value may be written in (e.g. glucose in mmol/L), where the
+        /// schema declares the conversion.
+        convert: Option<Convert>,
     },
     /// One of a fixed set of codes; one-hot encoded for the model.
     Categorical {
@@ -130,6 +133,54 @@ pub enum Kind {
         /// The code for "yes" in the CSV.
         true_code: String,
     },
+}
+
+/// A second unit for a numeric feature: `value in unit = value in the feature's unit × factor`
+/// (glucose: mg/dL → mmol/L is × 0.0555). Declared per feature because conversions are
+/// analyte-specific.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Convert {
+    /// The other unit.
+    pub unit: String,
+    /// Multiply a value in the feature's unit by this to get it in `unit`.
+    pub factor: f64,
+}
+
+/// The randomized comparison a trial data set supports: which column holds the arm, which arm
+/// is the control, and what to say about the trial beside every modelled risk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Treatment {
+    /// Column in the CSV holding the arm.
+    pub column: String,
+    /// What the arms are (e.g. "Prophylaxis").
+    pub label: Text,
+    /// The arms, in display order; codes as in the CSV.
+    pub arms: Vec<Level>,
+    /// The control arm's code (risk differences are against it).
+    pub control: String,
+    /// The trial, as cited (authors, journal, year).
+    pub trial: String,
+    /// Plain-language caveats: era, population, what randomization does and does not support.
+    pub caveats: Text,
+    /// Bootstrap replicates per arm for the uncertainty intervals.
+    #[serde(default = "default_bootstrap")]
+    pub bootstrap: u32,
+}
+
+fn default_bootstrap() -> u32 {
+    200
+}
+
+impl Treatment {
+    /// Index of the control arm in `arms`.
+    pub fn control_index(&self) -> usize {
+        self.arms
+            .iter()
+            .position(|a| a.code == self.control)
+            .unwrap_or(0)
+    }
 }
 
 /// What to do when a value is missing.
@@ -259,6 +310,8 @@ pub struct Schema {
     pub features: Vec<Feature>,
     /// Grouping fields for subgroup metrics.
     pub subgroups: Vec<Subgroup>,
+    /// For randomized-trial data: the arms whose outcome risk is modelled per arm.
+    pub treatment: Option<Treatment>,
 }
 
 impl Schema {
@@ -299,6 +352,7 @@ impl Schema {
                     plausible,
                     reference,
                     step,
+                    convert,
                     ..
                 } => {
                     if !(plausible.min.is_finite()
@@ -324,6 +378,14 @@ impl Schema {
                     }
                     if step.is_some_and(|s| !(s.is_finite() && s > 0.0)) {
                         return bad(format!("feature `{}`: step must be positive", f.column));
+                    }
+                    if let Some(c) = convert {
+                        if c.unit.is_empty() || !(c.factor.is_finite() && c.factor > 0.0) {
+                            return bad(format!(
+                                "feature `{}`: a conversion needs a unit and a positive factor",
+                                f.column
+                            ));
+                        }
                     }
                 }
                 Kind::Categorical { levels } => {
@@ -384,6 +446,32 @@ impl Schema {
                 ));
             }
         }
+        if let Some(t) = &self.treatment {
+            if seen.contains(&t.column.as_str()) {
+                return bad(format!(
+                    "treatment column `{}` cannot also be a feature or the target",
+                    t.column
+                ));
+            }
+            if t.arms.len() < 2 || has_duplicate_codes(&t.arms) {
+                return bad(format!(
+                    "treatment `{}` needs at least two arms with unique codes",
+                    t.column
+                ));
+            }
+            if !t.arms.iter().any(|a| a.code == t.control) {
+                return bad(format!(
+                    "treatment `{}`: control arm `{}` is not one of its arms",
+                    t.column, t.control
+                ));
+            }
+            if !(20..=2000).contains(&t.bootstrap) {
+                return bad(format!(
+                    "treatment `{}`: bootstrap {} must be between 20 and 2000",
+                    t.column, t.bootstrap
+                ));
+            }
+        }
         if !(self.split.test_fraction > 0.0 && self.split.test_fraction < 1.0) {
             return bad(format!(
                 "split: test_fraction {} must lie strictly between 0 and 1",
@@ -405,6 +493,11 @@ impl Schema {
             .map(|f| f.column.as_str())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// Index of the numeric feature `column`, if there is one.
+    pub fn feature_index(&self, column: &str) -> Option<usize> {
+        self.features.iter().position(|f| f.column == column)
     }
 
     /// Index of the positive class in `target.classes`.
@@ -434,6 +527,8 @@ mod file {
         features: Vec<RawFeature>,
         #[serde(default)]
         subgroups: Vec<Subgroup>,
+        #[serde(default)]
+        treatment: Option<Treatment>,
     }
 
     #[derive(Deserialize)]
@@ -457,6 +552,8 @@ mod file {
         #[serde(default)]
         integer: Option<bool>,
         #[serde(default)]
+        convert: Option<Convert>,
+        #[serde(default)]
         levels: Option<Vec<Level>>,
         #[serde(default)]
         false_code: Option<String>,
@@ -479,6 +576,7 @@ mod file {
                 target: self.target,
                 features,
                 subgroups: self.subgroups,
+                treatment: self.treatment,
             })
         }
     }
@@ -510,6 +608,7 @@ mod file {
                         reference: self.reference,
                         step: self.step,
                         integer: self.integer.unwrap_or(false),
+                        convert: self.convert,
                     }
                 }
                 "categorical" | "boolean" => {
@@ -519,6 +618,7 @@ mod file {
                         ("reference", self.reference.is_some()),
                         ("step", self.step.is_some()),
                         ("integer", self.integer.is_some()),
+                        ("convert", self.convert.is_some()),
                     ] {
                         if present {
                             return unexpected(key, &self.kind);

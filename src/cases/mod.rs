@@ -77,6 +77,9 @@ pub struct CaseLibrary {
     pub rows: Vec<u32>,
     /// Position on the case map per case (empty for synthetic benchmark libraries).
     pub map: Vec<[f32; 2]>,
+    /// Treatment arm per case (index into the schema's arms); empty unless the cases come
+    /// from a randomized trial.
+    pub arms: Vec<u16>,
 }
 
 /// Equal when bit for bit equal (a missing value, `NaN`, equals itself here: two libraries
@@ -93,6 +96,7 @@ impl PartialEq for CaseLibrary {
         };
         self.source == other.source
             && self.outcome == other.outcome
+            && self.arms == other.arms
             && self.rows == other.rows
             && self.columns.len() == other.columns.len()
             && self.map.len() == other.map.len()
@@ -152,6 +156,7 @@ impl CaseLibrary {
                 .iter()
                 .map(|r| pca.project(&preprocessor.transform(r).x))
                 .collect(),
+            arms: ds.arms.iter().map(|&a| a as u16).collect(),
         }
     }
 
@@ -201,6 +206,7 @@ impl CaseLibrary {
             && self.columns.iter().all(|c| c.len() == n)
             && self.rows.len() == n
             && (self.map.is_empty() || self.map.len() == n)
+            && (self.arms.is_empty() || self.arms.len() == n)
     }
 
     /// Stored value of feature `j` of case `i` (`NaN` when missing or out of bounds).
@@ -327,6 +333,7 @@ impl CaseLibrary {
             outcome,
             rows: (1..=n as u32).collect(),
             map: Vec::new(),
+            arms: Vec::new(),
         }
     }
 }

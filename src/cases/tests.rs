@@ -38,6 +38,7 @@ fn random_library(values: &[(f32, u8, u8, u8)]) -> (CaseLibrary, Metric) {
             .collect(),
         rows: (1..=n as u32).collect(),
         map: Vec::new(),
+        arms: Vec::new(),
     };
     let metric = Metric {
         scale: vec![0.01, 0.0, 0.0],

@@ -7,6 +7,7 @@
 pub mod split;
 
 pub mod candidates;
+pub mod trial;
 
 use sha2::{Digest, Sha256};
 
@@ -22,6 +23,7 @@ use crate::metrics::{evaluate, reliability, roc_curve};
 use crate::dataset::{self as data, Dataset};
 use crate::preprocess::Preprocessor;
 use crate::schema::Schema;
+use crate::treatment::rules::RuleSet;
 pub use candidates::Spec;
 
 /// Everything `bedside train` needs, already read from disk.
@@ -37,6 +39,8 @@ pub struct TrainInput<'a> {
     pub candidates: Vec<Spec>,
     /// Cross-validation folds.
     pub folds: usize,
+    /// Guideline rules (TOML text), checked against the schema and compiled into the bundle.
+    pub rules: Option<&'a str>,
 }
 
 impl<'a> TrainInput<'a> {
@@ -52,6 +56,7 @@ impl<'a> TrainInput<'a> {
             test,
             candidates: Spec::candidates(),
             folds: 5,
+            rules: None,
         }
     }
 }
@@ -78,13 +83,22 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     let seed = schema.split.seed;
     let total = input.candidates.len() * input.folds + 4;
     let mut done = 0usize;
+    // Rules first: a bad rule file should fail the build before minutes of training.
+    let rules = match input.rules {
+        Some(text) => RuleSet::from_toml(text, schema)?,
+        None => RuleSet::default(),
+    };
     progress(done, total, "reading data");
     let all = data::read_csv(schema, input.data)?;
+    let mut trial_rows = schema.treatment.is_some().then(|| all.clone());
 
     let (train, test, test_source) = match input.test {
         Some((text, name)) => {
             let test =
                 data::read_csv(schema, text).map_err(|e| Error::Data(format!("{name}: {e}")))?;
+            if let Some(t) = trial_rows.as_mut() {
+                t.append(&test);
+            }
             (all, test, format!("separate test file {name}"))
         }
         None => {
@@ -252,12 +266,34 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         }
     }
     let pca = Pca::fit(&x_train);
-    let cases = CaseLibrary::from_dataset(
-        format!("{} training cases", train.records.len()),
-        &train,
-        &preprocessor,
-        &pca,
-    );
+    // A trial's case library and per-arm models use every trial patient.
+    let (cases, trial) = match &trial_rows {
+        Some(rows) => {
+            progress(done, total, "fitting per-arm outcome models with bootstrap");
+            let x: Vec<Vec<f64>> = rows
+                .records
+                .iter()
+                .map(|r| preprocessor.transform(r).x)
+                .collect();
+            let models = trial::fit(schema, &x, &rows.labels, &rows.arms, seed)?;
+            let lib = CaseLibrary::from_dataset(
+                format!("{} trial patients", rows.records.len()),
+                rows,
+                &preprocessor,
+                &pca,
+            );
+            (lib, Some(models))
+        }
+        None => (
+            CaseLibrary::from_dataset(
+                format!("{} training cases", train.records.len()),
+                &train,
+                &preprocessor,
+                &pca,
+            ),
+            None,
+        ),
+    };
     let metric = Metric::new(&preprocessor, &relevance, pca);
     let bundle = Bundle {
         schema: schema.clone(),
@@ -282,6 +318,8 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
             trainer_version: env!("CARGO_PKG_VERSION").to_string(),
         },
         examples: examples(&test, n_classes),
+        rules,
+        trial,
     };
     bundle.check()?;
     let bytes = bundle.to_bytes()?;

@@ -1,0 +1,12 @@
+//! Treatment suggestions, each with its basis, never a bare "do this": guideline rules with
+//! their citations ([`rules`]), the patient's modelled risk under each arm of a randomized trial
+//! ([`trial`]), and what happened to the most similar trial patients in each arm
+//! ([`evidence`]). [`suggest`] puts the three side by side as a ranked list of options.
+
+pub mod evidence;
+pub mod expr;
+pub mod rules;
+pub mod suggest;
+pub mod trial;
+
+pub use suggest::{suggest, Suggestions};

@@ -1,0 +1,1313 @@
+//! Guideline rules as data: a condition over the patient's values, derived values and the
+//! diagnosis probabilities; a recommendation in English and 简体中文 with its strength and its
+//! source; contraindications that suppress it or warn.
+//!
+//! A rule file (`data/<id>.rules.toml`) is written by a person and checked against the schema
+//! when the bundle is built ([`RuleSet::from_toml`]): an unknown field, a unit the feature cannot
+//! be converted to, a threshold outside the plausible range or two rules of one group that a
+//! patient could meet at once is a build error naming the rule. What ships is the checked form,
+//! with thresholds already in the feature's own unit, so the browser only compares numbers.
+//!
+//! Rules look only at values the user entered: a rule never fires on an imputed value. When a
+//! value it needs is missing, the rule is reported as "could not be checked", with the fields.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::patient::Value;
+use crate::schema::{Kind, Schema, Text};
+use crate::treatment::expr::Expr;
+
+/// Where a rule comes from, as a clinician would look it up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The guideline (issuing body, title, journal reference).
+    pub guideline: String,
+    /// Publication year.
+    pub year: u16,
+    /// Section, table or recommendation number.
+    pub section: String,
+}
+
+/// A yes/no question the rules need but the model does not (e.g. a contraindication).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    /// Key in patient input.
+    pub id: String,
+    /// The question as shown.
+    pub label: Text,
+}
+
+/// A value computed from features (e.g. BMI from weight and height).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Derived {
+    /// Name used in rule conditions.
+    pub id: String,
+    /// Shown to the user.
+    pub label: Text,
+    /// Unit of the result.
+    pub unit: String,
+    /// The formula as written.
+    pub formula: String,
+    /// The parsed formula.
+    pub expr: Expr,
+    /// Per operand slot: the feature index and the factor that brings its value into the unit
+    /// the formula expects.
+    pub operands: Vec<(u16, f64)>,
+}
+
+/// What a clause looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Subject {
+    /// A schema feature (by index).
+    Feature(u16),
+    /// A derived value (by index).
+    Derived(u16),
+    /// A rule input (by index).
+    Input(u16),
+    /// The calibrated probability of a target class (by index).
+    Probability(u16),
+}
+
+/// One end of a numeric range: the value and whether it is included.
+pub type Bound = Option<(f64, bool)>;
+
+/// The test a clause applies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Test {
+    /// Inside a range; thresholds in the subject's own unit.
+    Range(Bound, Bound),
+    /// A categorical level (by index).
+    Level(u16),
+    /// A yes/no answer.
+    Flag(bool),
+}
+
+/// One condition; a rule's conditions must all hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Clause {
+    /// What is tested.
+    pub subject: Subject,
+    /// How.
+    pub test: Test,
+    /// The test as the rule's author wrote it, for display (e.g. "≥ 11.1 mmol/L").
+    pub text: String,
+}
+
+/// What a contraindication does to its rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    /// The recommendation is withheld (shown as suppressed, with the reason).
+    Suppress,
+    /// The recommendation stands, with a warning.
+    Warn,
+}
+
+/// A contraindication of a rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contraindication {
+    /// When it applies (all must hold).
+    pub when: Vec<Clause>,
+    /// Suppress or warn.
+    pub effect: Effect,
+    /// Why, in words.
+    pub reason: Text,
+    /// Where the contraindication is stated.
+    pub source: String,
+}
+
+/// One guideline rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    /// Stable identifier (used in errors, exports and overrides).
+    pub id: String,
+    /// Rules of one group are mutually exclusive categories (checked at build time).
+    pub group: Option<String>,
+    /// The treatment arm this rule speaks for, if any.
+    pub option: Option<String>,
+    /// When it fires (all must hold; empty = everyone this bundle is for).
+    pub when: Vec<Clause>,
+    /// The recommendation.
+    pub recommend: Text,
+    /// Strength / grade as the guideline states it.
+    pub strength: Text,
+    /// Citation.
+    pub source: Source,
+    /// What suppresses it or warns.
+    pub contraindications: Vec<Contraindication>,
+}
+
+/// A bundle's rules with the inputs and derived values they use.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RuleSet {
+    /// Extra yes/no questions.
+    pub inputs: Vec<Input>,
+    /// Derived values.
+    pub derived: Vec<Derived>,
+    /// The rules, in file order.
+    pub rules: Vec<Rule>,
+}
+
+/// What the rules look at for one patient: entered values only (no imputation).
+#[derive(Debug, Clone, Copy)]
+pub struct Facts<'a> {
+    /// Per schema feature, the value as entered (`None` when missing).
+    pub values: &'a [Option<Value>],
+    /// Per rule input, the answer (`None` when not answered).
+    pub inputs: &'a [Option<bool>],
+    /// Calibrated class probabilities, in schema order.
+    pub probabilities: &'a [f64],
+}
+
+/// How a rule came out for a patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Its conditions hold and nothing suppresses it.
+    Fired,
+    /// Its conditions hold but a contraindication withholds it.
+    Suppressed,
+    /// A value it needs is missing.
+    Unchecked,
+}
+
+/// A condition that held, with the value that met it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Met {
+    /// What was tested.
+    pub subject: Text,
+    /// The test as written (e.g. "≥ 200 mg/dL").
+    pub test: String,
+    /// The patient's value, with its unit.
+    pub value: String,
+}
+
+/// A contraindication that applied.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContraindicationHit {
+    /// Suppress or warn.
+    pub effect: Effect,
+    /// Why.
+    pub reason: Text,
+    /// Where it is stated.
+    pub source: String,
+    /// What met it.
+    pub because: Vec<Met>,
+}
+
+/// One rule's result for one patient.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleOutcome {
+    /// Rule id.
+    pub id: String,
+    /// Fired, suppressed or unchecked.
+    pub status: Status,
+    /// The arm it speaks for, if any.
+    pub option: Option<String>,
+    /// The recommendation.
+    pub recommend: Text,
+    /// Its strength.
+    pub strength: Text,
+    /// Its citation.
+    pub source: Source,
+    /// The inputs that fired it.
+    pub because: Vec<Met>,
+    /// Values it needs that are missing (status `unchecked`).
+    pub missing: Vec<Text>,
+    /// Contraindications that applied.
+    pub contraindications: Vec<ContraindicationHit>,
+    /// Contraindications that could not be checked (their question is unanswered).
+    pub unchecked_contraindications: Vec<Text>,
+}
+
+impl RuleSet {
+    /// Parse and check a rule file against the schema it will ship with.
+    pub fn from_toml(text: &str, schema: &Schema) -> Result<RuleSet> {
+        let raw: file::RawRules = toml::from_str(text).map_err(|e| Error::Rules(e.to_string()))?;
+        raw.compile(schema)
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Check that a decoded rule set fits the schema (indices in range), so a damaged bundle
+    /// cannot make evaluation look past the end of a list.
+    pub fn check(&self, schema: &Schema) -> Result<()> {
+        let bad = |m: String| Err(Error::InconsistentBundle(format!("rules: {m}")));
+        let n = |s: Subject| match s {
+            Subject::Feature(i) => (usize::from(i), schema.features.len()),
+            Subject::Derived(i) => (usize::from(i), self.derived.len()),
+            Subject::Input(i) => (usize::from(i), self.inputs.len()),
+            Subject::Probability(i) => (usize::from(i), schema.target.classes.len()),
+        };
+        for d in &self.derived {
+            if d.operands
+                .iter()
+                .any(|&(f, _)| usize::from(f) >= schema.features.len())
+            {
+                return bad(format!("derived `{}` refers past the features", d.id));
+            }
+        }
+        for r in &self.rules {
+            let clauses = r
+                .when
+                .iter()
+                .chain(r.contraindications.iter().flat_map(|c| &c.when));
+            for c in clauses {
+                let (i, len) = n(c.subject);
+                if i >= len {
+                    return bad(format!("rule `{}` refers past its subjects", r.id));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Evaluate every rule for one patient. Rules whose conditions do not hold are left out.
+    pub fn evaluate(&self, schema: &Schema, facts: Facts) -> Vec<RuleOutcome> {
+        let mut out = Vec::new();
+        for r in &self.rules {
+            let (holds, because, missing) = self.check_all(schema, &r.when, facts);
+            if holds == Some(false) {
+                continue;
+            }
+            let mut hits = Vec::new();
+            let mut unchecked = Vec::new();
+            for c in &r.contraindications {
+                let (h, because, missing) = self.check_all(schema, &c.when, facts);
+                match h {
+                    Some(true) => hits.push(ContraindicationHit {
+                        effect: c.effect,
+                        reason: c.reason.clone(),
+                        source: c.source.clone(),
+                        because,
+                    }),
+                    None if !missing.is_empty() => unchecked.push(c.reason.clone()),
+                    _ => {}
+                }
+            }
+            let status = if holds.is_none() {
+                Status::Unchecked
+            } else if hits.iter().any(|h| h.effect == Effect::Suppress) {
+                Status::Suppressed
+            } else {
+                Status::Fired
+            };
+            out.push(RuleOutcome {
+                id: r.id.clone(),
+                status,
+                option: r.option.clone(),
+                recommend: r.recommend.clone(),
+                strength: r.strength.clone(),
+                source: r.source.clone(),
+                because,
+                missing,
+                contraindications: hits,
+                unchecked_contraindications: unchecked,
+            });
+        }
+        out
+    }
+
+    /// All clauses: `Some(false)` if one fails, `None` if none fails but one cannot be checked,
+    /// else `Some(true)`; with what met them and what was missing.
+    fn check_all(
+        &self,
+        schema: &Schema,
+        clauses: &[Clause],
+        facts: Facts,
+    ) -> (Option<bool>, Vec<Met>, Vec<Text>) {
+        let mut met = Vec::new();
+        let mut missing = Vec::new();
+        for c in clauses {
+            let label = self.subject_label(schema, c.subject);
+            match self.value(schema, c.subject, facts) {
+                None => missing.push(label),
+                Some(v) => {
+                    if !c.test.holds(v) {
+                        return (Some(false), met, missing);
+                    }
+                    met.push(Met {
+                        subject: label,
+                        test: c.text.clone(),
+                        value: self.show(schema, c.subject, v),
+                    });
+                }
+            }
+        }
+        let holds = if missing.is_empty() { Some(true) } else { None };
+        (holds, met, missing)
+    }
+
+    fn value(&self, schema: &Schema, s: Subject, facts: Facts) -> Option<Value> {
+        match s {
+            Subject::Feature(i) => *facts.values.get(usize::from(i))?,
+            Subject::Input(i) => facts.inputs.get(usize::from(i)).copied()?.map(Value::Bool),
+            Subject::Probability(i) => facts
+                .probabilities
+                .get(usize::from(i))
+                .map(|&p| Value::Number(p)),
+            Subject::Derived(i) => {
+                let d = self.derived.get(usize::from(i))?;
+                let vars = d
+                    .operands
+                    .iter()
+                    .map(|&(f, factor)| match facts.values.get(usize::from(f)) {
+                        Some(Some(Value::Number(x))) => Some(x * factor),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<f64>>>()?;
+                let _ = schema;
+                d.expr.eval(&vars).map(Value::Number)
+            }
+        }
+    }
+
+    fn subject_label(&self, schema: &Schema, s: Subject) -> Text {
+        let none = || Text {
+            en: String::new(),
+            zh: String::new(),
+        };
+        match s {
+            Subject::Feature(i) => schema
+                .features
+                .get(usize::from(i))
+                .map_or_else(none, |f| f.label.clone()),
+            Subject::Derived(i) => self
+                .derived
+                .get(usize::from(i))
+                .map_or_else(none, |d| d.label.clone()),
+            Subject::Input(i) => self
+                .inputs
+                .get(usize::from(i))
+                .map_or_else(none, |d| d.label.clone()),
+            Subject::Probability(i) => {
+                schema
+                    .target
+                    .classes
+                    .get(usize::from(i))
+                    .map_or_else(none, |c| Text {
+                        en: format!("Probability of {}", c.label.en),
+                        zh: format!("{}的概率", c.label.zh),
+                    })
+            }
+        }
+    }
+
+    fn show(&self, schema: &Schema, s: Subject, v: Value) -> String {
+        let with_unit = |x: f64, unit: &str| {
+            let x = (x * 100.0).round() / 100.0;
+            if unit.is_empty() {
+                format!("{x}")
+            } else {
+                format!("{x} {unit}")
+            }
+        };
+        match (s, v) {
+            (Subject::Feature(i), Value::Number(x)) => with_unit(
+                x,
+                schema.features.get(usize::from(i)).map_or("", |f| f.unit()),
+            ),
+            (Subject::Derived(i), Value::Number(x)) => with_unit(
+                x,
+                self.derived
+                    .get(usize::from(i))
+                    .map_or("", |d| d.unit.as_str()),
+            ),
+            (Subject::Probability(_), Value::Number(x)) => format!("{:.0}%", x * 100.0),
+            (Subject::Feature(i), Value::Level(l)) => schema
+                .features
+                .get(usize::from(i))
+                .and_then(|f| match &f.kind {
+                    Kind::Categorical { levels } => levels.get(l).map(|l| l.code.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default(),
+            (_, Value::Bool(b)) => if b { "yes" } else { "no" }.into(),
+            (_, Value::Number(x)) => with_unit(x, ""),
+            (_, Value::Level(l)) => l.to_string(),
+        }
+    }
+}
+
+impl Test {
+    fn holds(&self, v: Value) -> bool {
+        match (self, v) {
+            (Test::Range(lo, hi), Value::Number(x)) => {
+                lo.is_none_or(|(b, inc)| if inc { x >= b } else { x > b })
+                    && hi.is_none_or(|(b, inc)| if inc { x <= b } else { x < b })
+            }
+            (Test::Level(l), Value::Level(m)) => usize::from(*l) == m,
+            (Test::Flag(f), Value::Bool(b)) => *f == b,
+            _ => false,
+        }
+    }
+
+    /// Whether no value can pass both tests.
+    fn disjoint(&self, other: &Test) -> bool {
+        match (self, other) {
+            (Test::Range(alo, ahi), Test::Range(blo, bhi)) => {
+                // The intersection's lower end is the larger lower bound, its upper end the
+                // smaller upper bound; it is empty when they cross, or meet with one excluded.
+                let lo = tighter(*alo, *blo, true);
+                let hi = tighter(*ahi, *bhi, false);
+                match (lo, hi) {
+                    (Some((l, li)), Some((h, hi))) => l > h || (l == h && !(li && hi)),
+                    _ => false,
+                }
+            }
+            (Test::Level(a), Test::Level(b)) => a != b,
+            (Test::Flag(a), Test::Flag(b)) => a != b,
+            _ => false,
+        }
+    }
+}
+
+/// The tighter of two bounds (the larger lower bound, or the smaller upper bound); at a tie
+/// the exclusive one.
+fn tighter(a: Bound, b: Bound, lower: bool) -> Bound {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some((x, xi)), Some((y, yi))) => {
+            if x == y {
+                Some((x, xi && yi))
+            } else if (x > y) == lower {
+                Some((x, xi))
+            } else {
+                Some((y, yi))
+            }
+        }
+    }
+}
+
+/// The rule file's own shape, converted into [`RuleSet`] by [`file::RawRules::compile`].
+mod file {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct RawRules {
+        #[serde(default)]
+        inputs: Vec<Input>,
+        #[serde(default)]
+        derived: Vec<RawDerived>,
+        #[serde(default)]
+        rules: Vec<RawRule>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawDerived {
+        id: String,
+        label: Text,
+        unit: String,
+        formula: String,
+        /// The unit the formula expects for each feature it names.
+        units: BTreeMap<String, String>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawRule {
+        id: String,
+        #[serde(default)]
+        group: Option<String>,
+        #[serde(default)]
+        option: Option<String>,
+        #[serde(default)]
+        when: Vec<RawClause>,
+        recommend: Text,
+        strength: Text,
+        source: Source,
+        #[serde(default)]
+        contraindications: Vec<RawContra>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawContra {
+        when: Vec<RawClause>,
+        effect: Effect,
+        reason: Text,
+        source: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum IsValue {
+        Flag(bool),
+        Code(String),
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawClause {
+        #[serde(default)]
+        field: Option<String>,
+        #[serde(default)]
+        derived: Option<String>,
+        #[serde(default)]
+        input: Option<String>,
+        #[serde(default)]
+        probability: Option<String>,
+        #[serde(default)]
+        at_least: Option<f64>,
+        #[serde(default)]
+        above: Option<f64>,
+        #[serde(default)]
+        at_most: Option<f64>,
+        #[serde(default)]
+        below: Option<f64>,
+        #[serde(default)]
+        unit: Option<String>,
+        #[serde(default)]
+        is: Option<IsValue>,
+    }
+
+    fn text_ok(t: &Text) -> bool {
+        !t.en.trim().is_empty() && !t.zh.trim().is_empty()
+    }
+
+    impl RawRules {
+        pub(super) fn compile(self, schema: &Schema) -> Result<RuleSet> {
+            let mut set = RuleSet {
+                inputs: Vec::new(),
+                derived: Vec::new(),
+                rules: Vec::new(),
+            };
+            let taken = |set: &RuleSet, id: &str| {
+                schema.feature(id).is_some()
+                    || set.inputs.iter().any(|i| i.id == id)
+                    || set.derived.iter().any(|d| d.id == id)
+            };
+            for i in self.inputs {
+                if i.id.is_empty() || taken(&set, &i.id) {
+                    return Err(Error::Rules(format!(
+                        "input `{}` is empty or clashes with a feature, input or derived value",
+                        i.id
+                    )));
+                }
+                if !text_ok(&i.label) {
+                    return Err(Error::Rules(format!(
+                        "input `{}` needs a label in English and Chinese",
+                        i.id
+                    )));
+                }
+                set.inputs.push(i);
+            }
+            for d in self.derived {
+                if taken(&set, &d.id) {
+                    return Err(Error::Rules(format!(
+                        "derived `{}` clashes with a feature, input or derived value",
+                        d.id
+                    )));
+                }
+                let d = d.compile(schema)?;
+                set.derived.push(d);
+            }
+            for r in self.rules {
+                if set.rules.iter().any(|q| q.id == r.id) || r.id.is_empty() {
+                    return Err(Error::Rules(format!(
+                        "rule id `{}` is empty or used twice",
+                        r.id
+                    )));
+                }
+                let rule = r.compile(schema, &set)?;
+                set.rules.push(rule);
+            }
+            check_groups(&set.rules)?;
+            Ok(set)
+        }
+    }
+
+    impl RawDerived {
+        fn compile(self, schema: &Schema) -> Result<Derived> {
+            let err = |m: String| Error::Rules(format!("derived `{}`: {m}", self.id));
+            let (expr, names) = Expr::parse(&self.formula).map_err(err)?;
+            let mut operands = Vec::new();
+            for name in &names {
+                let j = schema
+                    .feature_index(name)
+                    .ok_or_else(|| err(format!("unknown feature `{name}` in the formula")))?;
+                let f = &schema.features[j];
+                let want = self.units.get(name).ok_or_else(|| {
+                    err(format!(
+                        "`units` must say which unit the formula expects for `{name}`"
+                    ))
+                })?;
+                let factor = unit_factor(f, want).ok_or_else(|| {
+                    err(format!(
+                        "the formula expects `{name}` in {want}, but the feature is in {}{}",
+                        f.unit(),
+                        alt_unit(f)
+                    ))
+                })?;
+                let j = u16::try_from(j).map_err(|_| err("too many features".into()))?;
+                operands.push((j, factor));
+            }
+            if let Some(extra) = self.units.keys().find(|k| !names.contains(k)) {
+                return Err(err(format!(
+                    "`units` names `{extra}`, which the formula does not use"
+                )));
+            }
+            if !text_ok(&self.label) {
+                return Err(err("needs a label in English and Chinese".into()));
+            }
+            Ok(Derived {
+                id: self.id,
+                label: self.label,
+                unit: self.unit,
+                formula: self.formula,
+                expr,
+                operands,
+            })
+        }
+    }
+
+    impl RawRule {
+        fn compile(self, schema: &Schema, set: &RuleSet) -> Result<Rule> {
+            let id = self.id;
+            let err = |m: String| Error::Rules(format!("rule `{id}`: {m}"));
+            if !text_ok(&self.recommend) || !text_ok(&self.strength) {
+                return Err(err(
+                    "`recommend` and `strength` need English and Chinese text".into(),
+                ));
+            }
+            if self.source.guideline.trim().is_empty() || self.source.section.trim().is_empty() {
+                return Err(err("`source` needs the guideline and the section".into()));
+            }
+            if let Some(opt) = &self.option {
+                let arms = schema.treatment.as_ref().map(|t| &t.arms);
+                if !arms.is_some_and(|a| a.iter().any(|l| &l.code == opt)) {
+                    return Err(err(format!(
+                        "option `{opt}` is not a treatment arm of this schema ({})",
+                        arms.map_or("it has none".into(), |a| a
+                            .iter()
+                            .map(|l| l.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "))
+                    )));
+                }
+            }
+            let when = self
+                .when
+                .into_iter()
+                .map(|c| c.compile(schema, set))
+                .collect::<std::result::Result<Vec<_>, String>>()
+                .map_err(err)?;
+            let mut contraindications = Vec::new();
+            for c in self.contraindications {
+                if c.when.is_empty() {
+                    return Err(err("a contraindication needs a condition".into()));
+                }
+                if !text_ok(&c.reason) || c.source.trim().is_empty() {
+                    return Err(err(
+                        "a contraindication needs a reason in both languages and a source".into(),
+                    ));
+                }
+                let when = c
+                    .when
+                    .into_iter()
+                    .map(|c| c.compile(schema, set))
+                    .collect::<std::result::Result<Vec<_>, String>>()
+                    .map_err(err)?;
+                contraindications.push(Contraindication {
+                    when,
+                    effect: c.effect,
+                    reason: c.reason,
+                    source: c.source,
+                });
+            }
+            Ok(Rule {
+                id: id.clone(),
+                group: self.group,
+                option: self.option,
+                when,
+                recommend: self.recommend,
+                strength: self.strength,
+                source: self.source,
+                contraindications,
+            })
+        }
+    }
+
+    impl RawClause {
+        fn compile(self, schema: &Schema, set: &RuleSet) -> std::result::Result<Clause, String> {
+            let named = [
+                self.field.is_some(),
+                self.derived.is_some(),
+                self.input.is_some(),
+                self.probability.is_some(),
+            ];
+            if named.iter().filter(|&&b| b).count() != 1 {
+                return Err(
+                    "each condition names exactly one of `field`, `derived`, `input`, `probability`"
+                        .into(),
+                );
+            }
+            let bounds = [self.at_least, self.above, self.at_most, self.below];
+            let has_bounds = bounds.iter().any(Option::is_some);
+            if bounds.iter().flatten().any(|b| !b.is_finite()) {
+                return Err("thresholds must be finite numbers".into());
+            }
+            if self.at_least.is_some() && self.above.is_some()
+                || self.at_most.is_some() && self.below.is_some()
+            {
+                return Err("use one lower bound (`at_least` or `above`) and one upper bound (`at_most` or `below`)".into());
+            }
+            if has_bounds == self.is.is_some() {
+                return Err(
+                    "a condition has either thresholds or `is`, not both or neither".into(),
+                );
+            }
+            let lo = self
+                .at_least
+                .map(|b| (b, true))
+                .or(self.above.map(|b| (b, false)));
+            let hi = self
+                .at_most
+                .map(|b| (b, true))
+                .or(self.below.map(|b| (b, false)));
+            let shown = describe(lo, hi, self.unit.as_deref());
+
+            if let Some(name) = &self.field {
+                let j = schema.feature_index(name).ok_or_else(|| {
+                    format!(
+                        "unknown feature `{name}` (features: {})",
+                        schema.columns_list()
+                    )
+                })?;
+                let f = &schema.features[j];
+                let subject = Subject::Feature(u16::try_from(j).map_err(|e| e.to_string())?);
+                let test = match (&f.kind, &self.is) {
+                    (Kind::Numeric { plausible, .. }, None) => {
+                        let unit = self.unit.as_deref().unwrap_or("");
+                        let factor = unit_factor(f, unit).ok_or_else(|| {
+                            if unit.is_empty() {
+                                format!("the threshold on `{name}` needs its unit ({}{})", f.unit(), alt_unit(f))
+                            } else {
+                                format!("`{name}` is in {}{}; {unit} is not a unit it can be converted from", f.unit(), alt_unit(f))
+                            }
+                        })?;
+                        let to_feature = |b: Bound| b.map(|(x, inc)| (x / factor, inc));
+                        let (lo, hi) = (to_feature(lo), to_feature(hi));
+                        for (x, _) in lo.iter().chain(hi.iter()) {
+                            if *x < plausible.min || *x > plausible.max {
+                                return Err(format!(
+                                    "threshold {} on `{name}` is outside its plausible range {}–{} {}",
+                                    x * factor,
+                                    plausible.min * factor,
+                                    plausible.max * factor,
+                                    if unit.is_empty() { f.unit() } else { unit }
+                                ));
+                            }
+                        }
+                        Test::Range(lo, hi)
+                    }
+                    (Kind::Categorical { levels }, Some(IsValue::Code(code)))
+                        if self.unit.is_none() =>
+                    {
+                        let l = levels.iter().position(|l| &l.code == code).ok_or_else(|| {
+                            format!(
+                                "`{code}` is not a level of `{name}` ({})",
+                                levels
+                                    .iter()
+                                    .map(|l| l.code.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        })?;
+                        Test::Level(u16::try_from(l).map_err(|e| e.to_string())?)
+                    }
+                    (Kind::Boolean { .. }, Some(IsValue::Flag(b))) if self.unit.is_none() => {
+                        Test::Flag(*b)
+                    }
+                    _ => {
+                        return Err(format!(
+                            "`{name}` is {}: {}",
+                            kind_name(&f.kind),
+                            match f.kind {
+                                Kind::Numeric { .. } => "compare it with thresholds, not `is`",
+                                Kind::Categorical { .. } =>
+                                    "test it with `is = \"<level code>\"` and no unit",
+                                Kind::Boolean { .. } =>
+                                    "test it with `is = true` or `is = false` and no unit",
+                            }
+                        ))
+                    }
+                };
+                let text = match &test {
+                    Test::Range(..) => shown,
+                    _ => format!("= {}", is_text(&self.is)),
+                };
+                return Ok(Clause {
+                    subject,
+                    test,
+                    text,
+                });
+            }
+            if let Some(name) = &self.input {
+                let i = set
+                    .inputs
+                    .iter()
+                    .position(|i| &i.id == name)
+                    .ok_or_else(|| {
+                        format!("unknown input `{name}` (declare it under [[inputs]])")
+                    })?;
+                let Some(IsValue::Flag(b)) = self.is else {
+                    return Err(format!(
+                        "input `{name}` is yes/no: test it with `is = true` or `is = false`"
+                    ));
+                };
+                if self.unit.is_some() {
+                    return Err(format!("input `{name}` has no unit"));
+                }
+                return Ok(Clause {
+                    subject: Subject::Input(u16::try_from(i).map_err(|e| e.to_string())?),
+                    test: Test::Flag(b),
+                    text: format!("= {}", if b { "yes" } else { "no" }),
+                });
+            }
+            if let Some(name) = &self.derived {
+                let i = set
+                    .derived
+                    .iter()
+                    .position(|d| &d.id == name)
+                    .ok_or_else(|| {
+                        format!("unknown derived value `{name}` (declare it under [[derived]])")
+                    })?;
+                let d = &set.derived[i];
+                if self.is.is_some() {
+                    return Err(format!(
+                        "derived `{name}` is a number: compare it with thresholds"
+                    ));
+                }
+                if self.unit.as_deref().unwrap_or("") != d.unit {
+                    return Err(format!(
+                        "derived `{name}` is in {}; the condition says {}",
+                        d.unit,
+                        self.unit.as_deref().unwrap_or("no unit")
+                    ));
+                }
+                return Ok(Clause {
+                    subject: Subject::Derived(u16::try_from(i).map_err(|e| e.to_string())?),
+                    test: Test::Range(lo, hi),
+                    text: shown,
+                });
+            }
+            let code = self.probability.unwrap_or_default();
+            let c = schema
+                .target
+                .classes
+                .iter()
+                .position(|c| c.code == code)
+                .ok_or_else(|| {
+                    format!(
+                        "`{code}` is not a class of the target `{}`",
+                        schema.target.column
+                    )
+                })?;
+            if self.is.is_some() || self.unit.is_some() {
+                return Err(
+                    "a probability is compared with thresholds between 0 and 1, without a unit"
+                        .into(),
+                );
+            }
+            if bounds.iter().flatten().any(|b| !(0.0..=1.0).contains(b)) {
+                return Err("probability thresholds lie between 0 and 1".into());
+            }
+            Ok(Clause {
+                subject: Subject::Probability(u16::try_from(c).map_err(|e| e.to_string())?),
+                test: Test::Range(lo, hi),
+                text: shown,
+            })
+        }
+    }
+
+    fn is_text(v: &Option<IsValue>) -> String {
+        match v {
+            Some(IsValue::Flag(b)) => if *b { "yes" } else { "no" }.into(),
+            Some(IsValue::Code(c)) => c.clone(),
+            None => String::new(),
+        }
+    }
+
+    fn kind_name(k: &Kind) -> &'static str {
+        match k {
+            Kind::Numeric { .. } => "numeric",
+            Kind::Categorical { .. } => "categorical",
+            Kind::Boolean { .. } => "yes/no",
+        }
+    }
+
+    /// The factor from the feature's unit to `unit`, if the schema allows that unit.
+    fn unit_factor(f: &crate::schema::Feature, unit: &str) -> Option<f64> {
+        match &f.kind {
+            Kind::Numeric {
+                unit: own, convert, ..
+            } => {
+                if own == unit {
+                    Some(1.0)
+                } else {
+                    convert
+                        .as_ref()
+                        .filter(|c| c.unit == unit)
+                        .map(|c| c.factor)
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn alt_unit(f: &crate::schema::Feature) -> String {
+        match &f.kind {
+            Kind::Numeric {
+                convert: Some(c), ..
+            } => format!(" or {}", c.unit),
+            _ => String::new(),
+        }
+    }
+
+    /// "≥ 140 and < 200 mg/dL".
+    fn describe(lo: Bound, hi: Bound, unit: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some((x, inc)) = lo {
+            parts.push(format!("{} {x}", if inc { "≥" } else { ">" }));
+        }
+        if let Some((x, inc)) = hi {
+            parts.push(format!("{} {x}", if inc { "≤" } else { "<" }));
+        }
+        let mut s = parts.join(" and ");
+        if let Some(u) = unit.filter(|u| !u.is_empty()) {
+            s.push(' ');
+            s.push_str(u);
+        }
+        s
+    }
+
+    /// Rules of one group must be mutually exclusive: for every pair, some subject must be
+    /// tested by both with tests no value can pass together.
+    fn check_groups(rules: &[Rule]) -> Result<()> {
+        for (i, a) in rules.iter().enumerate() {
+            let Some(g) = &a.group else { continue };
+            for b in rules.iter().take(i) {
+                if b.group.as_ref() != Some(g) {
+                    continue;
+                }
+                let exclusive = a.when.iter().any(|ca| {
+                    b.when
+                        .iter()
+                        .any(|cb| ca.subject == cb.subject && ca.test.disjoint(&cb.test))
+                });
+                if !exclusive {
+                    return Err(Error::Rules(format!(
+                        "rule `{}`: overlaps rule `{}` in group `{g}` (one patient could meet both; make the thresholds disjoint)",
+                        a.id, b.id
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::patient::PatientRecord;
+
+    /// A schema with a convertible glucose, weight and height (for BMI), a yes/no and a
+    /// categorical feature, and a treatment.
+    const SCHEMA: &str = r#"
+id = "t"
+title = { en = "T", zh = "T" }
+[provenance]
+dataset = "synthetic"
+source = "unit tests"
+license = "CC0"
+population = { en = "none", zh = "无" }
+[target]
+column = "dx"
+label = { en = "Dx", zh = "诊断" }
+positive = "yes"
+classes = [
+  { code = "no", label = { en = "No", zh = "否" } },
+  { code = "yes", label = { en = "Yes", zh = "是" } },
+]
+[treatment]
+column = "rx"
+label = { en = "Rx", zh = "治疗" }
+control = "none"
+arms = [
+  { code = "none", label = { en = "None", zh = "无" } },
+  { code = "drug", label = { en = "Drug", zh = "药" } },
+]
+trial = "test"
+caveats = { en = "c", zh = "c" }
+[[features]]
+column = "glu"
+label = { en = "Glucose", zh = "血糖" }
+kind = "numeric"
+unit = "mg/dL"
+convert = { unit = "mmol/L", factor = 0.0555 }
+plausible = { min = 20, max = 600 }
+missing = "impute"
+[[features]]
+column = "weight"
+label = { en = "Weight", zh = "体重" }
+kind = "numeric"
+unit = "kg"
+plausible = { min = 2, max = 300 }
+missing = "impute"
+[[features]]
+column = "height"
+label = { en = "Height", zh = "身高" }
+kind = "numeric"
+unit = "cm"
+plausible = { min = 40, max = 250 }
+missing = "impute"
+[[features]]
+column = "smoker"
+label = { en = "Smoker", zh = "吸烟" }
+kind = "boolean"
+[[features]]
+column = "sex"
+label = { en = "Sex", zh = "性别" }
+kind = "categorical"
+levels = [
+  { code = "f", label = { en = "Female", zh = "女" } },
+  { code = "m", label = { en = "Male", zh = "男" } },
+]
+missing = "impute"
+"#;
+
+    const RULES: &str = r#"
+[[inputs]]
+id = "allergy"
+label = { en = "Allergy to the drug", zh = "药物过敏" }
+
+[[inputs]]
+id = "kidney"
+label = { en = "Kidney disease", zh = "肾病" }
+
+[[derived]]
+id = "bmi"
+label = { en = "Body mass index", zh = "体重指数" }
+unit = "kg/m²"
+formula = "weight / (height / 100) ^ 2"
+units = { weight = "kg", height = "cm" }
+
+[[rules]]
+id = "diabetes"
+group = "ogtt"
+when = [{ field = "glu", at_least = 200, unit = "mg/dL" }]
+recommend = { en = "Diabetes", zh = "糖尿病" }
+strength = { en = "Criterion", zh = "标准" }
+source = { guideline = "ADA", year = 2024, section = "2" }
+
+[[rules]]
+id = "igt"
+group = "ogtt"
+when = [{ field = "glu", at_least = 7.8, below = 11.1, unit = "mmol/L" }]
+recommend = { en = "IGT", zh = "糖耐量受损" }
+strength = { en = "Criterion", zh = "标准" }
+source = { guideline = "ADA", year = 2024, section = "2" }
+
+[[rules]]
+id = "obese"
+when = [{ derived = "bmi", at_least = 30, unit = "kg/m²" }]
+recommend = { en = "Obesity", zh = "肥胖" }
+strength = { en = "Classification", zh = "分类" }
+source = { guideline = "WHO TRS 894", year = 2000, section = "BMI" }
+
+[[rules]]
+id = "drug"
+option = "drug"
+when = [{ field = "sex", is = "m" }, { field = "smoker", is = false }, { probability = "yes", at_least = 0.2 }]
+recommend = { en = "Give the drug", zh = "给药" }
+strength = { en = "Strong", zh = "强" }
+source = { guideline = "G", year = 2020, section = "1" }
+
+[[rules.contraindications]]
+when = [{ input = "allergy", is = true }]
+effect = "suppress"
+reason = { en = "Allergy", zh = "过敏" }
+source = "Label 4.3"
+
+[[rules.contraindications]]
+when = [{ input = "kidney", is = true }]
+effect = "warn"
+reason = { en = "Kidney", zh = "肾" }
+source = "Label 4.4"
+"#;
+
+    fn schema() -> Schema {
+        Schema::from_toml(SCHEMA).unwrap()
+    }
+
+    fn fired(
+        set: &RuleSet,
+        patient: &str,
+        answers: &[Option<bool>],
+        p: f64,
+    ) -> Vec<(String, Status)> {
+        let s = schema();
+        let r = PatientRecord::from_json_text(&s, patient).unwrap();
+        set.evaluate(
+            &s,
+            Facts {
+                values: r.values(),
+                inputs: answers,
+                probabilities: &[1.0 - p, p],
+            },
+        )
+        .into_iter()
+        .map(|o| (o.id, o.status))
+        .collect()
+    }
+
+    fn err(rules: &str) -> String {
+        RuleSet::from_toml(rules, &schema())
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn thresholds_at_the_boundary() {
+        let set = RuleSet::from_toml(RULES, &schema()).unwrap();
+        let at = |glu: f64| {
+            fired(
+                &set,
+                &format!(r#"{{"glu": {glu}, "smoker": true}}"#),
+                &[],
+                0.0,
+            )
+            .into_iter()
+            .filter(|(_, s)| *s == Status::Fired)
+            .map(|(id, _)| id)
+            .collect::<Vec<_>>()
+        };
+        // ≥ 200 mg/dL is diabetes; 7.8–11.1 mmol/L (half-open) is IGT, converted to mg/dL.
+        assert_eq!(at(200.0), ["diabetes"]);
+        assert_eq!(at(199.99), ["igt"]);
+        assert!(at(11.1 / 0.0555 - 1e-9).contains(&"igt".to_string()));
+        assert_eq!(at(7.8 / 0.0555), ["igt"]);
+        assert!(at(7.8 / 0.0555 - 0.01).is_empty());
+        assert!(at(100.0).is_empty());
+    }
+
+    #[test]
+    fn derived_values_and_missing_inputs() {
+        let set = RuleSet::from_toml(RULES, &schema()).unwrap();
+        // 30.0 kg/m² exactly: 97.2 kg at 180 cm.
+        let r = fired(
+            &set,
+            r#"{"glu": 90, "weight": 97.2, "height": 180, "smoker": true}"#,
+            &[],
+            0.0,
+        );
+        assert_eq!(r, [("obese".to_string(), Status::Fired)]);
+        let r = fired(
+            &set,
+            r#"{"glu": 90, "weight": 97.1, "height": 180, "smoker": true}"#,
+            &[],
+            0.0,
+        );
+        assert!(r.is_empty());
+        // Height missing: BMI cannot be computed, so the rule is reported as unchecked, and the
+        // glucose rules too (no glucose entered): never fired on an imputed value.
+        let r = fired(&set, r#"{"weight": 120, "smoker": true}"#, &[], 0.0);
+        assert_eq!(
+            r,
+            [
+                ("diabetes".to_string(), Status::Unchecked),
+                ("igt".to_string(), Status::Unchecked),
+                ("obese".to_string(), Status::Unchecked)
+            ]
+        );
+    }
+
+    #[test]
+    fn contraindications_suppress_or_warn_and_unanswered_ones_are_named() {
+        let set = RuleSet::from_toml(RULES, &schema()).unwrap();
+        let p = r#"{"glu": 100, "weight": 60, "height": 170, "sex": "m", "smoker": false}"#;
+        let s = schema();
+        let rec = PatientRecord::from_json_text(&s, p).unwrap();
+        let eval = |answers: &[Option<bool>], prob: f64| {
+            set.evaluate(
+                &s,
+                Facts {
+                    values: rec.values(),
+                    inputs: answers,
+                    probabilities: &[1.0 - prob, prob],
+                },
+            )
+        };
+        let out = eval(&[None, None], 0.5);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].status, Status::Fired);
+        assert_eq!(out[0].because.len(), 3);
+        assert_eq!(out[0].because[2].value, "50%");
+        assert_eq!(out[0].unchecked_contraindications.len(), 2);
+        let out = eval(&[Some(true), Some(false)], 0.5);
+        assert_eq!(out[0].status, Status::Suppressed);
+        assert_eq!(out[0].contraindications[0].reason.en, "Allergy");
+        let out = eval(&[Some(false), Some(true)], 0.5);
+        assert_eq!(out[0].status, Status::Fired);
+        assert_eq!(out[0].contraindications[0].effect, Effect::Warn);
+        // The probability condition: below 0.2 the rule does not fire.
+        assert!(eval(&[Some(false), Some(false)], 0.19).is_empty());
+    }
+
+    #[test]
+    fn build_errors_name_the_rule() {
+        let cases = [
+            (RULES.replace(r#"field = "glu", at_least = 200"#, r#"field = "gluc", at_least = 200"#), "rule `diabetes`: unknown feature `gluc`"),
+            (RULES.replace(r#"at_least = 200, unit = "mg/dL""#, r#"at_least = 200, unit = "g/L""#), "rule `diabetes`: `glu` is in mg/dL or mmol/L; g/L is not a unit it can be converted from"),
+            (RULES.replace(r#"at_least = 200, unit = "mg/dL""#, "at_least = 200"), "rule `diabetes`: the threshold on `glu` needs its unit"),
+            (RULES.replace("below = 11.1", "below = 11.2"), "rule `igt`: overlaps rule `diabetes` in group `ogtt`"),
+            (RULES.replace("at_least = 200,", "at_least = 2000,"), "outside its plausible range 20–600 mg/dL"),
+            (RULES.replace(r#"is = "m""#, r#"is = "x""#), "rule `drug`: `x` is not a level of `sex` (f, m)"),
+            (RULES.replace(r#"option = "drug""#, r#"option = "surgery""#), "rule `drug`: option `surgery` is not a treatment arm of this schema (none, drug)"),
+            (RULES.replace(r#"input = "allergy""#, r#"input = "allergies""#), "rule `drug`: unknown input `allergies`"),
+            (RULES.replace(r#"units = { weight = "kg", height = "cm" }"#, r#"units = { weight = "lb", height = "cm" }"#), "derived `bmi`: the formula expects `weight` in lb, but the feature is in kg"),
+            (RULES.replace("weight / (height", "mass / (height"), "derived `bmi`: unknown feature `mass` in the formula"),
+            (RULES.replace(r#"{ probability = "yes", at_least = 0.2 }"#, r#"{ probability = "yes", at_least = 20 }"#), "probability thresholds lie between 0 and 1"),
+            (RULES.replace(r#"zh = "糖耐量受损""#, r#"zh = """#), "rule `igt`: `recommend` and `strength` need English and Chinese text"),
+            (RULES.replace(r#"id = "igt""#, r#"id = "diabetes""#), "rule id `diabetes` is empty or used twice"),
+            (RULES.replace(r#"{ field = "smoker", is = false }"#, r#"{ field = "smoker", at_least = 1 }"#), "`smoker` is yes/no"),
+        ];
+        for (text, want) in cases {
+            let e = err(&text);
+            assert!(e.contains(want), "want `{want}` in `{e}`");
+        }
+    }
+
+    #[test]
+    fn a_decoded_rule_set_pointing_past_the_schema_is_refused() {
+        let s = schema();
+        let mut set = RuleSet::from_toml(RULES, &s).unwrap();
+        set.check(&s).unwrap();
+        set.rules[0].when[0].subject = Subject::Feature(99);
+        assert!(matches!(set.check(&s), Err(Error::InconsistentBundle(_))));
+    }
+
+    #[test]
+    fn shipped_rule_files_compile_against_their_schemas() {
+        for id in ["pima", "indo_rct"] {
+            let root = env!("CARGO_MANIFEST_DIR");
+            let schema = std::fs::read_to_string(format!("{root}/data/{id}.schema.toml")).unwrap();
+            let rules = std::fs::read_to_string(format!("{root}/data/{id}.rules.toml")).unwrap();
+            let s = Schema::from_toml(&schema).unwrap();
+            let set = RuleSet::from_toml(&rules, &s).unwrap();
+            assert!(!set.rules.is_empty(), "{id}");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Treatment suggestions on the real indomethacin trial (Elmunzer et al., NEJM 2012): the per-arm
+//! models must reproduce the trial's arm rates, and the suggestions must rank, cite and respect
+//! contraindications.
+
+use bedside::patient::PatientRecord;
+use bedside::train::{train, TrainInput};
+use bedside::treatment::rules::Status;
+use bedside::treatment::suggest::{split_answers, suggest};
+use bedside::treatment::trial::wilson;
+use bedside::{Bundle, Schema};
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn indo_rct() -> Bundle {
+    let schema = Schema::from_toml(&read("data/indo_rct.schema.toml")).unwrap();
+    let data = read("data/indo_rct.csv");
+    let rules = read("data/indo_rct.rules.toml");
+    let mut input = TrainInput::new(&schema, &data, None);
+    input.rules = Some(&rules);
+    let bytes = train(&input, &mut |_, _, _| {}).unwrap().bytes;
+    Bundle::from_bytes(&bytes).unwrap()
+}
+
+#[test]
+fn per_arm_risk_is_calibrated_against_the_trial_arm_rates() {
+    let b = indo_rct();
+    let t = b.trial.as_ref().unwrap();
+    // The published arm counts: 52/307 on placebo, 27/295 on indomethacin.
+    let counts: Vec<(u32, u32)> = t.arms.iter().map(|a| (a.events, a.n)).collect();
+    assert_eq!(counts, [(52, 307), (27, 295)]);
+    for a in &t.arms {
+        let ci = wilson(a.events, a.n);
+        for (what, m) in [
+            ("own arm", a.mean_predicted),
+            ("whole trial", a.mean_predicted_all),
+        ] {
+            assert!(
+                ci.low <= m && m <= ci.high,
+                "arm {}: mean predicted risk over the {what} {m:.4} is outside the observed 95% CI {:.4}–{:.4}",
+                a.code, ci.low, ci.high
+            );
+        }
+        assert_eq!(a.bootstrap.len(), 200);
+    }
+    // Randomized: the trial population's modelled risk is lower under indomethacin.
+    assert!(t.arms[1].mean_predicted_all < t.arms[0].mean_predicted_all);
+    // Every trial patient is in the case library with an arm.
+    assert_eq!(b.cases.len(), 602);
+    assert_eq!(b.cases.arms.len(), 602);
+}
+
+#[test]
+fn suggestions_rank_options_cite_rules_and_respect_contraindications() {
+    let b = indo_rct();
+    let patient = serde_json::json!({
+        "age": 45, "gender": "1_female", "risk": 2.5, "sod": "1_yes", "pep": "0_no",
+        "recpanc": "0_no", "psphinc": "0_no", "difcan": "1_yes", "pdstent": "0_no",
+        "nsaid_hypersensitivity": false, "renal_impairment": null
+    });
+    let (model_part, answers) = split_answers(&b.rules, &patient).unwrap();
+    let record = PatientRecord::from_json(&b.schema, &model_part).unwrap();
+    let p = bedside::assess::probabilities(&b, &record);
+    let s = suggest(&b, &record, &answers, &p);
+    assert_eq!(s.options.len(), 2);
+    assert_eq!(
+        s.options[0].code, "1_indomethacin",
+        "lowest modelled risk first"
+    );
+    let indo = &s.options[0];
+    assert!(
+        indo.risk.risk.low <= indo.risk.risk.value && indo.risk.risk.value <= indo.risk.risk.high
+    );
+    let d = indo.risk.difference.unwrap();
+    assert!(d.value < 0.0 && d.low <= d.value && d.value <= d.high);
+    assert!(s.options[1].control && s.options[1].risk.difference.is_none());
+    assert_eq!(s.evidence_cases, 40);
+    assert_eq!(s.options.iter().map(|o| o.evidence.cases).sum::<u32>(), 40);
+    let rule = &s.rules[indo.rules[0]];
+    assert_eq!(rule.id, "esge-2020-rectal-nsaid");
+    assert_eq!(rule.status, Status::Fired);
+    assert!(rule.source.guideline.contains("Endoscopy 2020"));
+    // Three contraindication questions were not answered, and the panel says so.
+    assert_eq!(rule.unchecked_contraindications.len(), 4);
+
+    // NSAID hypersensitivity: the rule is suppressed and indomethacin goes last.
+    let patient = {
+        let mut p = patient.clone();
+        p["nsaid_hypersensitivity"] = serde_json::json!(true);
+        p
+    };
+    let (_, answers) = split_answers(&b.rules, &patient).unwrap();
+    let s = suggest(&b, &record, &answers, &p);
+    assert_eq!(s.options[1].code, "1_indomethacin");
+    assert!(s.options[1].contraindicated);
+    assert_eq!(s.rules[0].status, Status::Suppressed);
+
+    // A non-boolean answer is refused with the field and what is accepted.
+    let bad = serde_json::json!({ "third_trimester": "maybe" });
+    let e = split_answers(&b.rules, &bad).unwrap_err().to_string();
+    assert!(
+        e.contains("third_trimester") && e.contains("true, false or null"),
+        "{e}"
+    );
+}
