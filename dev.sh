@@ -74,7 +74,16 @@ build_wasm() {
   test -f pkg/bedside_bg.wasm
 }
 
-build_all() { setup; build_cli; train_bundles; build_wasm; }
+# The headless JS API (`Engine`) for portals, in pkg/engine/: the app plus the API, so the app
+# itself (pkg/) carries no code it never calls.
+build_engine_wasm() {
+  say "building the JS API package (pkg/engine, --features engine)"
+  wasm-pack build --target web --release --mode no-install --out-dir pkg/engine --out-name bedside_engine --no-pack \
+    -- --features engine 2>&1 | grep -v 'failed to get wasm-pack version' || true
+  test -f pkg/engine/bedside_engine_bg.wasm
+}
+
+build_all() { setup; build_cli; train_bundles; build_wasm; build_engine_wasm; }
 
 # The app plus its benchmark-only entry points (synthetic case libraries), in target/bench-pkg;
 # the case benchmark serves it in place of pkg/.
@@ -90,10 +99,11 @@ run_tests() {
   cargo fmt --check
   cargo clippy --locked --all-targets -- -D warnings
   cargo clippy --locked --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy --locked --lib --target wasm32-unknown-unknown --features bench -- -D warnings
   say "unit and integration tests"
   cargo test --locked
   say "WASM tests in headless Chromium"
-  CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --mode no-install 2>&1 \
+  CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --mode no-install -- --features engine 2>&1 \
     | grep -v 'failed to get wasm-pack version'
   say "end-to-end tests (Playwright + Debian Chromium)"
   node --test --test-reporter=spec tests/e2e/

@@ -70,6 +70,16 @@ enum Command {
         #[arg(long)]
         patient: PathBuf,
     },
+    /// Treatment suggestions for a patient (the schema's fields plus answers to the rules'
+    /// questions) as JSON: ranked options, modelled risk per arm, case evidence, rules.
+    Suggest {
+        /// Model bundle.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// Patient JSON file, or `-` for standard input.
+        #[arg(long)]
+        patient: PathBuf,
+    },
     /// Find the past cases most similar to a patient and print them as JSON.
     Similar {
         /// Model bundle (its training cases are the library unless --library is given).
@@ -154,6 +164,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let text = read_patient(&patient)?;
             let assessment = crate::assess::assess_text(&bundle, &text)?;
             println!("{}", serde_json::to_string_pretty(&assessment)?);
+            Ok(())
+        }
+        Command::Suggest { bundle, patient } => {
+            let bundle = load_bundle(&bundle)?;
+            let text = read_patient(&patient)?;
+            let s = crate::treatment::suggest::suggest_text(&bundle, &text)?;
+            println!("{}", serde_json::to_string_pretty(&s)?);
             Ok(())
         }
         Command::Similar {

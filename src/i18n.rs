@@ -64,6 +64,31 @@ pub enum Msg {
     Yes,
     No,
     AwaitingInput,
+    TreatmentHeading,
+    TreatmentIntro,
+    RankedBy,
+    GuidelineRules,
+    RuleQuestions,
+    NotAsked,
+    ControlArm,
+    Contraindicated,
+    Caution,
+    Strength,
+    Source,
+    FiredBy,
+    CouldNotCheck,
+    NotYetChecked,
+    Agree,
+    Override,
+    OverrideReason,
+    ReasonRequired,
+    YouAgreed,
+    YouOverrode,
+    ExportReport,
+    ExportNote,
+    AboutTrial,
+    NoRuleApplies,
+    Suppressed,
     WhyHeading,
     BaselineNote,
     Increases,
@@ -257,6 +282,31 @@ impl Msg {
         Msg::Sort,
         Msg::OutcomeMix,
         Msg::Unreadable,
+        Msg::TreatmentHeading,
+        Msg::TreatmentIntro,
+        Msg::RankedBy,
+        Msg::GuidelineRules,
+        Msg::RuleQuestions,
+        Msg::NotAsked,
+        Msg::ControlArm,
+        Msg::Contraindicated,
+        Msg::Caution,
+        Msg::Strength,
+        Msg::Source,
+        Msg::FiredBy,
+        Msg::CouldNotCheck,
+        Msg::NotYetChecked,
+        Msg::Agree,
+        Msg::Override,
+        Msg::OverrideReason,
+        Msg::ReasonRequired,
+        Msg::YouAgreed,
+        Msg::YouOverrode,
+        Msg::ExportReport,
+        Msg::ExportNote,
+        Msg::AboutTrial,
+        Msg::NoRuleApplies,
+        Msg::Suppressed,
     ];
 
     /// (English, 简体中文).
@@ -395,6 +445,106 @@ impl Msg {
             Msg::Sort => ("Sort by this column", "按此列排序"),
             Msg::OutcomeMix => ("Outcome mix", "结局构成"),
             Msg::Unreadable => ("the file could not be read as text", "无法以文本方式读取该文件"),
+            Msg::TreatmentHeading => (
+                "Treatment options",
+                "治疗选项",
+            ),
+            Msg::TreatmentIntro => (
+                "Each option with its basis: guideline rules with their citations, this patient's modelled risk under each arm of a randomized trial, and what happened to similar trial patients. These are options to weigh, not a directive.",
+                "每个选项均附依据：带出处的指南规则、基于随机试验各组模型估计的本患者风险，以及相似试验患者的结局。这些是供权衡的选项，而非指令。",
+            ),
+            Msg::RankedBy => (
+                "Ranked by this patient's modelled risk, lowest first; an option withheld by a contraindication is listed last.",
+                "按本患者的模型估计风险由低到高排列；因禁忌证被撤回的选项排在最后。",
+            ),
+            Msg::GuidelineRules => (
+                "Guideline rules that apply",
+                "适用的指南规则",
+            ),
+            Msg::RuleQuestions => (
+                "Contraindications to check",
+                "需核查的禁忌证",
+            ),
+            Msg::NotAsked => (
+                "Not asked",
+                "未询问",
+            ),
+            Msg::ControlArm => (
+                "control",
+                "对照",
+            ),
+            Msg::Contraindicated => (
+                "Contraindicated",
+                "禁忌",
+            ),
+            Msg::Caution => (
+                "Caution",
+                "注意",
+            ),
+            Msg::Strength => (
+                "Strength",
+                "推荐强度",
+            ),
+            Msg::Source => (
+                "Source",
+                "来源",
+            ),
+            Msg::FiredBy => (
+                "Fired by",
+                "触发依据",
+            ),
+            Msg::CouldNotCheck => (
+                "Could not be checked; missing:",
+                "无法核查，缺少：",
+            ),
+            Msg::NotYetChecked => (
+                "Not yet checked (question unanswered):",
+                "尚未核查（问题未回答）：",
+            ),
+            Msg::Agree => (
+                "Agree",
+                "同意",
+            ),
+            Msg::Override => (
+                "Override",
+                "否决",
+            ),
+            Msg::OverrideReason => (
+                "Reason (required to override)",
+                "理由（否决时必填）",
+            ),
+            Msg::ReasonRequired => (
+                "Give a reason to override.",
+                "否决时请填写理由。",
+            ),
+            Msg::YouAgreed => (
+                "Recorded: you agree.",
+                "已记录：您同意。",
+            ),
+            Msg::YouOverrode => (
+                "Recorded: you override —",
+                "已记录：您否决 —",
+            ),
+            Msg::ExportReport => (
+                "Download report (HTML)",
+                "下载报告（HTML）",
+            ),
+            Msg::ExportNote => (
+                "The report is saved on this device with your decisions; nothing is sent.",
+                "报告连同您的决定保存在本设备，不会发送。",
+            ),
+            Msg::AboutTrial => (
+                "About the trial",
+                "关于该试验",
+            ),
+            Msg::NoRuleApplies => (
+                "No guideline rule applies to these values.",
+                "这些数值不适用任何指南规则。",
+            ),
+            Msg::Suppressed => (
+                "Withheld by a contraindication",
+                "因禁忌证撤回",
+            ),
             Msg::AwaitingInput => (
                 "The estimate appears here once every required field is filled in and valid.",
                 "所有必填字段填写完整且有效后，估计结果将显示在此处。",
@@ -768,6 +918,104 @@ pub fn difference_text(
             format!("{name} {sign}{mag}{}", with_space(feature.unit()))
         }
         None => format!("{name}: {}", stored_value_text(feature, theirs, lang)),
+    }
+}
+
+/// "9.1 %" from a probability.
+fn pct(p: f64) -> String {
+    format!("{:.1} %", p * 100.0)
+}
+
+/// "Modelled risk of pancreatitis: 9.1 % (95 % interval 5.2–14.0 %)".
+pub fn modelled_risk_text(outcome: &str, value: f64, low: f64, high: f64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "Modelled risk of {outcome}: {} (95 % interval {:.1}–{})",
+            pct(value),
+            low * 100.0,
+            pct(high)
+        ),
+        Lang::Zh => format!(
+            "模型估计的{outcome}风险：{}（95% 区间 {:.1}–{}）",
+            pct(value),
+            low * 100.0,
+            pct(high)
+        ),
+    }
+}
+
+/// "Difference vs placebo: −7.8 percentage points (95 % interval −12.1 to −3.2)".
+pub fn risk_difference_text(control: &str, value: f64, low: f64, high: f64, lang: Lang) -> String {
+    let pp = |x: f64| format!("{:+.1}", x * 100.0).replace('-', "−");
+    match lang {
+        Lang::En => format!(
+            "Difference vs {control}: {} percentage points (95 % interval {} to {})",
+            pp(value),
+            pp(low),
+            pp(high)
+        ),
+        Lang::Zh => format!(
+            "与{control}相比的差值：{} 个百分点（95% 区间 {} 至 {}）",
+            pp(value),
+            pp(low),
+            pp(high)
+        ),
+    }
+}
+
+/// "Observed in this trial arm: 27/295 = 9.2 % (95 % CI 6.4–13.0 %); model mean 9.1 %".
+pub fn arm_rate_text(
+    events: u32,
+    n: u32,
+    low: f64,
+    high: f64,
+    model_mean: f64,
+    lang: Lang,
+) -> String {
+    let rate = if n == 0 {
+        0.0
+    } else {
+        f64::from(events) / f64::from(n)
+    };
+    match lang {
+        Lang::En => format!(
+            "Observed in this trial arm: {events}/{n} = {} (95 % CI {:.1}–{}); the model's mean over the arm: {}",
+            pct(rate),
+            low * 100.0,
+            pct(high),
+            pct(model_mean)
+        ),
+        Lang::Zh => format!(
+            "该试验组的实际发生率：{events}/{n} = {}（95% CI {:.1}–{}）；模型在该组的平均估计：{}",
+            pct(rate),
+            low * 100.0,
+            pct(high),
+            pct(model_mean)
+        ),
+    }
+}
+
+/// "Among the 40 most similar trial patients, 19 had this option; 3 of them had pancreatitis."
+pub fn case_evidence_text(k: usize, cases: u32, events: u32, outcome: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "Among the {k} most similar trial patients, {cases} had this option; {events} of them had {outcome}."
+        ),
+        Lang::Zh => format!(
+            "在 {k} 名最相似的试验患者中，{cases} 名接受了该选项，其中 {events} 名发生{outcome}。"
+        ),
+    }
+}
+
+/// How the intervals were made.
+pub fn bootstrap_text(replicates: usize, alpha: f64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "One logistic model per arm (L2 penalty {alpha}, chosen by cross-validation); intervals are the 2.5th–97.5th percentiles over {replicates} bootstrap refits of each arm."
+        ),
+        Lang::Zh => format!(
+            "每个试验组各一个逻辑回归模型（L2 惩罚 {alpha}，经交叉验证选择）；区间为每组 {replicates} 次自助法重拟合的第 2.5–97.5 百分位数。"
+        ),
     }
 }
 

@@ -195,6 +195,18 @@ fn json_kind(v: &Json) -> &'static str {
     }
 }
 
+/// Parse a JSON object text, refusing duplicate keys (as [`PatientRecord::from_json_text`]).
+pub fn parse_object_text(text: &str) -> Result<Json> {
+    let entries: Entries = serde_json::from_str(text).map_err(|e| Error::BadPatient {
+        reason: e.to_string(),
+    })?;
+    let mut obj = serde_json::Map::new();
+    for (k, v) in entries.0 {
+        obj.insert(k, v);
+    }
+    Ok(Json::Object(obj))
+}
+
 /// A JSON object's entries in order, refusing duplicate keys.
 struct Entries(Vec<(String, Json)>);
 

@@ -317,7 +317,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
             seed,
             trainer_version: env!("CARGO_PKG_VERSION").to_string(),
         },
-        examples: examples(&test, n_classes),
+        examples: examples(schema, &test, n_classes),
         rules,
         trial,
     };
@@ -430,7 +430,7 @@ fn subgroups(
 }
 
 /// The first two test cases of each class: real cases to try the model on.
-fn examples(test: &Dataset, n_classes: usize) -> Vec<Example> {
+fn examples(schema: &Schema, test: &Dataset, n_classes: usize) -> Vec<Example> {
     let mut out = Vec::new();
     for class in 0..n_classes {
         for i in test
@@ -443,7 +443,7 @@ fn examples(test: &Dataset, n_classes: usize) -> Vec<Example> {
         {
             out.push(Example {
                 row: test.rows[i],
-                patient_json: test.json[i].to_string(),
+                inputs: crate::form::from_json(schema, &test.json[i]),
                 truth: class as u32,
             });
         }

@@ -2,7 +2,8 @@
 //! names, parsed once when the bundle is built and evaluated in the browser.
 //!
 //! The grammar is deliberately tiny: numbers, names, `+ - * / ^`, unary minus and parentheses,
-//! with the usual precedence (`^` binds tightest and is right-associative). Anything richer
+//! with the usual precedence (`^` binds tightest and is right-associative; exponents are whole
+//! numbers). Anything richer
 //! belongs in the trainer, not in a rule file a clinician reviews.
 
 use serde::{Deserialize, Serialize};
@@ -65,7 +66,14 @@ impl Expr {
                     Op::Sub => a - b,
                     Op::Mul => a * b,
                     Op::Div => a / b,
-                    Op::Pow => a.powf(b),
+                    // Whole exponents only (squares, cubes): `powi` is exact enough and keeps
+                    // libm's general `pow` out of the browser build.
+                    Op::Pow => {
+                        if b.fract() != 0.0 || b.abs() > 64.0 {
+                            return None;
+                        }
+                        a.powi(b as i32)
+                    }
                 }
             }
         };
@@ -259,5 +267,11 @@ mod tests {
         let (e, _) = Expr::parse("a / b").unwrap();
         assert_eq!(e.eval(&[1.0, 0.0]), None);
         assert_eq!(e.eval(&[1.0]), None);
+        let (e, _) = Expr::parse("a ^ 0.5").unwrap();
+        assert_eq!(
+            e.eval(&[4.0]),
+            None,
+            "fractional exponents are not supported"
+        );
     }
 }

@@ -5,6 +5,8 @@
 
 pub mod evidence;
 pub mod expr;
+pub mod render;
+pub mod report;
 pub mod rules;
 pub mod suggest;
 pub mod trial;

@@ -90,6 +90,16 @@ pub fn split_answers(rules: &RuleSet, patient: &Json) -> Result<(Json, Vec<Optio
     Ok((Json::Object(rest), answers))
 }
 
+/// Treatment suggestions for patient JSON text (the schema's fields plus the answers to the
+/// rules' questions), validated like `assess`; duplicate keys are refused.
+pub fn suggest_text(bundle: &Bundle, patient: &str) -> Result<Suggestions> {
+    let json = crate::patient::parse_object_text(patient)?;
+    let (fields, answers) = split_answers(&bundle.rules, &json)?;
+    let record = PatientRecord::from_json(&bundle.schema, &fields)?;
+    let p = crate::assess::probabilities(bundle, &record);
+    Ok(suggest(bundle, &record, &answers, &p))
+}
+
 /// Treatment suggestions for a validated patient, the answers to the rules' questions and the
 /// calibrated class probabilities.
 pub fn suggest(

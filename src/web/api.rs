@@ -75,6 +75,14 @@ impl Engine {
         serde_json::to_string(&found).map_err(js_err)
     }
 
+    /// Treatment suggestions for a patient (JSON text: the schema's fields plus answers to the
+    /// rules' questions, `true`/`false`/`null`), as JSON: ranked options with modelled risk per
+    /// arm, case evidence and the rules with their citations.
+    pub fn treatment(&self, patient: &str) -> Result<String, JsError> {
+        let s = crate::treatment::suggest::suggest_text(&self.bundle, patient).map_err(js_err)?;
+        serde_json::to_string(&s).map_err(js_err)
+    }
+
     /// The bundle's schema id.
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> String {

@@ -4,6 +4,7 @@
 use std::rc::Rc;
 
 use gloo::net::http::Request;
+use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use super::basis::Basis;
@@ -14,6 +15,7 @@ use super::results::Results;
 use super::similar_cases::SimilarCases;
 use super::state::{Action, IndexEntry, Load, LoadError, Loaded, Search, State, View};
 use super::teach::Teach;
+use super::treatment_panel::TreatmentPanel;
 use crate::bundle::{payload_sha256, Bundle};
 use crate::i18n::{error_text, Msg};
 use crate::schema::Lang;
@@ -68,7 +70,38 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, LoadError> {
 
 async fn fetch_index() -> Result<Vec<IndexEntry>, LoadError> {
     let bytes = fetch_bytes(&format!("{BUNDLE_DIR}index.json")).await?;
-    serde_json::from_slice(&bytes).map_err(|e| LoadError::Index(e.to_string()))
+    parse_index(&bytes)
+}
+
+/// Read `index.json` with the browser's own JSON parser: serde_json's parser would be the only
+/// JSON parsing in the app and costs ~15 KB of gzipped WASM (measured).
+fn parse_index(bytes: &[u8]) -> Result<Vec<IndexEntry>, LoadError> {
+    let bad = |what: &str| LoadError::Index(what.to_string());
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("index.json is not UTF-8 text"))?;
+    let value = js_sys::JSON::parse(text).map_err(|_| bad("index.json is not valid JSON"))?;
+    let list: js_sys::Array = value
+        .dyn_into()
+        .map_err(|_| bad("index.json is not a list of bundles"))?;
+    let get = |v: &JsValue, k: &str| -> Result<String, LoadError> {
+        js_sys::Reflect::get(v, &JsValue::from_str(k))
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| bad(&format!("an entry of index.json has no text field `{k}`")))
+    };
+    list.iter()
+        .map(|e| {
+            let title = js_sys::Reflect::get(&e, &JsValue::from_str("title"))
+                .map_err(|_| bad("an entry of index.json has no `title`"))?;
+            Ok(IndexEntry {
+                file: get(&e, "file")?,
+                id: get(&e, "id")?,
+                title: crate::schema::Text {
+                    en: get(&title, "en")?,
+                    zh: get(&title, "zh")?,
+                },
+            })
+        })
+        .collect()
 }
 
 async fn fetch_bundle(file: &str) -> Result<Rc<Loaded>, LoadError> {
@@ -300,6 +333,9 @@ pub fn App() -> Html {
                                 <Results loaded={loaded.clone()} outcome={state.outcome.clone()} {lang} />
                                 <Basis loaded={loaded.clone()} {lang} />
                             </div>
+                            if !loaded.bundle.rules.is_empty() || loaded.bundle.trial.is_some() {
+                                <TreatmentPanel loaded={loaded.clone()} state={state.clone()} />
+                            }
                             if let Some(record) = record {
                                 <SimilarCases loaded={loaded.clone()} library={library.clone()} {record} {probabilities}
                                     search={state.search.clone()} {on_search} {lang} id="assess" />

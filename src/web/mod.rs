@@ -1,6 +1,7 @@
 //! [wasm only] The browser shell: the Yew app and a small JS API. Components only render state
 //! and send actions; every clinical decision is made by the core (`form`, `assess`, `i18n`).
 
+#[cfg(feature = "engine")]
 mod api;
 mod app;
 mod basis;
@@ -13,7 +14,9 @@ mod results;
 mod similar_cases;
 mod state;
 mod teach;
+mod treatment_panel;
 
+#[cfg(feature = "engine")]
 pub use api::Engine;
 
 use wasm_bindgen::prelude::*;

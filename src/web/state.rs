@@ -13,6 +13,8 @@ use crate::error::Error;
 use crate::form::{self, FormOutcome};
 use crate::groups;
 use crate::schema::{Lang, Text};
+use crate::treatment::report::{self, Decision};
+use crate::treatment::{suggest, Suggestions};
 
 /// One entry of `static/bundles/index.json`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -146,6 +148,12 @@ pub struct State {
     /// Why the last CSV could not be used.
     pub library_error: Option<String>,
     pub search: Search,
+    /// Answers to the rules' own questions (contraindications), in the rule file's order.
+    pub answers: Rc<Vec<Option<bool>>>,
+    /// The treatment panel's content for the current patient and answers.
+    pub treatment: Option<Rc<Suggestions>>,
+    /// The clinician's agree / override decisions (kept in memory, exported with the report).
+    pub decisions: Rc<Vec<Decision>>,
 }
 
 impl State {
@@ -162,6 +170,9 @@ impl State {
             custom: None,
             library_error: None,
             search: Search::default(),
+            answers: Rc::new(Vec::new()),
+            treatment: None,
+            decisions: Rc::new(Vec::new()),
         }
     }
 
@@ -185,6 +196,23 @@ impl State {
             .loaded()
             .map(|l| Rc::new(form::evaluate(&l.bundle, &inputs)));
         self.inputs = Rc::new(inputs);
+        self.with_treatment()
+    }
+
+    /// Recompute the treatment panel from the current outcome and answers.
+    fn with_treatment(mut self) -> State {
+        self.treatment = match (self.loaded(), self.outcome.as_deref()) {
+            (Some(l), Some(o)) if !l.bundle.rules.is_empty() || l.bundle.trial.is_some() => {
+                match (&o.record, &o.assessment) {
+                    (Some(r), Some(a)) => {
+                        let p: Vec<f64> = a.probabilities.iter().map(|c| c.probability).collect();
+                        Some(Rc::new(suggest(&l.bundle, r, &self.answers, &p)))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
         self
     }
 }
@@ -205,6 +233,10 @@ pub enum Action {
     UseShippedLibrary,
     /// Fill the form with a case of the library and show the assessment.
     AssessCase(usize),
+    /// Answer rule question `i` (`None`: not asked).
+    Answer(usize, Option<bool>),
+    /// Record a decision on a suggestion.
+    Decide(Decision),
 }
 
 impl Reducible for State {
@@ -235,6 +267,8 @@ impl Reducible for State {
                 match result {
                     Ok(loaded) => {
                         let blank = vec![String::new(); loaded.bundle.schema.features.len()];
+                        s.answers = Rc::new(vec![None; loaded.bundle.rules.inputs.len()]);
+                        s.decisions = Rc::new(Vec::new());
                         let example = s
                             .pending_example
                             .take()
@@ -242,7 +276,7 @@ impl Reducible for State {
                         s.bundle = Some(Load::Ready(loaded));
                         s = s.with_inputs(blank);
                         if let Some(ex) = example {
-                            s = fill_example(s, &ex.patient_json);
+                            s = fill_example(s, &ex.inputs);
                         }
                     }
                     Err(e) => s.bundle = Some(Load::Failed(e)),
@@ -257,7 +291,7 @@ impl Reducible for State {
             }
             Action::Example(k) => {
                 if let Some(ex) = s.loaded().and_then(|l| l.bundle.examples.get(k).cloned()) {
-                    s = fill_example(s, &ex.patient_json);
+                    s = fill_example(s, &ex.inputs);
                 }
             }
             Action::SetView(v) => s.view = v,
@@ -280,19 +314,28 @@ impl Reducible for State {
             }
             Action::Clear => {
                 let n = s.loaded().map_or(0, |l| l.bundle.schema.features.len());
+                s.answers = Rc::new(vec![None; s.answers.len()]);
+                s.decisions = Rc::new(Vec::new());
                 s = s.with_inputs(vec![String::new(); n]);
             }
+            Action::Answer(i, a) => {
+                let mut answers = (*s.answers).clone();
+                if let Some(slot) = answers.get_mut(i) {
+                    *slot = a;
+                }
+                s.answers = Rc::new(answers);
+                s = s.with_treatment();
+            }
+            Action::Decide(d) => s.decisions = Rc::new(report::record(&s.decisions, d)),
         }
         Rc::new(s)
     }
 }
 
-fn fill_example(s: State, patient_json: &str) -> State {
-    let Some(loaded) = s.loaded().cloned() else {
-        return s;
-    };
-    match serde_json::from_str::<serde_json::Value>(patient_json) {
-        Ok(json) => s.with_inputs(form::from_json(&loaded.bundle.schema, &json)),
-        Err(_) => s,
+fn fill_example(s: State, inputs: &[String]) -> State {
+    let n = s.loaded().map_or(0, |l| l.bundle.schema.features.len());
+    if inputs.len() != n {
+        return s; // a damaged example: leave the form as it is
     }
+    s.with_inputs(inputs.to_vec())
 }

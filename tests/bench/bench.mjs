@@ -60,9 +60,10 @@ try {
           }
           return times;
         }, 60);
-        // Per-assessment latency through the JS API, same module instance the app uses.
+        // Per-assessment latency through the JS API (pkg/engine: the same code as the app,
+        // plus the API's entry points).
         latency[bundle] = await page.evaluate(async ({ bundle, calls, runs }) => {
-          const { Engine } = await import('/pkg/bedside.js');
+          const { Engine } = await import('/pkg/engine/bedside_engine.js');
           const bytes = new Uint8Array(await (await fetch(`/static/bundles/${bundle}`)).arrayBuffer());
           const engine = new Engine(bytes);
           // The example the app filled in, read back from the form.

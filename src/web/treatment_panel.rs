@@ -1,0 +1,229 @@
+//! The treatment panel: every option with its basis (rules with citations, modelled risk per
+//! trial arm, case evidence, contraindications), the rules' own questions, the clinician's
+//! agree / override decisions and the report export. The static content is the core's markup
+//! (`treatment::render`, escaped); only the controls are components.
+
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::state::{Action, Loaded, State};
+use crate::i18n::Msg;
+use crate::schema::Kind;
+use crate::treatment::render::{
+    about_trial_html, decision_text, option_html, report_html, rule_html,
+};
+use crate::treatment::report::{Decision, Verdict};
+
+/// The panel reads the app state directly and dispatches its own actions: one prop instead of
+/// five keeps the parent's code (and the WASM) small.
+#[derive(Properties)]
+pub struct Props {
+    pub loaded: Rc<Loaded>,
+    pub state: UseReducerHandle<State>,
+}
+
+impl PartialEq for Props {
+    fn eq(&self, o: &Props) -> bool {
+        // The reducer hands out a new `Rc<State>` on every change: same address, same state.
+        Rc::ptr_eq(&self.loaded, &o.loaded) && std::ptr::eq(&*self.state, &*o.state)
+    }
+}
+
+fn raw(html: String) -> Html {
+    Html::from_html_unchecked(AttrValue::from(html))
+}
+
+#[function_component]
+pub fn TreatmentPanel(props: &Props) -> Html {
+    let state = &props.state;
+    let lang = state.lang;
+    let bundle = &props.loaded.bundle;
+    let decision = |item: &str| {
+        let id = format!("reason-{item}");
+        let click = |verdict: Verdict| {
+            let (st, item, id) = (state.clone(), item.to_string(), id.clone());
+            Callback::from(move |_: MouseEvent| decide(&st, &item, &id, verdict))
+        };
+        html! {
+            <div class="decision" data-item={item.to_string()}>
+                <button type="button" class="agree" onclick={click(Verdict::Agree)}>{ Msg::Agree.text(lang) }</button>
+                <button type="button" class="override" onclick={click(Verdict::Override)}>{ Msg::Override.text(lang) }</button>
+                <label for={id.clone()}>{ Msg::OverrideReason.text(lang) }</label>
+                <input type="text" id={id} class="reason" />
+                if let Some(d) = state.decisions.iter().find(|d| d.item == item) {
+                    <p class="recorded" role="status">{ decision_text(d, lang) }</p>
+                }
+            </div>
+        }
+    };
+    let questions = bundle.rules.inputs.iter().enumerate().map(|(i, q)| {
+        let st = state.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
+            st.dispatch(Action::Answer(i, (!v.is_empty()).then_some(v == "yes")));
+        });
+        let cur = state.answers.get(i).copied().flatten();
+        let id = format!("q-{}", q.id);
+        html! {
+            <label class="question" for={id.clone()}>
+                <span>{ q.label.get(lang) }</span>
+                <select {id} name={q.id.clone()} {onchange}>
+                    <option value="" selected={cur.is_none()}>{ Msg::NotAsked.text(lang) }</option>
+                    <option value="no" selected={cur == Some(false)}>{ Msg::No.text(lang) }</option>
+                    <option value="yes" selected={cur == Some(true)}>{ Msg::Yes.text(lang) }</option>
+                </select>
+            </label>
+        }
+    });
+    let body = match &state.treatment {
+        None => html! { <p class="muted">{ Msg::AwaitingInput.text(lang) }</p> },
+        Some(s) => {
+            let standalone = s.rules.iter().filter(|r| r.option.is_none());
+            let on_export = {
+                let (state, loaded) = (state.clone(), props.loaded.clone());
+                Callback::from(move |_: MouseEvent| download_report(&state, &loaded))
+            };
+            html! {
+                <>
+                if !s.options.is_empty() {
+                    <p class="note">{ Msg::RankedBy.text(lang) }</p>
+                    <ol class="options" id="treatment-options">
+                        { for s.options.iter().enumerate().map(|(rank, o)| html! {
+                            <li class={if o.contraindicated { "option withheld" } else { "option" }}
+                                data-code={o.code.clone()} data-rank={rank.to_string()}>
+                                { raw(format!("<div>{}</div>", option_html(bundle, s, rank, o, lang))) }
+                                { decision(&o.code) }
+                            </li>
+                        }) }
+                    </ol>
+                }
+                if bundle.trial.is_none() {
+                    <h3>{ Msg::GuidelineRules.text(lang) }</h3>
+                    if s.rules.is_empty() {
+                        <p class="muted">{ Msg::NoRuleApplies.text(lang) }</p>
+                    }
+                }
+                <ul class="rules" id="guideline-rules">
+                    { for standalone.map(|r| html! {
+                        <li>{ raw(rule_html(r, lang)) }{ decision(&r.id) }</li>
+                    }) }
+                </ul>
+                <p class="export">
+                    <button type="button" id="export-report" onclick={on_export}>{ Msg::ExportReport.text(lang) }</button>
+                    { " " }<span class="muted">{ Msg::ExportNote.text(lang) }</span>
+                </p>
+                </>
+            }
+        }
+    };
+    let heading = bundle
+        .schema
+        .treatment
+        .as_ref()
+        .map_or_else(String::new, |t| format!(" — {}", t.label.get(lang)));
+    html! {
+        <section class="card treatment" id="treatment" aria-labelledby="treatment-h">
+            <h2 id="treatment-h">{ format!("{}{heading}", Msg::TreatmentHeading.text(lang)) }</h2>
+            <p class="note">{ Msg::TreatmentIntro.text(lang) }</p>
+            if !bundle.rules.inputs.is_empty() {
+                <fieldset class="rule-questions" id="rule-questions">
+                    <legend>{ Msg::RuleQuestions.text(lang) }</legend>
+                    { for questions }
+                </fieldset>
+            }
+            { body }
+            if bundle.trial.is_some() {
+                <details class="about-trial" id="about-trial">
+                    <summary>{ Msg::AboutTrial.text(lang) }</summary>
+                    { raw(format!("<div>{}</div>", about_trial_html(bundle, lang))) }
+                </details>
+            }
+        </section>
+    }
+}
+
+/// Record agree / override for `item`, reading the reason from its input; an override without
+/// a reason is refused in place (the browser's own validation message, announced to screen
+/// readers), so nothing is recorded without one.
+fn decide(state: &UseReducerHandle<State>, item: &str, input_id: &str, verdict: Verdict) {
+    let input = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(input_id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok());
+    let reason = input.as_ref().map(|i| i.value()).unwrap_or_default();
+    match Decision::new(item, verdict, &reason) {
+        Some(d) => {
+            if let Some(i) = &input {
+                i.set_custom_validity("");
+            }
+            state.dispatch(Action::Decide(d));
+        }
+        None => {
+            if let Some(i) = &input {
+                i.set_custom_validity(Msg::ReasonRequired.text(state.lang));
+                i.report_validity();
+            }
+        }
+    }
+}
+
+/// Save the report (an HTML page: patient as entered, estimate, options with their basis,
+/// decisions) on this device: a `data:` link clicked in place, so nothing is uploaded.
+fn download_report(state: &State, loaded: &Loaded) {
+    let bundle = &loaded.bundle;
+    let lang = state.lang;
+    let mut patient: Vec<(String, String)> = Vec::new();
+    for (f, text) in bundle.schema.features.iter().zip(state.inputs.iter()) {
+        let t = text.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let shown = match &f.kind {
+            Kind::Numeric { unit, .. } => format!("{t} {unit}"),
+            Kind::Categorical { levels } => levels
+                .iter()
+                .find(|l| l.code == t)
+                .map_or_else(|| t.to_string(), |l| l.label.get(lang).to_string()),
+            Kind::Boolean { .. } => if t == "true" { Msg::Yes } else { Msg::No }
+                .text(lang)
+                .to_string(),
+        };
+        patient.push((f.label.get(lang).to_string(), shown));
+    }
+    for (q, a) in bundle.rules.inputs.iter().zip(state.answers.iter()) {
+        let m = match a {
+            Some(true) => Msg::Yes,
+            Some(false) => Msg::No,
+            None => Msg::NotAsked,
+        };
+        patient.push((q.label.get(lang).to_string(), m.text(lang).to_string()));
+    }
+    let text = report_html(
+        bundle,
+        &loaded.sha256,
+        &patient,
+        state.outcome.as_ref().and_then(|o| o.assessment.as_ref()),
+        state.treatment.as_deref(),
+        &state.decisions,
+        lang,
+    );
+    let href = format!(
+        "data:text/html;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(&text))
+    );
+    let link = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok());
+    if let Some(a) = link {
+        let _ = a.set_attribute("href", &href);
+        let _ = a.set_attribute(
+            "download",
+            &format!("bedside-report-{}.html", bundle.schema.id),
+        );
+        if let Ok(a) = a.dyn_into::<web_sys::HtmlElement>() {
+            a.click();
+        }
+    }
+}
