@@ -88,11 +88,16 @@ pub fn from_json(schema: &Schema, patient: &Json) -> Vec<String> {
     schema
         .features
         .iter()
-        .map(|f| match patient.get(&f.column) {
-            None | Some(Json::Null) => String::new(),
-            Some(Json::String(s)) => s.clone(),
-            Some(Json::Number(n)) => n.as_f64().map(|v| v.to_string()).unwrap_or_default(),
-            Some(other) => other.to_string(),
+        .map(|f| match (patient.get(&f.column), &f.kind) {
+            (None | Some(Json::Null), _) => String::new(),
+            // A yes/no select holds "true"/"false", whatever codes the data uses.
+            (Some(v), Kind::Boolean { .. }) => match parse_value(f, v) {
+                Ok(Some(crate::patient::Value::Bool(b))) => b.to_string(),
+                _ => v.as_str().map_or_else(|| v.to_string(), str::to_string),
+            },
+            (Some(Json::String(s)), _) => s.clone(),
+            (Some(Json::Number(n)), _) => n.as_f64().map(|v| v.to_string()).unwrap_or_default(),
+            (Some(other), _) => other.to_string(),
         })
         .collect()
 }
@@ -147,5 +152,16 @@ mod tests {
         let texts = from_json(&b.schema, &patient);
         assert_eq!(texts, inputs(&["141.5", "true", "f"]));
         assert_eq!(to_json(&b.schema, &texts), patient);
+    }
+
+    #[test]
+    fn yes_no_codes_from_data_become_the_selects_values() {
+        // Trial data write yes/no as codes ("1" / "0" here, "1_yes" / "0_no" in indo_rct): the
+        // form's select holds "true" / "false", so a filled-in example shows its answer.
+        let b = sample_bundle();
+        let patient: Json = serde_json::from_str(r#"{"glu": 100, "smoker": "1"}"#).unwrap();
+        assert_eq!(from_json(&b.schema, &patient), inputs(&["100", "true", ""]));
+        let patient: Json = serde_json::from_str(r#"{"smoker": "0"}"#).unwrap();
+        assert_eq!(from_json(&b.schema, &patient)[1], "false");
     }
 }

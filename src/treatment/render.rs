@@ -40,6 +40,14 @@ fn para(out: &mut String, class: &str, text: &str) {
     let _ = write!(out, "<p class=\"{class}\">{}</p>", esc(text));
 }
 
+/// The colon and full stop of `lang` (Chinese text uses full-width ones).
+fn punctuation(lang: Lang) -> (&'static str, &'static str) {
+    match lang {
+        Lang::En => (": ", "."),
+        Lang::Zh => ("：", "。"),
+    }
+}
+
 fn names(list: &[Text], lang: Lang) -> String {
     list.iter()
         .map(|t| t.get(lang))
@@ -62,9 +70,10 @@ pub fn rule_html(r: &RuleOutcome, lang: Lang) -> String {
         para(&mut out, "badge bad", Msg::Suppressed.text(lang));
     }
     para(&mut out, "recommend", r.recommend.get(lang));
+    let (colon, stop) = punctuation(lang);
     let _ = write!(
         out,
-        "<p class=\"cite\">{}: {}. <cite>{}: {} ({}), {}</cite></p>",
+        "<p class=\"cite\">{}{colon}{}{stop} <cite>{}{colon}{} ({}), {}</cite></p>",
         Msg::Strength.text(lang),
         esc(r.strength.get(lang)),
         Msg::Source.text(lang),
@@ -81,7 +90,12 @@ pub fn rule_html(r: &RuleOutcome, lang: Lang) -> String {
         para(
             &mut out,
             "because",
-            &format!("{}: {}", Msg::FiredBy.text(lang), fired.join("; ")),
+            &format!(
+                "{}{}{}",
+                Msg::FiredBy.text(lang),
+                punctuation(lang).0,
+                fired.join("; ")
+            ),
         );
     }
     if !r.missing.is_empty() {

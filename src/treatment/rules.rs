@@ -219,7 +219,7 @@ pub struct RuleOutcome {
     pub missing: Vec<Text>,
     /// Contraindications that applied.
     pub contraindications: Vec<ContraindicationHit>,
-    /// Contraindications that could not be checked (their question is unanswered).
+    /// Questions a contraindication needs that are unanswered (so it could not be checked).
     pub unchecked_contraindications: Vec<Text>,
 }
 
@@ -287,7 +287,13 @@ impl RuleSet {
                         source: c.source.clone(),
                         because,
                     }),
-                    None if !missing.is_empty() => unchecked.push(c.reason.clone()),
+                    None => {
+                        for m in missing {
+                            if !unchecked.contains(&m) {
+                                unchecked.push(m);
+                            }
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -975,7 +981,7 @@ mod file {
         }
     }
 
-    /// "≥ 140 and < 200 mg/dL".
+    /// "≥ 140, < 200 mg/dL".
     fn describe(lo: Bound, hi: Bound, unit: Option<&str>) -> String {
         let mut parts = Vec::new();
         if let Some((x, inc)) = lo {
@@ -984,7 +990,8 @@ mod file {
         if let Some((x, inc)) = hi {
             parts.push(format!("{} {x}", if inc { "≤" } else { "<" }));
         }
-        let mut s = parts.join(" and ");
+        // Language-neutral (the text is shown in both UI languages).
+        let mut s = parts.join(", ");
         if let Some(u) = unit.filter(|u| !u.is_empty()) {
             s.push(' ');
             s.push_str(u);

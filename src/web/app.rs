@@ -334,7 +334,10 @@ pub fn App() -> Html {
                                 <Basis loaded={loaded.clone()} {lang} />
                             </div>
                             if !loaded.bundle.rules.is_empty() || loaded.bundle.trial.is_some() {
-                                <TreatmentPanel loaded={loaded.clone()} state={state.clone()} />
+                                <TreatmentPanel loaded={loaded.clone()} treatment={state.treatment.clone()}
+                                    answers={state.answers.clone()} decisions={state.decisions.clone()}
+                                    inputs={state.inputs.clone()} outcome={state.outcome.clone()} {lang}
+                                    dispatch={state.dispatcher()} />
                             }
                             if let Some(record) = record {
                                 <SimilarCases loaded={loaded.clone()} library={library.clone()} {record} {probabilities}

@@ -8,26 +8,42 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::state::{Action, Loaded, State};
+use super::state::{same, Action, Loaded, State};
+use crate::form::FormOutcome;
 use crate::i18n::Msg;
 use crate::schema::Kind;
+use crate::schema::Lang;
 use crate::treatment::render::{
     about_trial_html, decision_text, option_html, report_html, rule_html,
 };
 use crate::treatment::report::{Decision, Verdict};
+use crate::treatment::Suggestions;
 
-/// The panel reads the app state directly and dispatches its own actions: one prop instead of
-/// five keeps the parent's code (and the WASM) small.
+/// The panel dispatches its own actions (answers, decisions) instead of taking a callback for
+/// each, which keeps the parent's code (and the WASM) small.
 #[derive(Properties)]
 pub struct Props {
     pub loaded: Rc<Loaded>,
-    pub state: UseReducerHandle<State>,
+    pub treatment: Option<Rc<Suggestions>>,
+    pub answers: Rc<Vec<Option<bool>>>,
+    pub decisions: Rc<Vec<Decision>>,
+    /// For the report: the form as typed and its assessment.
+    pub inputs: Rc<Vec<String>>,
+    pub outcome: Option<Rc<FormOutcome>>,
+    pub lang: Lang,
+    pub dispatch: UseReducerDispatcher<State>,
 }
 
+/// Shared fields compare by pointer: the state hands out a new `Rc` whenever one changes.
 impl PartialEq for Props {
     fn eq(&self, o: &Props) -> bool {
-        // The reducer hands out a new `Rc<State>` on every change: same address, same state.
-        Rc::ptr_eq(&self.loaded, &o.loaded) && std::ptr::eq(&*self.state, &*o.state)
+        Rc::ptr_eq(&self.loaded, &o.loaded)
+            && same(&self.treatment, &o.treatment)
+            && Rc::ptr_eq(&self.answers, &o.answers)
+            && Rc::ptr_eq(&self.decisions, &o.decisions)
+            && Rc::ptr_eq(&self.inputs, &o.inputs)
+            && same(&self.outcome, &o.outcome)
+            && self.lang == o.lang
     }
 }
 
@@ -37,14 +53,14 @@ fn raw(html: String) -> Html {
 
 #[function_component]
 pub fn TreatmentPanel(props: &Props) -> Html {
-    let state = &props.state;
-    let lang = state.lang;
+    let state = props;
+    let lang = props.lang;
     let bundle = &props.loaded.bundle;
     let decision = |item: &str| {
         let id = format!("reason-{item}");
         let click = |verdict: Verdict| {
-            let (st, item, id) = (state.clone(), item.to_string(), id.clone());
-            Callback::from(move |_: MouseEvent| decide(&st, &item, &id, verdict))
+            let (st, item, id) = (props.dispatch.clone(), item.to_string(), id.clone());
+            Callback::from(move |_: MouseEvent| decide(&st, &item, &id, verdict, lang))
         };
         html! {
             <div class="decision" data-item={item.to_string()}>
@@ -59,7 +75,7 @@ pub fn TreatmentPanel(props: &Props) -> Html {
         }
     };
     let questions = bundle.rules.inputs.iter().enumerate().map(|(i, q)| {
-        let st = state.clone();
+        let st = props.dispatch.clone();
         let onchange = Callback::from(move |e: Event| {
             let v = e.target_unchecked_into::<web_sys::HtmlSelectElement>().value();
             st.dispatch(Action::Answer(i, (!v.is_empty()).then_some(v == "yes")));
@@ -77,13 +93,30 @@ pub fn TreatmentPanel(props: &Props) -> Html {
             </label>
         }
     });
-    let body = match &state.treatment {
+    let body = match &props.treatment {
         None => html! { <p class="muted">{ Msg::AwaitingInput.text(lang) }</p> },
         Some(s) => {
             let standalone = s.rules.iter().filter(|r| r.option.is_none());
             let on_export = {
-                let (state, loaded) = (state.clone(), props.loaded.clone());
-                Callback::from(move |_: MouseEvent| download_report(&state, &loaded))
+                let p = (
+                    props.inputs.clone(),
+                    props.outcome.clone(),
+                    props.treatment.clone(),
+                    props.answers.clone(),
+                    props.decisions.clone(),
+                );
+                let loaded = props.loaded.clone();
+                Callback::from(move |_: MouseEvent| {
+                    download_report(
+                        &loaded,
+                        &p.0,
+                        p.1.as_deref(),
+                        p.2.as_deref(),
+                        &p.3,
+                        &p.4,
+                        lang,
+                    )
+                })
             };
             html! {
                 <>
@@ -92,7 +125,8 @@ pub fn TreatmentPanel(props: &Props) -> Html {
                     <ol class="options" id="treatment-options">
                         { for s.options.iter().enumerate().map(|(rank, o)| html! {
                             <li class={if o.contraindicated { "option withheld" } else { "option" }}
-                                data-code={o.code.clone()} data-rank={rank.to_string()}>
+                                data-code={o.code.clone()} data-rank={rank.to_string()}
+                                data-risk={o.risk.risk.value.to_string()}>
                                 { raw(format!("<div>{}</div>", option_html(bundle, s, rank, o, lang))) }
                                 { decision(&o.code) }
                             </li>
@@ -147,7 +181,13 @@ pub fn TreatmentPanel(props: &Props) -> Html {
 /// Record agree / override for `item`, reading the reason from its input; an override without
 /// a reason is refused in place (the browser's own validation message, announced to screen
 /// readers), so nothing is recorded without one.
-fn decide(state: &UseReducerHandle<State>, item: &str, input_id: &str, verdict: Verdict) {
+fn decide(
+    dispatch: &UseReducerDispatcher<State>,
+    item: &str,
+    input_id: &str,
+    verdict: Verdict,
+    lang: Lang,
+) {
     let input = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(input_id))
@@ -158,11 +198,11 @@ fn decide(state: &UseReducerHandle<State>, item: &str, input_id: &str, verdict: 
             if let Some(i) = &input {
                 i.set_custom_validity("");
             }
-            state.dispatch(Action::Decide(d));
+            dispatch.dispatch(Action::Decide(d));
         }
         None => {
             if let Some(i) = &input {
-                i.set_custom_validity(Msg::ReasonRequired.text(state.lang));
+                i.set_custom_validity(Msg::ReasonRequired.text(lang));
                 i.report_validity();
             }
         }
@@ -171,11 +211,18 @@ fn decide(state: &UseReducerHandle<State>, item: &str, input_id: &str, verdict: 
 
 /// Save the report (an HTML page: patient as entered, estimate, options with their basis,
 /// decisions) on this device: a `data:` link clicked in place, so nothing is uploaded.
-fn download_report(state: &State, loaded: &Loaded) {
+fn download_report(
+    loaded: &Loaded,
+    inputs: &[String],
+    outcome: Option<&FormOutcome>,
+    treatment: Option<&Suggestions>,
+    answers: &[Option<bool>],
+    decisions: &[Decision],
+    lang: Lang,
+) {
     let bundle = &loaded.bundle;
-    let lang = state.lang;
     let mut patient: Vec<(String, String)> = Vec::new();
-    for (f, text) in bundle.schema.features.iter().zip(state.inputs.iter()) {
+    for (f, text) in bundle.schema.features.iter().zip(inputs) {
         let t = text.trim();
         if t.is_empty() {
             continue;
@@ -192,7 +239,7 @@ fn download_report(state: &State, loaded: &Loaded) {
         };
         patient.push((f.label.get(lang).to_string(), shown));
     }
-    for (q, a) in bundle.rules.inputs.iter().zip(state.answers.iter()) {
+    for (q, a) in bundle.rules.inputs.iter().zip(answers) {
         let m = match a {
             Some(true) => Msg::Yes,
             Some(false) => Msg::No,
@@ -204,9 +251,9 @@ fn download_report(state: &State, loaded: &Loaded) {
         bundle,
         &loaded.sha256,
         &patient,
-        state.outcome.as_ref().and_then(|o| o.assessment.as_ref()),
-        state.treatment.as_deref(),
-        &state.decisions,
+        outcome.and_then(|o| o.assessment.as_ref()),
+        treatment,
+        decisions,
         lang,
     );
     let href = format!(

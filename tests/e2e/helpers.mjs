@@ -96,3 +96,9 @@ export function serveAndLaunch() {
   });
   return env;
 }
+
+/** What `bedside suggest` prints for this patient (treatment options and rules). */
+export function cliSuggest(bundle, patient) {
+  const out = execFileSync(BIN, ['suggest', '--bundle', bundle, '--patient', '-'], { input: JSON.stringify(patient) });
+  return JSON.parse(out.toString());
+}
