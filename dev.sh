@@ -11,7 +11,7 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 # Bundles the app ships: id:training-csv (schema is data/<id>.schema.toml).
-BUNDLES="pima:data/pima_tr2.csv biopsy:data/biopsy.csv wdbc:data/wdbc.csv indo_rct:data/indo_rct.csv"
+BUNDLES="pima:data/pima_tr2.csv biopsy:data/biopsy.csv wdbc:data/wdbc.csv indo_rct:data/indo_rct.csv colon:data/colon.csv gbsg:data/gbsg.csv"
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 

@@ -58,6 +58,8 @@ pub struct TrainingInfo {
     pub seed: u64,
     /// Version of the `bedside` trainer.
     pub trainer_version: String,
+    /// Rows left out because follow-up ended before a derived target's horizon.
+    pub censored: u32,
 }
 
 /// A real case from the held-out test set, shipped so users can try the model at once.
@@ -348,6 +350,7 @@ pub(crate) mod tests {
                     json: vec![],
                     rows: vec![1, 2, 3],
                     arms: vec![],
+                    censored: 0,
                 };
                 CaseLibrary::from_dataset(
                     "3 hand-made cases".into(),
@@ -379,6 +382,7 @@ pub(crate) mod tests {
                 data_sha256: "00".into(),
                 seed: 7,
                 trainer_version: "test".into(),
+                censored: 0,
             },
             examples: vec![],
             rules: RuleSet::default(),

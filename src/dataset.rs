@@ -22,6 +22,8 @@ pub struct Dataset {
     /// Treatment arm per record (index into the schema's arms); empty when the schema has no
     /// treatment.
     pub arms: Vec<usize>,
+    /// Rows left out because they were censored before a derived target's horizon.
+    pub censored: u32,
 }
 
 /// Cells that mean "missing" in the public data sets (R's `NA`, empty).
@@ -78,7 +80,15 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
         .iter()
         .map(|f| index_of(&f.column))
         .collect::<Result<_>>()?;
-    let target_idx = index_of(&schema.target.column)?;
+    // Where the outcome comes from: a column, or a time and a status column.
+    let target_idx = match &schema.target.derive {
+        None => (index_of(&schema.target.column)?, 0),
+        Some(d) => (index_of(&d.time)?, index_of(&d.status)?),
+    };
+    let keep = match &schema.rows {
+        Some(f) => Some((index_of(&f.column)?, f.equals.as_str())),
+        None => None,
+    };
     let arm_idx = match &schema.treatment {
         Some(t) => Some(index_of(&t.column)?),
         None => None,
@@ -90,11 +100,29 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
         json: Vec::new(),
         rows: Vec::new(),
         arms: Vec::new(),
+        censored: 0,
     };
     let mut bad = Vec::new();
     for (i, row) in records.enumerate() {
         let row_no = i + 1;
-        let read = read_row(schema, &headers, &feature_idx, target_idx, &row, row_no)
+        if keep.is_some_and(|(c, v)| row.get(c).map(String::as_str) != Some(v)) {
+            continue;
+        }
+        let code = match target_code(schema, target_idx, &row, row_no) {
+            Ok(Some(code)) => code,
+            Ok(None) => {
+                ds.censored += 1;
+                continue;
+            }
+            Err(message) => {
+                bad.push(RowError {
+                    row: row_no as u32,
+                    message,
+                });
+                continue;
+            }
+        };
+        let read = read_row(schema, &headers, &feature_idx, &code, &row, row_no)
             .and_then(|r| Ok((r, read_arm(schema, arm_idx, &row, row_no)?)));
         match read {
             Ok(((record, label, json), arm)) => {
@@ -111,6 +139,37 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
         }
     }
     Ok((ds, bad))
+}
+
+/// The target class code of a row: the target column's cell, or for a derived event target
+/// the positive class if the event happened by the horizon, the other class if follow-up went
+/// past it, and `None` (left out) if follow-up ended earlier without the event.
+fn target_code(
+    schema: &Schema,
+    (a, b): (usize, usize),
+    row: &[String],
+    row_no: usize,
+) -> std::result::Result<Option<String>, String> {
+    let cell = |i: usize| row.get(i).map_or("", String::as_str);
+    let Some(d) = &schema.target.derive else {
+        return Ok(Some(cell(a).to_string()));
+    };
+    let time: f64 = cell(a).trim().parse().map_err(|_| {
+        format!(
+            "row {row_no}, column `{}`: `{}` is not a number",
+            d.time,
+            cell(a)
+        )
+    })?;
+    let t = &schema.target;
+    let other = t.classes.iter().find(|c| c.code != t.positive);
+    Ok(if cell(b) == d.event && time <= d.horizon {
+        Some(t.positive.clone())
+    } else if time > d.horizon {
+        other.map(|c| c.code.clone())
+    } else {
+        None
+    })
 }
 
 /// The arm of a trial row (`None` when the schema has no treatment).
@@ -145,7 +204,7 @@ fn read_row(
     schema: &Schema,
     headers: &[String],
     feature_idx: &[usize],
-    target_idx: usize,
+    code: &str,
     row: &[String],
     row_no: usize,
 ) -> std::result::Result<(PatientRecord, usize, Json), String> {
@@ -184,7 +243,6 @@ fn read_row(
     let json = Json::Object(obj);
     let record =
         PatientRecord::from_json(schema, &json).map_err(|e| format!("row {row_no}: {e}"))?;
-    let code = row.get(target_idx).map_or("", String::as_str);
     let label = schema
         .target
         .classes
@@ -214,6 +272,7 @@ impl Dataset {
             labels: idx.iter().map(|&i| self.labels[i]).collect(),
             json: idx.iter().map(|&i| self.json[i].clone()).collect(),
             rows: idx.iter().map(|&i| self.rows[i]).collect(),
+            censored: self.censored,
             arms: if self.arms.is_empty() {
                 Vec::new()
             } else {
@@ -229,6 +288,7 @@ impl Dataset {
         self.json.extend(other.json.iter().cloned());
         self.rows.extend(&other.rows);
         self.arms.extend(&other.arms);
+        self.censored += other.censored;
     }
 
     /// Cases per class.
@@ -276,5 +336,37 @@ mod tests {
             .contains("row 1: field `glu`: 900 mg/dL is outside"));
         let e = read_csv(&s, "glu,smoker,sex,dx\n100,,m,yes\n").unwrap_err();
         assert!(e.to_string().contains("row 1: field `smoker` is required"));
+    }
+
+    #[test]
+    fn a_derived_event_target_uses_the_horizon_and_leaves_out_early_censoring() {
+        let text = SAMPLE
+            .replace(
+                "column = \"dx\"\nlabel",
+                "column = \"dx\"\nderive = { time = \"t\", status = \"s\", event = \"1\", horizon = 100 }\nlabel",
+            )
+            .replacen(
+                "[[subgroups]]",
+                "[rows]\ncolumn = \"kind\"\nequals = \"r\"\n\n[[subgroups]]",
+                1,
+            );
+        let s = Schema::from_toml(&text).unwrap();
+        let csv = "glu,smoker,sex,t,s,kind\n\
+                   100,1,m,100,1,r\n\
+                   100,1,m,101,1,r\n\
+                   100,1,m,99,0,r\n\
+                   100,1,m,500,0,r\n\
+                   100,1,m,5,1,d\n";
+        let ds = read_csv(&s, csv).unwrap();
+        // Event at the horizon counts; after it, or followed past it, is "no"; censored at 99
+        // is left out; the `d` row is not a case at all.
+        assert_eq!(ds.labels, vec![1, 0, 0]);
+        assert_eq!(ds.rows, vec![1, 2, 4]);
+        assert_eq!(ds.censored, 1);
+        let e = read_csv(&s, "glu,smoker,sex,t,s,kind\n100,1,m,soon,1,r\n").unwrap_err();
+        assert!(
+            e.to_string().contains("column `t`: `soon` is not a number"),
+            "{e}"
+        );
     }
 }

@@ -1007,6 +1007,18 @@ pub fn case_evidence_text(k: usize, cases: u32, events: u32, outcome: &str, lang
     }
 }
 
+/// Rows left out of a derived time-to-event outcome.
+pub fn censored_text(n: u32, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "{n} patients whose follow-up ended before the outcome's horizon without the event were left out (their outcome is unknown); this overstates the risk somewhat."
+        ),
+        Lang::Zh => format!(
+            "{n} 名患者在结局时间窗结束前失访且未发生事件，因结局未知而被排除；这会使风险略有高估。"
+        ),
+    }
+}
+
 /// How the intervals were made.
 pub fn bootstrap_text(replicates: usize, alpha: f64, lang: Lang) -> String {
     match lang {

@@ -232,6 +232,36 @@ pub struct Target {
     pub classes: Vec<Level>,
     /// The class that counts as "positive" for precision, recall and AUC.
     pub positive: String,
+    /// For time-to-event data: the target is derived ("event by the horizon") instead of read
+    /// from `column`, which then only names it.
+    #[serde(default)]
+    pub derive: Option<EventBy>,
+}
+
+/// A binary target "the event happened by `horizon`" from a time and a status column. Rows
+/// followed up for less than the horizon without the event have no answer and are left out
+/// (counted, and said in the basis), which overstates the risk a little when many are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBy {
+    /// Column with the follow-up time.
+    pub time: String,
+    /// Column with the status at that time.
+    pub status: String,
+    /// The status code that means the event happened.
+    pub event: String,
+    /// The horizon, in the time column's unit.
+    pub horizon: f64,
+}
+
+/// Keep only the rows where `column` equals `equals` (e.g. one record type of a long table).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowFilter {
+    /// The column.
+    pub column: String,
+    /// The value kept.
+    pub equals: String,
 }
 
 /// Where the data comes from; shown with every suggestion.
@@ -312,6 +342,8 @@ pub struct Schema {
     pub subgroups: Vec<Subgroup>,
     /// For randomized-trial data: the arms whose outcome risk is modelled per arm.
     pub treatment: Option<Treatment>,
+    /// Which rows of the CSV are cases (all when absent).
+    pub rows: Option<RowFilter>,
 }
 
 impl Schema {
@@ -446,6 +478,20 @@ impl Schema {
                 ));
             }
         }
+        if let Some(d) = &self.target.derive {
+            if self.target.classes.len() != 2 || !(d.horizon.is_finite() && d.horizon > 0.0) {
+                return bad(format!(
+                    "target `{}`: a derived event target needs two classes and a positive horizon",
+                    self.target.column
+                ));
+            }
+            if seen[1..].contains(&d.time.as_str()) || seen[1..].contains(&d.status.as_str()) {
+                return bad(format!(
+                    "target `{}`: its time and status columns cannot be features",
+                    self.target.column
+                ));
+            }
+        }
         if let Some(t) = &self.treatment {
             if seen.contains(&t.column.as_str()) {
                 return bad(format!(
@@ -529,6 +575,8 @@ mod file {
         subgroups: Vec<Subgroup>,
         #[serde(default)]
         treatment: Option<Treatment>,
+        #[serde(default)]
+        rows: Option<RowFilter>,
     }
 
     #[derive(Deserialize)]
@@ -577,6 +625,7 @@ mod file {
                 features,
                 subgroups: self.subgroups,
                 treatment: self.treatment,
+                rows: self.rows,
             })
         }
     }

@@ -13,14 +13,42 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
 
-fn indo_rct() -> Bundle {
-    let schema = Schema::from_toml(&read("data/indo_rct.schema.toml")).unwrap();
-    let data = read("data/indo_rct.csv");
-    let rules = read("data/indo_rct.rules.toml");
+fn trained(id: &str) -> Bundle {
+    let schema = Schema::from_toml(&read(&format!("data/{id}.schema.toml"))).unwrap();
+    let data = read(&format!("data/{id}.csv"));
+    let rules = std::fs::read_to_string(format!(
+        "{}/data/{id}.rules.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .ok();
     let mut input = TrainInput::new(&schema, &data, None);
-    input.rules = Some(&rules);
+    input.rules = rules.as_deref();
     let bytes = train(&input, &mut |_, _, _| {}).unwrap().bytes;
     Bundle::from_bytes(&bytes).unwrap()
+}
+
+fn indo_rct() -> Bundle {
+    trained("indo_rct")
+}
+
+/// Mean predicted risk per arm, over the arm and over the whole trial, inside the 95% CI of
+/// the observed arm rate.
+fn assert_calibrated(b: &Bundle) {
+    let t = b.trial.as_ref().unwrap();
+    for a in &t.arms {
+        let ci = wilson(a.events, a.n);
+        for (what, m) in [
+            ("own arm", a.mean_predicted),
+            ("whole trial", a.mean_predicted_all),
+        ] {
+            assert!(
+                ci.low <= m && m <= ci.high,
+                "{} arm {}: mean predicted risk over the {what} {m:.4} is outside the observed 95% CI {:.4}–{:.4}",
+                b.schema.id, a.code, ci.low, ci.high
+            );
+        }
+        assert_eq!(a.bootstrap.len(), 200);
+    }
 }
 
 #[test]
@@ -103,4 +131,36 @@ fn suggestions_rank_options_cite_rules_and_respect_contraindications() {
         e.contains("third_trimester") && e.contains("true, false or null"),
         "{e}"
     );
+}
+
+#[test]
+fn colon_and_gbsg_per_arm_risks_are_calibrated_with_censoring_disclosed() {
+    // colon: recurrence within 5 years, from the recurrence records (etype 1); 41 patients
+    // followed for less than 5 years without recurrence have no answer and are left out.
+    let colon = trained("colon");
+    let t = colon.trial.as_ref().unwrap();
+    let counts: Vec<(&str, u32, u32)> = t
+        .arms
+        .iter()
+        .map(|a| (a.code.as_str(), a.events, a.n))
+        .collect();
+    assert_eq!(
+        counts,
+        [("Obs", 171, 299), ("Lev", 165, 300), ("Lev+5FU", 115, 289)]
+    );
+    assert_eq!(colon.training.censored, 41);
+    assert_calibrated(&colon);
+    // Levamisole + fluorouracil lowered recurrence in the trial; the models agree on average.
+    assert!(t.arms[2].mean_predicted_all < t.arms[0].mean_predicted_all);
+    // gbsg: recurrence or death within 3 years; 131 censored earlier are left out.
+    let gbsg = trained("gbsg");
+    let t = gbsg.trial.as_ref().unwrap();
+    let counts: Vec<(&str, u32, u32)> = t
+        .arms
+        .iter()
+        .map(|a| (a.code.as_str(), a.events, a.n))
+        .collect();
+    assert_eq!(counts, [("0", 158, 353), ("1", 66, 202)]);
+    assert_eq!(gbsg.training.censored, 131);
+    assert_calibrated(&gbsg);
 }

@@ -316,6 +316,9 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
             data_sha256: hex(&Sha256::digest(input.data.as_bytes())),
             seed,
             trainer_version: env!("CARGO_PKG_VERSION").to_string(),
+            censored: trial_rows
+                .as_ref()
+                .map_or(train.censored + test.censored, |t| t.censored),
         },
         examples: examples(schema, &test, n_classes),
         rules,

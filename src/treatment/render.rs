@@ -11,8 +11,8 @@ use std::fmt::Write;
 use crate::assess::Assessment;
 use crate::bundle::Bundle;
 use crate::i18n::{
-    arm_rate_text, bootstrap_text, case_evidence_text, modelled_risk_text, risk_difference_text,
-    Msg,
+    arm_rate_text, bootstrap_text, case_evidence_text, censored_text, modelled_risk_text,
+    risk_difference_text, Msg,
 };
 use crate::schema::{Lang, Text};
 use crate::treatment::report::{Decision, Verdict};
@@ -215,6 +215,9 @@ pub fn about_trial_html(bundle: &Bundle, lang: Lang) -> String {
     let mut out = String::new();
     para(&mut out, "", &tr.trial);
     para(&mut out, "", tr.caveats.get(lang));
+    if bundle.training.censored > 0 {
+        para(&mut out, "", &censored_text(bundle.training.censored, lang));
+    }
     para(
         &mut out,
         "muted",

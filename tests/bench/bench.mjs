@@ -18,6 +18,8 @@ const size = (path) => { const b = readFileSync(path); return { raw: b.length, g
 const sizes = {
   wasm: size(join(ROOT, 'pkg', 'bedside_bg.wasm')),
   js: size(join(ROOT, 'pkg', 'bedside.js')),
+  engineWasm: size(join(ROOT, 'pkg', 'engine', 'bedside_engine_bg.wasm')),
+  engineJs: size(join(ROOT, 'pkg', 'engine', 'bedside_engine.js')),
   www: ['index.html', 'main.js', 'style.css'].map((f) => size(join(ROOT, 'www', f))).reduce((a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip })),
   bundles: Object.fromEntries(readdirSync(join(ROOT, 'static', 'bundles')).filter((f) => f.endsWith('.bdsx')).map((f) => [f, size(join(ROOT, 'static', 'bundles', f))])),
 };
@@ -74,6 +76,7 @@ try {
           const text = JSON.stringify(patient);
           const perCallObj = [];
           const perCallText = [];
+          const perCallTreatment = [];
           for (let r = 0; r < runs; r++) {
             let t0 = performance.now();
             for (let i = 0; i < calls; i++) engine.assess(patient);
@@ -81,8 +84,13 @@ try {
             t0 = performance.now();
             for (let i = 0; i < calls; i++) engine.assessJson(text);
             perCallText.push((performance.now() - t0) / calls);
+            // Treatment suggestions: rules, and for trial bundles per-arm risk with bootstrap
+            // intervals and the case evidence search.
+            t0 = performance.now();
+            for (let i = 0; i < calls; i++) engine.treatment(text);
+            perCallTreatment.push((performance.now() - t0) / calls);
           }
-          return { perCallObj, perCallText };
+          return { perCallObj, perCallText, perCallTreatment };
         }, { bundle, calls: CALLS, runs: RUNS });
       }
       await context.close();
@@ -105,14 +113,15 @@ console.log('| --- | ---: | ---: | --- |');
 console.log(`| app wasm (pkg/bedside_bg.wasm) | ${kb(sizes.wasm.raw)} | ${kb(sizes.wasm.gzip)} | |`);
 console.log(`| app JS glue (pkg/bedside.js) | ${kb(sizes.js.raw)} | ${kb(sizes.js.gzip)} | |`);
 console.log(`| www (html, js, css) | ${kb(sizes.www.raw)} | ${kb(sizes.www.gzip)} | |`);
+console.log(`| JS API build (pkg/engine: wasm + glue), not loaded by the app | ${kb(sizes.engineWasm.raw + sizes.engineJs.raw)} | ${kb(sizes.engineWasm.gzip + sizes.engineJs.gzip)} | |`);
 console.log(`| **app total** | ${kb(app.raw)} | **${kb(app.gzip)}** | ≤ 250 KB gzip |`);
 for (const [f, s] of Object.entries(sizes.bundles)) console.log(`| bundle ${f} | ${kb(s.raw)} | ${kb(s.gzip)} | ≤ 150 KB gzip |`);
 const p = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
-console.log('\n| bundle | navigation → first result (median, ms) | min–max (ms) | per assessment, JS object (median µs) | per assessment, JSON text (median µs) | what-if edit → re-rendered (median / p95 ms) |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('\n| bundle | navigation → first result (median, ms) | min–max (ms) | per assessment, JS object (median µs) | per assessment, JSON text (median µs) | treatment suggestions, JSON text (median µs) | what-if edit → re-rendered (median / p95 ms) |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const b of Object.keys(firstResult)) {
   const t = firstResult[b];
   const l = latency[b];
   const w = whatIf[b];
-  console.log(`| ${b} | ${median(t).toFixed(1)} | ${Math.min(...t).toFixed(1)}–${Math.max(...t).toFixed(1)} | ${(median(l.perCallObj) * 1000).toFixed(1)} | ${(median(l.perCallText) * 1000).toFixed(1)} | ${median(w).toFixed(1)} / ${p(w, 0.95).toFixed(1)} |`);
+  console.log(`| ${b} | ${median(t).toFixed(1)} | ${Math.min(...t).toFixed(1)}–${Math.max(...t).toFixed(1)} | ${(median(l.perCallObj) * 1000).toFixed(1)} | ${(median(l.perCallText) * 1000).toFixed(1)} | ${(median(l.perCallTreatment) * 1000).toFixed(1)} | ${median(w).toFixed(1)} / ${p(w, 0.95).toFixed(1)} |`);
 }
