@@ -1,6 +1,7 @@
 //! Treatment suggestions on the real indomethacin trial (Elmunzer et al., NEJM 2012): the per-arm
 //! models must reproduce the trial's arm rates, and the suggestions must rank, cite and respect
 //! contraindications.
+#![cfg(not(target_arch = "wasm32"))]
 
 use bedside::patient::PatientRecord;
 use bedside::train::{train, TrainInput};
