@@ -68,7 +68,7 @@ pub struct Example {
     /// Row number in the test data (1-based, header excluded).
     pub row: u32,
     /// The patient as the form's inputs (schema order; empty = missing). Stored ready for the
-    /// form so the browser needs no JSON parser to fill it in (that parser alone is ~15 KB of
+    /// form so the browser needs no JSON parser to fill it in (that parser alone is ~11 KB of
     /// gzipped WASM, measured).
     pub inputs: Vec<String>,
     /// Index of the recorded outcome in the target classes.

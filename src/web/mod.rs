@@ -47,6 +47,11 @@ pub fn start() {
         web_sys::console::error_1(&format!("Bedside: {info}").into());
         show_fatal();
     }));
+    // The JS API build (`pkg/engine`) is headless: a portal that loads it beside the app must
+    // not get a second copy of the app mounted into the same element.
+    if cfg!(feature = "engine") {
+        return;
+    }
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(ROOT_ID));

@@ -65,13 +65,17 @@ try {
         // Per-assessment latency through the JS API (pkg/engine: the same code as the app,
         // plus the API's entry points).
         latency[bundle] = await page.evaluate(async ({ bundle, calls, runs }) => {
-          const { Engine } = await import('/pkg/engine/bedside_engine.js');
+          const engineModule = await import('/pkg/engine/bedside_engine.js');
+          await engineModule.default();
+          const { Engine } = engineModule;
           const bytes = new Uint8Array(await (await fetch(`/static/bundles/${bundle}`)).arrayBuffer());
           const engine = new Engine(bytes);
           // The example the app filled in, read back from the form.
           const patient = {};
           for (const el of document.querySelectorAll('.fields input, .fields select')) {
-            if (el.value !== '') patient[el.name] = el.type === 'number' ? Number(el.value) : el.value;
+            if (el.value === '') continue;
+            // A yes/no select holds "true"/"false"; the API takes booleans.
+            patient[el.name] = el.type === 'number' ? Number(el.value) : ({ true: true, false: false })[el.value] ?? el.value;
           }
           const text = JSON.stringify(patient);
           const perCallObj = [];
