@@ -963,7 +963,8 @@ pub fn risk_difference_text(control: &str, value: f64, low: f64, high: f64, lang
     }
 }
 
-/// "Observed in this trial arm: 27/295 = 9.2 % (95 % CI 6.4–13.0 %); model mean 9.1 %".
+/// "Observed in this trial arm: 27/295 = 9.2 % (95 % CI 6.4–13.0 %); the model's
+/// cross-validated mean over the arm: 9.1 %" (a calibration check the reader can see).
 pub fn arm_rate_text(
     events: u32,
     n: u32,
@@ -979,14 +980,14 @@ pub fn arm_rate_text(
     };
     match lang {
         Lang::En => format!(
-            "Observed in this trial arm: {events}/{n} = {} (95 % CI {:.1}–{}); the model's mean over the arm: {}",
+            "Observed in this trial arm: {events}/{n} = {} (95 % CI {:.1}–{}); the model's cross-validated mean over the arm: {}",
             pct(rate),
             low * 100.0,
             pct(high),
             pct(model_mean)
         ),
         Lang::Zh => format!(
-            "该试验组的实际发生率：{events}/{n} = {}（95% CI {:.1}–{}）；模型在该组的平均估计：{}",
+            "该试验组的实际发生率：{events}/{n} = {}（95% CI {:.1}–{}）；模型在该组的交叉验证平均估计：{}",
             pct(rate),
             low * 100.0,
             pct(high),

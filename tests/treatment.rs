@@ -38,8 +38,15 @@ fn assert_calibrated(b: &Bundle) {
     let t = b.trial.as_ref().unwrap();
     for a in &t.arms {
         let ci = wilson(a.events, a.n);
+        eprintln!(
+            "{} {}: observed {}/{} = {:.4} (95% CI {:.4}–{:.4}); mean predicted over the arm {:.4} (out of fold {:.4}), over the trial {:.4}",
+            b.schema.id, a.code, a.events, a.n, ci.value, ci.low, ci.high, a.mean_predicted, a.cv_mean_predicted, a.mean_predicted_all
+        );
+        // In-sample, a logistic fit matches its arm's rate by construction; the out-of-fold
+        // mean and the whole-trial mean are the real checks.
         for (what, m) in [
             ("own arm", a.mean_predicted),
+            ("own arm, out of fold", a.cv_mean_predicted),
             ("whole trial", a.mean_predicted_all),
         ] {
             assert!(
@@ -59,20 +66,7 @@ fn per_arm_risk_is_calibrated_against_the_trial_arm_rates() {
     // The published arm counts: 52/307 on placebo, 27/295 on indomethacin.
     let counts: Vec<(u32, u32)> = t.arms.iter().map(|a| (a.events, a.n)).collect();
     assert_eq!(counts, [(52, 307), (27, 295)]);
-    for a in &t.arms {
-        let ci = wilson(a.events, a.n);
-        for (what, m) in [
-            ("own arm", a.mean_predicted),
-            ("whole trial", a.mean_predicted_all),
-        ] {
-            assert!(
-                ci.low <= m && m <= ci.high,
-                "arm {}: mean predicted risk over the {what} {m:.4} is outside the observed 95% CI {:.4}–{:.4}",
-                a.code, ci.low, ci.high
-            );
-        }
-        assert_eq!(a.bootstrap.len(), 200);
-    }
+    assert_calibrated(&b);
     // Randomized: the trial population's modelled risk is lower under indomethacin.
     assert!(t.arms[1].mean_predicted_all < t.arms[0].mean_predicted_all);
     // Every trial patient is in the case library with an arm.

@@ -48,10 +48,13 @@ pub fn fit(
     }
 
     // Penalty by cross-validation, pooled over arms.
-    let mut best = (f64::INFINITY, ALPHAS[0]);
+    let mut best = (f64::INFINITY, ALPHAS[0], Vec::new());
     for &alpha in &ALPHAS {
         let mut loss = 0.0;
         let mut n = 0usize;
+        // Per arm: the mean out-of-fold prediction (an honest calibration-in-the-large check,
+        // since an in-sample logistic fit matches its arm's rate by construction).
+        let mut oof_mean = vec![0.0; t.arms.len()];
         for a in 0..t.arms.len() {
             let rows = rows_of(a);
             let ya: Vec<usize> = rows.iter().map(|&i| y[i]).collect();
@@ -71,15 +74,16 @@ pub fn fit(
                     let p = m.risk(&x[i]).clamp(1e-12, 1.0 - 1e-12);
                     loss -= if y[i] == 1 { p.ln() } else { (1.0 - p).ln() };
                     n += 1;
+                    oof_mean[a] += p / rows.len() as f64;
                 }
             }
         }
         let loss = loss / n.max(1) as f64;
         if loss < best.0 {
-            best = (loss, alpha);
+            best = (loss, alpha, oof_mean);
         }
     }
-    let (cv_log_loss, alpha) = best;
+    let (cv_log_loss, alpha, oof_mean) = best;
 
     let mut rng = Rng::new(seed ^ 0x7472_6961_6c00_0000);
     let mut fits = Vec::new();
@@ -123,6 +127,7 @@ pub fn fit(
             events: rows.iter().filter(|&&i| y[i] == 1).count() as u32,
             mean_predicted: mean(&mut rows.iter().copied()),
             mean_predicted_all: mean(&mut (0..x.len())),
+            cv_mean_predicted: oof_mean.get(a).copied().unwrap_or(f64::NAN),
             model,
             bootstrap,
         });

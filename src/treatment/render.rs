@@ -183,7 +183,7 @@ pub fn option_html(
         .trial
         .as_ref()
         .and_then(|t| t.arms.iter().find(|a| a.code == o.code))
-        .map_or(0.0, |a| a.mean_predicted);
+        .map_or(0.0, |a| a.cv_mean_predicted);
     let obs = &o.risk.observed;
     para(
         &mut out,

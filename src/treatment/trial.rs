@@ -59,6 +59,9 @@ pub struct ArmFit {
     pub mean_predicted: f64,
     /// Mean predicted risk over every trial patient (the trial population under this arm).
     pub mean_predicted_all: f64,
+    /// Mean out-of-fold (5-fold cross-validated) predicted risk over the arm's patients: the
+    /// honest calibration check, since the in-sample mean matches the arm's rate by design.
+    pub cv_mean_predicted: f64,
 }
 
 /// Per-arm outcome models of a randomized trial.
@@ -258,6 +261,7 @@ mod tests {
             bootstrap: reps.into_iter().map(|r| model(r, 0.0)).collect(),
             mean_predicted: 0.1,
             mean_predicted_all: 0.1,
+            cv_mean_predicted: 0.1,
         };
         let t = TrialModels {
             event_class: 1,
