@@ -55,7 +55,7 @@ pub fn fit(
         // Per arm: the mean out-of-fold prediction (an honest calibration-in-the-large check,
         // since an in-sample logistic fit matches its arm's rate by construction).
         let mut oof_mean = vec![0.0; t.arms.len()];
-        for a in 0..t.arms.len() {
+        for (a, arm_mean) in oof_mean.iter_mut().enumerate() {
             let rows = rows_of(a);
             let ya: Vec<usize> = rows.iter().map(|&i| y[i]).collect();
             let folds = stratified_folds(&ya, 2, FOLDS, seed.wrapping_add(a as u64));
@@ -74,7 +74,7 @@ pub fn fit(
                     let p = m.risk(&x[i]).clamp(1e-12, 1.0 - 1e-12);
                     loss -= if y[i] == 1 { p.ln() } else { (1.0 - p).ln() };
                     n += 1;
-                    oof_mean[a] += p / rows.len() as f64;
+                    *arm_mean += p / rows.len() as f64;
                 }
             }
         }

@@ -1308,7 +1308,7 @@ source = "Label 4.4"
 
     #[test]
     fn shipped_rule_files_compile_against_their_schemas() {
-        for id in ["pima", "indo_rct"] {
+        for id in ["pima", "indo_rct", "colon"] {
             let root = env!("CARGO_MANIFEST_DIR");
             let schema = std::fs::read_to_string(format!("{root}/data/{id}.schema.toml")).unwrap();
             let rules = std::fs::read_to_string(format!("{root}/data/{id}.rules.toml")).unwrap();
