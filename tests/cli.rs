@@ -497,3 +497,39 @@ fn similar_lists_the_nearest_training_cases_and_reads_csv_libraries() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("20–600"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_bad_rule_file_fails_the_build_naming_the_rule() {
+    let shipped = std::fs::read_to_string(root().join("data/pima.rules.toml")).unwrap();
+    for (from, to, want) in [
+        (
+            r#"field = "bmi", at_least = 30"#,
+            r#"field = "weight", at_least = 30"#,
+            "rule `who-bmi-obesity`: unknown feature `weight`",
+        ),
+        (
+            r#"at_least = 90, unit = "mmHg""#,
+            r#"at_least = 90, unit = "kPa""#,
+            "rule `acc-aha-dbp-stage-2`: `bp` is in mmHg; kPa is not a unit it can be converted from",
+        ),
+        (
+            "at_least = 80, below = 90",
+            "at_least = 80, below = 95",
+            "rule `acc-aha-dbp-stage-2`: overlaps rule `acc-aha-dbp-stage-1` in group `acc-aha-dbp`",
+        ),
+    ] {
+        assert!(shipped.contains(from), "{from}");
+        let rules = tmp("bad.rules.toml");
+        std::fs::write(&rules, shipped.replace(from, to)).unwrap();
+        let out = tmp("bad-rules.bdsx");
+        let o = train_with(
+            "pima",
+            "pima_tr2.csv",
+            &out,
+            &["--rules", rules.to_str().unwrap(), "--models", "logistic"],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(want), "want `{want}` in {}", stderr(&o));
+        assert!(!out.exists(), "no bundle is written");
+    }
+}
