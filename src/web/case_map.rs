@@ -72,9 +72,17 @@ pub fn CaseMap(props: &Props) -> Html {
             </figcaption>
             <svg viewBox={format!("0 0 {SIZE} {SIZE}")} role="img" aria-label={Msg::CaseMap.text(lang)}>
                 <rect class="frame" x="0" y="0" width={SIZE.to_string()} height={SIZE.to_string()} />
-                { for lib.map.iter().zip(&lib.outcome).map(|(p, &o)| {
-                    let (x, y) = at(p);
-                    html! { <circle class={format!("pt o{o}")} cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="2.2" /> }
+                // One path of round dots per outcome instead of an element per case: a
+                // 900-case library would otherwise add 900 nodes to every first render.
+                { for (0..classes.len()).map(|c| {
+                    let mut d = String::new();
+                    let mut n = 0usize;
+                    for (p, _) in lib.map.iter().zip(&lib.outcome).filter(|(_, &o)| usize::from(o) == c) {
+                        let (x, y) = at(p);
+                        d.push_str(&format!("M{x:.1} {y:.1}h0"));
+                        n += 1;
+                    }
+                    html! { <path class={format!("pt o{c}")} data-points={n.to_string()} {d} /> }
                 }) }
                 { for props.neighbours.iter().filter_map(|&i| lib.map.get(i)).map(|p| {
                     let (x, y) = at(p);

@@ -133,7 +133,7 @@ pub fn TreatmentPanel(props: &Props) -> Html {
                         }) }
                     </ol>
                 }
-                if bundle.trial.is_none() {
+                if bundle.trial.is_none() || s.rules.iter().any(|r| r.option.is_none()) {
                     <h3>{ Msg::GuidelineRules.text(lang) }</h3>
                     if s.rules.is_empty() {
                         <p class="muted">{ Msg::NoRuleApplies.text(lang) }</p>

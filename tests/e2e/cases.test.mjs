@@ -47,7 +47,12 @@ test('similar cases match the CLI, filters apply before ranking, weighting chang
   assert.match(await page.textContent('#assess-similar .outcome-mix'), /the model estimates \d+\.\d %/);
   await page.locator('#case-map circle.nb').first().waitFor();
   assert.equal(await page.locator('#case-map circle.nb').count(), 10);
-  assert.equal(await page.locator('#case-map circle.pt').count(), 300);
+  // Every case is a dot on the map (one path of dots per outcome; each path says how many).
+  const dots = () => page.$$eval('#case-map path.pt', (els) => els.reduce((n, e) => n + Number(e.dataset.points), 0));
+  assert.equal(await dots(), 300);
+  // ... and really draws that many.
+  const drawn = await page.$$eval('#case-map path.pt', (els) => els.map((e) => [(e.getAttribute('d').match(/M/g) || []).length, Number(e.dataset.points)]));
+  for (const [moves, points] of drawn) assert.equal(moves, points);
 
   // Weighted by relevance: same as the CLI's --weighted.
   await page.check('#assess-similar .weighted');
@@ -137,7 +142,7 @@ test('a case library loaded from CSV stays in the page, lists its bad rows and i
   assert.match(skipped, /row 42, column `type`: `Maybe` is not one of the target classes/);
   assert.match(skipped, /row 43: .*900 mg\/dL is outside the plausible range 20–600 mg\/dL/);
   assert.match(await page.textContent('#assess-similar .scope'), /^40 cases in the library/);
-  assert.equal(await page.locator('#case-map circle.pt').count(), 40);
+  assert.equal(await page.$$eval('#case-map path.pt', (els) => els.reduce((n, e) => n + Number(e.dataset.points), 0)), 40);
   // Reading the file made no request at all.
   assert.equal(requests.length, before, `requests after loading: ${requests.slice(before).join(', ')}`);
 
