@@ -15,7 +15,7 @@ use crate::i18n::{
     risk_difference_text, Msg,
 };
 use crate::schema::{Lang, Text};
-use crate::treatment::report::{Decision, Verdict};
+use crate::treatment::decision::{Decision, Verdict};
 use crate::treatment::rules::{Effect, RuleOutcome, Status};
 use crate::treatment::suggest::{Suggestions, TreatmentOption};
 

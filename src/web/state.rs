@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::form::{self, FormOutcome};
 use crate::groups;
 use crate::schema::{Lang, Text};
-use crate::treatment::report::{self, Decision};
+use crate::treatment::decision::{self, Decision};
 use crate::treatment::{suggest, Suggestions};
 
 /// One entry of `static/bundles/index.json`.
@@ -326,7 +326,7 @@ impl Reducible for State {
                 s.answers = Rc::new(answers);
                 s = s.with_treatment();
             }
-            Action::Decide(d) => s.decisions = Rc::new(report::record(&s.decisions, d)),
+            Action::Decide(d) => s.decisions = Rc::new(decision::record(&s.decisions, d)),
         }
         Rc::new(s)
     }

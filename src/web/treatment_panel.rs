@@ -13,10 +13,10 @@ use crate::form::FormOutcome;
 use crate::i18n::Msg;
 use crate::schema::Kind;
 use crate::schema::Lang;
+use crate::treatment::decision::{Decision, Verdict};
 use crate::treatment::render::{
     about_trial_html, decision_text, option_html, report_html, rule_html,
 };
-use crate::treatment::report::{Decision, Verdict};
 use crate::treatment::Suggestions;
 
 /// The panel dispatches its own actions (answers, decisions) instead of taking a callback for
