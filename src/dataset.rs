@@ -191,11 +191,7 @@ fn read_arm(
             format!(
                 "row {row_no}, column `{}`: `{code}` is not one of the arms ({})",
                 t.column,
-                t.arms
-                    .iter()
-                    .map(|a| a.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::schema::codes(&t.arms)
             )
         })
 }
@@ -252,13 +248,7 @@ fn read_row(
             format!(
                 "row {row_no}, column `{}`: `{code}` is not one of the target classes ({})",
                 schema.target.column,
-                schema
-                    .target
-                    .classes
-                    .iter()
-                    .map(|c| c.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::schema::codes(&schema.target.classes)
             )
         })?;
     Ok((record, label, json))

@@ -144,11 +144,7 @@ pub fn parse_value(feature: &Feature, raw: &Json) -> Result<Option<Value>> {
                 _ => {
                     return Err(wrong(format!(
                         "one of the codes {}",
-                        levels
-                            .iter()
-                            .map(|l| l.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        crate::schema::codes(levels)
                     )))
                 }
             };
@@ -159,11 +155,7 @@ pub fn parse_value(feature: &Feature, raw: &Json) -> Result<Option<Value>> {
                 .ok_or_else(|| Error::UnknownCategory {
                     field: feature.column.clone(),
                     value: code,
-                    accepted: levels
-                        .iter()
-                        .map(|l| l.code.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    accepted: crate::schema::codes(levels),
                 })
         }
         Kind::Boolean {

@@ -707,6 +707,15 @@ mod file {
     }
 }
 
+/// The codes of `levels`, comma-separated (what error messages list as accepted).
+pub fn codes(levels: &[Level]) -> String {
+    levels
+        .iter()
+        .map(|l| l.code.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn has_duplicate_codes(levels: &[Level]) -> bool {
     levels
         .iter()

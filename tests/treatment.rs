@@ -104,7 +104,7 @@ fn suggestions_rank_options_cite_rules_and_respect_contraindications() {
     assert_eq!(rule.id, "esge-2020-rectal-nsaid");
     assert_eq!(rule.status, Status::Fired);
     assert!(rule.source.guideline.contains("Endoscopy 2020"));
-    // Three contraindication questions were not answered, and the panel says so.
+    // Four contraindication questions were not answered (one was), and the panel says so.
     assert_eq!(rule.unchecked_contraindications.len(), 4);
 
     // NSAID hypersensitivity: the rule is suppressed and indomethacin goes last.

@@ -5,11 +5,8 @@
 //! Decisions are kept in memory by the front end and leave the page only when the user
 //! downloads the report; nothing is sent anywhere.
 
-use serde::Serialize;
-
 /// Agree or override.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// The clinician agrees with the suggestion.
     Agree,
@@ -18,7 +15,7 @@ pub enum Verdict {
 }
 
 /// One recorded decision on a suggestion.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     /// What it is about: a treatment option's arm code, or a rule id.
     pub item: String,

@@ -14,7 +14,7 @@ use crate::i18n::{
     arm_rate_text, bootstrap_text, case_evidence_text, censored_text, modelled_risk_text,
     risk_difference_text, Msg,
 };
-use crate::schema::{Lang, Text};
+use crate::schema::{Kind, Lang, Text};
 use crate::treatment::decision::{Decision, Verdict};
 use crate::treatment::rules::{Effect, RuleOutcome, Status};
 use crate::treatment::suggest::{Suggestions, TreatmentOption};
@@ -238,6 +238,45 @@ pub fn decision_text(d: &Decision, lang: Lang) -> String {
     }
 }
 
+/// The patient for the report, as (label, value with unit) rows in the UI language: the form's
+/// entries (blank ones left out; codes shown as their labels) and the answers to the rules'
+/// questions (unanswered ones said so).
+pub fn patient_rows(
+    bundle: &Bundle,
+    inputs: &[String],
+    answers: &[Option<bool>],
+    lang: Lang,
+) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    for (f, text) in bundle.schema.features.iter().zip(inputs) {
+        let t = text.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let shown = match &f.kind {
+            Kind::Numeric { unit, .. } if unit.is_empty() => t.to_string(),
+            Kind::Numeric { unit, .. } => format!("{t} {unit}"),
+            Kind::Categorical { levels } => levels
+                .iter()
+                .find(|l| l.code == t)
+                .map_or_else(|| t.to_string(), |l| l.label.get(lang).to_string()),
+            Kind::Boolean { .. } => if t == "true" { Msg::Yes } else { Msg::No }
+                .text(lang)
+                .to_string(),
+        };
+        rows.push((f.label.get(lang).to_string(), shown));
+    }
+    for (q, a) in bundle.rules.inputs.iter().zip(answers) {
+        let m = match a {
+            Some(true) => Msg::Yes,
+            Some(false) => Msg::No,
+            None => Msg::NotAsked,
+        };
+        rows.push((q.label.get(lang).to_string(), m.text(lang).to_string()));
+    }
+    rows
+}
+
 /// The report as a self-contained HTML page (no scripts, no external resources): the patient
 /// as entered, the estimate, every option and rule with its basis, and the decisions.
 pub fn report_html(
@@ -352,26 +391,56 @@ mod tests {
     }
 
     #[test]
-    fn the_report_is_one_page_with_decisions_and_hash() {
+    fn the_report_carries_patient_decisions_and_hash_escaped() {
         let b = crate::bundle::tests::sample_bundle();
-        let d = Decision::new("r", Verdict::Override, "declined <b>").unwrap();
+        let t = |s: &str| Text {
+            en: s.into(),
+            zh: s.into(),
+        };
+        let rule = RuleOutcome {
+            id: "r".into(),
+            status: Status::Fired,
+            option: None,
+            recommend: t("do"),
+            strength: t("strong"),
+            source: Source {
+                guideline: "G".into(),
+                year: 2020,
+                section: "1".into(),
+            },
+            because: vec![],
+            missing: vec![],
+            contraindications: vec![],
+            unchecked_contraindications: vec![],
+        };
         let s = Suggestions {
             options: vec![],
-            rules: vec![],
+            rules: vec![rule],
             evidence_cases: 0,
             outcome: None,
         };
-        let html = report_html(
+        let d = Decision::new("r", Verdict::Override, "declined <b>").unwrap();
+        let rows = patient_rows(
             &b,
-            "abc123",
-            &[("Glucose".into(), "100 mg/dL".into())],
-            None,
-            Some(&s),
-            &[d],
-            Lang::Zh,
+            &["100".into(), "true".into(), "f".into()],
+            &[],
+            Lang::En,
         );
+        assert_eq!(
+            rows,
+            [
+                ("Glucose".to_string(), "100 mg/dL".to_string()),
+                ("Smoker".to_string(), "Yes".to_string()),
+                ("Sex".to_string(), "Female".to_string()),
+            ]
+        );
+        let html = report_html(&b, "abc123", &rows, None, Some(&s), &[d], Lang::Zh);
         assert!(html.starts_with("<!doctype html><html lang=\"zh-CN\">"));
         assert!(html.contains("SHA-256 abc123") && html.contains("<td>100 mg/dL</td>"));
-        assert!(!html.contains("<script"));
+        assert!(
+            html.contains("declined &lt;b&gt;"),
+            "the decision is in the report, escaped"
+        );
+        assert!(!html.contains("<script") && !html.contains("<b>"));
     }
 }

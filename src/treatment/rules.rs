@@ -332,7 +332,7 @@ impl RuleSet {
         let mut missing = Vec::new();
         for c in clauses {
             let label = self.subject_label(schema, c.subject);
-            match self.value(schema, c.subject, facts) {
+            match self.value(c.subject, facts) {
                 None => missing.push(label),
                 Some(v) => {
                     if !c.test.holds(v) {
@@ -350,7 +350,7 @@ impl RuleSet {
         (holds, met, missing)
     }
 
-    fn value(&self, schema: &Schema, s: Subject, facts: Facts) -> Option<Value> {
+    fn value(&self, s: Subject, facts: Facts) -> Option<Value> {
         match s {
             Subject::Feature(i) => *facts.values.get(usize::from(i))?,
             Subject::Input(i) => facts.inputs.get(usize::from(i)).copied()?.map(Value::Bool),
@@ -368,7 +368,6 @@ impl RuleSet {
                         _ => None,
                     })
                     .collect::<Option<Vec<f64>>>()?;
-                let _ = schema;
                 d.expr.eval(&vars).map(Value::Number)
             }
         }
@@ -694,11 +693,7 @@ mod file {
                 if !arms.is_some_and(|a| a.iter().any(|l| &l.code == opt)) {
                     return Err(err(format!(
                         "option `{opt}` is not a treatment arm of this schema ({})",
-                        arms.map_or("it has none".into(), |a| a
-                            .iter()
-                            .map(|l| l.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "))
+                        arms.map_or("it has none".into(), |a| crate::schema::codes(a))
                     )));
                 }
             }
@@ -823,11 +818,7 @@ mod file {
                         let l = levels.iter().position(|l| &l.code == code).ok_or_else(|| {
                             format!(
                                 "`{code}` is not a level of `{name}` ({})",
-                                levels
-                                    .iter()
-                                    .map(|l| l.code.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
+                                crate::schema::codes(levels)
                             )
                         })?;
                         Test::Level(u16::try_from(l).map_err(|e| e.to_string())?)

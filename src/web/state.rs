@@ -3,7 +3,6 @@
 
 use std::rc::Rc;
 
-use serde::Deserialize;
 use yew::Reducible;
 
 use crate::bundle::Bundle;
@@ -17,7 +16,7 @@ use crate::treatment::decision::{self, Decision};
 use crate::treatment::{suggest, Suggestions};
 
 /// One entry of `static/bundles/index.json`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IndexEntry {
     pub file: String,
     pub id: String,

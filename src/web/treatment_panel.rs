@@ -11,11 +11,10 @@ use yew::prelude::*;
 use super::state::{same, Action, Loaded, State};
 use crate::form::FormOutcome;
 use crate::i18n::Msg;
-use crate::schema::Kind;
 use crate::schema::Lang;
 use crate::treatment::decision::{Decision, Verdict};
 use crate::treatment::render::{
-    about_trial_html, decision_text, option_html, report_html, rule_html,
+    about_trial_html, decision_text, option_html, patient_rows, report_html, rule_html,
 };
 use crate::treatment::Suggestions;
 
@@ -221,32 +220,7 @@ fn download_report(
     lang: Lang,
 ) {
     let bundle = &loaded.bundle;
-    let mut patient: Vec<(String, String)> = Vec::new();
-    for (f, text) in bundle.schema.features.iter().zip(inputs) {
-        let t = text.trim();
-        if t.is_empty() {
-            continue;
-        }
-        let shown = match &f.kind {
-            Kind::Numeric { unit, .. } => format!("{t} {unit}"),
-            Kind::Categorical { levels } => levels
-                .iter()
-                .find(|l| l.code == t)
-                .map_or_else(|| t.to_string(), |l| l.label.get(lang).to_string()),
-            Kind::Boolean { .. } => if t == "true" { Msg::Yes } else { Msg::No }
-                .text(lang)
-                .to_string(),
-        };
-        patient.push((f.label.get(lang).to_string(), shown));
-    }
-    for (q, a) in bundle.rules.inputs.iter().zip(answers) {
-        let m = match a {
-            Some(true) => Msg::Yes,
-            Some(false) => Msg::No,
-            None => Msg::NotAsked,
-        };
-        patient.push((q.label.get(lang).to_string(), m.text(lang).to_string()));
-    }
+    let patient = patient_rows(bundle, inputs, answers, lang);
     let text = report_html(
         bundle,
         &loaded.sha256,
