@@ -194,9 +194,12 @@ impl Bundle {
         if Sha256::digest(payload).as_slice() != header.sha256 {
             return Err(Error::HashMismatch);
         }
-        let bundle: Bundle =
+        let mut bundle: Bundle =
             postcard::from_bytes(payload).map_err(|e| Error::Decode(e.to_string()))?;
         bundle.check()?;
+        let k = bundle.schema.target.classes.len();
+        bundle.model.prepare(k);
+        bundle.fold_models.iter_mut().for_each(|m| m.prepare(k));
         Ok(bundle)
     }
 

@@ -231,7 +231,7 @@ pub fn expected_value(tree: &Tree, class: usize, n_classes: usize) -> f64 {
     tree.nodes
         .iter()
         .filter(|n| n.is_leaf())
-        .map(|n| f64::from(n.cover) / f64::from(root) * Tree::leaf_proba(n, n_classes)[class])
+        .map(|n| f64::from(n.cover) / f64::from(root) * Tree::leaf_class_proba(n, n_classes, class))
         .sum()
 }
 
@@ -343,7 +343,7 @@ fn recurse(
     };
     extend(&mut path, zero, one, feature);
     if n.is_leaf() {
-        let v = Tree::leaf_proba(n, n_classes)[class];
+        let v = Tree::leaf_class_proba(n, n_classes, class);
         for i in 1..path.len() {
             let w = unwound_sum(&path, i);
             let el = path[i];
@@ -415,7 +415,7 @@ mod tests {
     fn cond_expectation(t: &Tree, x: &[f64], mask: u32, class: usize, node: usize) -> f64 {
         let n = &t.nodes[node];
         if n.is_leaf() {
-            return Tree::leaf_proba(n, 2)[class];
+            return Tree::leaf_class_proba(n, 2, class);
         }
         let d = n.feature as usize;
         if mask & (1 << d) != 0 {
@@ -512,7 +512,7 @@ mod tests {
                     means: vec![vec![0.0, 1.0, -1.0, 0.5], vec![1.0, 0.0, 0.5, -0.5]],
                     vars: vec![vec![1.0, 0.5, 2.0, 1.5], vec![0.7, 1.0, 1.0, 0.3]],
                 }),
-                Model::Forest { trees: vec![random_tree(seed, 3, 4), random_tree(seed ^ 7, 2, 4)], max_depth: 3 },
+                Model::Forest { trees: vec![random_tree(seed, 3, 4), random_tree(seed ^ 7, 2, 4)], max_depth: 3, flat: Default::default() },
                 Model::Knn(Knn { k: 3, width: 4, x: (0..40).map(|i| ((i * 37 % 17) as f32) / 8.0 - 1.0).collect(), y: (0..10).map(|i| (i % 2) as u16).collect() }),
             ];
             for m in &models {

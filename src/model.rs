@@ -119,16 +119,33 @@ impl Tree {
 
     /// Class distribution at a leaf.
     pub fn leaf_proba(node: &Node, n_classes: usize) -> Vec<f64> {
+        let mut p = vec![0.0; n_classes];
+        Tree::add_leaf_proba(node, &mut p);
+        p
+    }
+
+    /// The share of `class` at a leaf (`n_classes` classes); no allocation, for the
+    /// explanation's inner loops.
+    pub fn leaf_class_proba(node: &Node, n_classes: usize, class: usize) -> f64 {
         let total: u32 = node.counts.iter().sum();
-        (0..n_classes)
-            .map(|c| {
-                if total == 0 {
-                    1.0 / n_classes as f64
-                } else {
-                    f64::from(node.counts.get(c).copied().unwrap_or(0)) / f64::from(total)
-                }
-            })
-            .collect()
+        if total == 0 {
+            1.0 / n_classes.max(1) as f64
+        } else {
+            f64::from(node.counts.get(class).copied().unwrap_or(0)) / f64::from(total)
+        }
+    }
+
+    /// Add the class distribution at a leaf to `acc` (one entry per class).
+    pub fn add_leaf_proba(node: &Node, acc: &mut [f64]) {
+        let total: u32 = node.counts.iter().sum();
+        let uniform = 1.0 / acc.len().max(1) as f64;
+        for (c, a) in acc.iter_mut().enumerate() {
+            *a += if total == 0 {
+                uniform
+            } else {
+                f64::from(node.counts.get(c).copied().unwrap_or(0)) / f64::from(total)
+            };
+        }
     }
 }
 
@@ -174,6 +191,104 @@ impl Knn {
     }
 }
 
+/// A forest's trees in one flat node array with each leaf's class distribution precomputed:
+/// a single-patient prediction walks a few hundred 24-byte nodes in one allocation instead of
+/// chasing each node's and each leaf's own heap vectors. Built from the trees when a bundle is
+/// loaded ([`Model::prepare`]); it is a cache of them, so it is neither stored nor compared.
+#[derive(Debug, Clone, Default)]
+pub struct FlatForest {
+    nodes: Vec<FlatNode>,
+    roots: Vec<u32>,
+    /// `n_classes` probabilities per leaf.
+    leaves: Vec<f64>,
+    n_classes: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct FlatNode {
+    threshold: f64,
+    /// Input index, or [`FlatNode::LEAF`].
+    feature: u32,
+    /// Internal node: left child (absolute index). Leaf: its index in `leaves`.
+    left: u32,
+    right: u32,
+}
+
+impl FlatNode {
+    const LEAF: u32 = u32::MAX;
+}
+
+impl PartialEq for FlatForest {
+    /// A cache of the trees: two forests are equal when their trees are.
+    fn eq(&self, _: &FlatForest) -> bool {
+        true
+    }
+}
+
+impl FlatForest {
+    /// Lay out `trees` (already checked: children in range, no cycles) for `n_classes`.
+    pub fn new(trees: &[Tree], n_classes: usize) -> FlatForest {
+        let mut flat = FlatForest {
+            n_classes,
+            ..FlatForest::default()
+        };
+        for tree in trees {
+            let base = flat.nodes.len() as u32;
+            flat.roots.push(base);
+            for node in &tree.nodes {
+                flat.nodes.push(if node.is_leaf() {
+                    let leaf = (flat.leaves.len() / n_classes.max(1)) as u32;
+                    flat.leaves.extend(Tree::leaf_proba(node, n_classes));
+                    FlatNode {
+                        threshold: 0.0,
+                        feature: FlatNode::LEAF,
+                        left: leaf,
+                        right: 0,
+                    }
+                } else {
+                    FlatNode {
+                        threshold: node.threshold,
+                        feature: node.feature,
+                        left: base + node.left,
+                        right: base + node.right,
+                    }
+                });
+            }
+        }
+        flat
+    }
+
+    /// Add each tree's leaf distribution for `x` to `acc`. False (and nothing added) when the
+    /// layout is absent or for another number of classes, so the caller walks the trees.
+    fn predict(&self, x: &[f64], acc: &mut [f64]) -> bool {
+        if self.roots.is_empty() || self.n_classes != acc.len() {
+            return false;
+        }
+        let k = self.n_classes;
+        for &root in &self.roots {
+            let mut i = root as usize;
+            // Every path ends at a leaf (checked on load); the bound only guards termination.
+            for _ in 0..self.nodes.len() {
+                let Some(node) = self.nodes.get(i) else { break };
+                if node.feature == FlatNode::LEAF {
+                    let at = node.left as usize * k;
+                    if let Some(p) = self.leaves.get(at..at + k) {
+                        acc.iter_mut().zip(p).for_each(|(a, p)| *a += p);
+                    }
+                    break;
+                }
+                let v = x.get(node.feature as usize).copied().unwrap_or(f64::NAN);
+                i = if v <= node.threshold {
+                    node.left
+                } else {
+                    node.right
+                } as usize;
+            }
+        }
+        true
+    }
+}
+
 /// Every model family a bundle can hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Model {
@@ -192,6 +307,9 @@ pub enum Model {
         trees: Vec<Tree>,
         /// Maximum depth used in training.
         max_depth: u16,
+        /// The trees laid out for prediction ([`Model::prepare`]); not stored in the bundle.
+        #[serde(skip)]
+        flat: FlatForest,
     },
     /// k-nearest neighbours (smartcore `KNNClassifier`).
     Knn(Knn),
@@ -317,6 +435,14 @@ impl Model {
         Ok(())
     }
 
+    /// Build what prediction needs beyond the stored form (a forest's flat layout). Call
+    /// after [`Model::check`] has passed; prediction is the same without it, only slower.
+    pub fn prepare(&mut self, n_classes: usize) {
+        if let Model::Forest { trees, flat, .. } = self {
+            *flat = FlatForest::new(trees, n_classes);
+        }
+    }
+
     /// Class probabilities for one preprocessed input (sums to 1).
     pub fn predict_proba(&self, x: &[f64], n_classes: usize) -> Vec<f64> {
         match self {
@@ -330,13 +456,15 @@ impl Model {
                 }
             }
             Model::NaiveBayes(nb) => softmax(&nb.joint_log_likelihood(x)),
-            Model::Forest { trees, .. } => {
+            Model::Forest { trees, flat, .. } => {
                 let mut acc = vec![0.0; n_classes];
+                if flat.predict(x, &mut acc) {
+                    let n = trees.len().max(1) as f64;
+                    return acc.iter().map(|a| a / n).collect();
+                }
                 for t in trees {
                     if let Some(leaf) = t.leaf(x) {
-                        for (a, p) in acc.iter_mut().zip(Tree::leaf_proba(leaf, n_classes)) {
-                            *a += p;
-                        }
+                        Tree::add_leaf_proba(leaf, &mut acc);
                     }
                 }
                 let n = trees.len().max(1) as f64;
@@ -422,6 +550,43 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn flat_forest_predicts_what_the_trees_predict() {
+        let mut other = small_tree();
+        other.nodes[0].feature = 1;
+        other.nodes[0].threshold = 0.0;
+        other.nodes[2].counts = vec![0, 0]; // an empty leaf: uniform
+        let walked = Model::Forest {
+            trees: vec![small_tree(), other, small_tree()],
+            max_depth: 2,
+            flat: FlatForest::default(),
+        };
+        let mut prepared = walked.clone();
+        prepared.prepare(2);
+        let Model::Forest { flat, .. } = &prepared else {
+            unreachable!()
+        };
+        assert_eq!(flat.roots, vec![0, 5, 10]);
+        let grid = [-2.0, -1.0, 0.0, 0.5, 0.75, 3.0, f64::NAN];
+        for &a in &grid {
+            for &b in &grid {
+                let x = [a, b];
+                assert_eq!(
+                    prepared.predict_proba(&x, 2),
+                    walked.predict_proba(&x, 2),
+                    "{x:?}"
+                );
+            }
+        }
+        // Prepared for another class count, it falls back to the trees.
+        let mut three = walked.clone();
+        three.prepare(3);
+        assert_eq!(
+            three.predict_proba(&[0.0, 0.0], 2),
+            walked.predict_proba(&[0.0, 0.0], 2)
+        );
+    }
+
+    #[test]
     fn binary_is_sigmoid_of_score() {
         let p = binary().predict_proba(&[1.0, 1.0], 2);
         let expected = 1.0 / (1.0 + (-1.5f64).exp());
@@ -437,6 +602,7 @@ pub(crate) mod tests {
         let forest = Model::Forest {
             trees: vec![small_tree()],
             max_depth: 2,
+            flat: FlatForest::default(),
         };
         assert!(forest.check(2, 2).is_ok());
         assert!(forest.check(1, 2).is_err());
@@ -444,7 +610,8 @@ pub(crate) mod tests {
         looped.nodes[1].left = 0;
         assert!(Model::Forest {
             trees: vec![looped],
-            max_depth: 2
+            max_depth: 2,
+            flat: FlatForest::default(),
         }
         .check(2, 2)
         .is_err());
@@ -455,6 +622,7 @@ pub(crate) mod tests {
         let forest = Model::Forest {
             trees: vec![small_tree(), small_tree()],
             max_depth: 2,
+            flat: FlatForest::default(),
         };
         assert_eq!(forest.predict_proba(&[0.0, -2.0], 2), vec![1.0, 0.0]);
         assert_eq!(forest.predict_proba(&[1.0, 0.0], 2), vec![0.25, 0.75]);

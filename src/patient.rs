@@ -52,7 +52,7 @@ impl PatientRecord {
         let entries: Entries = serde_json::from_str(text).map_err(|e| Error::BadPatient {
             reason: e.to_string(),
         })?;
-        Self::from_entries(schema, entries.0)
+        Self::from_entries(schema, entries.0.iter().map(|(k, v)| (k.as_str(), v)))
     }
 
     /// Validate an already-parsed JSON value (must be an object).
@@ -60,21 +60,22 @@ impl PatientRecord {
         let obj = value.as_object().ok_or_else(|| Error::BadPatient {
             reason: format!("expected an object, got {}", json_kind(value)),
         })?;
-        Self::from_entries(
-            schema,
-            obj.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        )
+        Self::from_entries(schema, obj.iter().map(|(k, v)| (k.as_str(), v)))
     }
 
-    fn from_entries(schema: &Schema, entries: Vec<(String, Json)>) -> Result<PatientRecord> {
+    /// Validate (field, value) pairs; used by the JS API's field-by-field reader too.
+    pub(crate) fn from_entries<'a>(
+        schema: &Schema,
+        entries: impl IntoIterator<Item = (&'a str, &'a Json)>,
+    ) -> Result<PatientRecord> {
         let mut values: Vec<Option<Value>> = vec![None; schema.features.len()];
-        for (key, raw) in &entries {
+        for (key, raw) in entries {
             let idx = schema
                 .features
                 .iter()
-                .position(|f| &f.column == key)
+                .position(|f| f.column == key)
                 .ok_or_else(|| Error::UnknownField {
-                    field: key.clone(),
+                    field: key.to_string(),
                     accepted: schema.columns_list(),
                 })?;
             let feature = &schema.features[idx];
@@ -108,23 +109,27 @@ pub fn parse_value(feature: &Feature, raw: &Json) -> Result<Option<Value>> {
             integer,
             ..
         } => {
-            let unit_words = if unit.is_empty() {
-                String::new()
-            } else {
-                format!(" in {unit}")
+            // Built only for the message: formatting it for every valid value was most of
+            // the cost of validating a patient.
+            let expected = || {
+                let unit_words = if unit.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {unit}")
+                };
+                format!(
+                    "a {}{unit_words} between {} and {}",
+                    if *integer { "whole number" } else { "number" },
+                    plausible.min,
+                    plausible.max
+                )
             };
-            let expected = format!(
-                "a {}{unit_words} between {} and {}",
-                if *integer { "whole number" } else { "number" },
-                plausible.min,
-                plausible.max
-            );
             let v = raw
                 .as_f64()
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| wrong(expected.clone()))?;
+                .ok_or_else(|| wrong(expected()))?;
             if *integer && v.fract() != 0.0 {
-                return Err(wrong(expected));
+                return Err(wrong(expected()));
             }
             if v < plausible.min || v > plausible.max {
                 return Err(Error::OutOfRange {

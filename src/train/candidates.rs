@@ -140,10 +140,13 @@ impl Spec {
                     .with_seed(seed);
                 let fitted: RandomForestClassifier<f64, i32, DenseMatrix<f64>, Vec<i32>> =
                     RandomForestClassifier::fit(&xm, &yv, params).map_err(fail)?;
-                Ok(Model::Forest {
+                let mut model = Model::Forest {
                     trees: lift_forest(&fitted, x, y, n_classes)?,
                     max_depth,
-                })
+                    flat: Default::default(),
+                };
+                model.prepare(n_classes);
+                Ok(model)
             }
             Spec::Knn { k } => Ok(Model::Knn(Knn {
                 k,

@@ -5,11 +5,16 @@ use wasm_bindgen::prelude::*;
 
 use crate::bundle::{payload_sha256, Bundle};
 use crate::cases::{CaseLibrary, Options};
+use crate::patient::PatientRecord;
+use serde_json::Value as Json;
+use wasm_bindgen::JsCast;
 
 /// A loaded model bundle.
 #[wasm_bindgen]
 pub struct Engine {
     bundle: Bundle,
+    /// The schema's field names as JS strings, made once (see `Engine::record`).
+    keys: Vec<JsValue>,
     sha256: String,
     /// A library replacing the bundle's training cases (synthetic, for benchmarks).
     library: Option<CaseLibrary>,
@@ -18,6 +23,61 @@ pub struct Engine {
 impl Engine {
     fn library(&self) -> &CaseLibrary {
         self.library.as_ref().unwrap_or(&self.bundle.cases)
+    }
+
+    /// A patient object → a validated record. The usual object is read field by field
+    /// ([`Engine::record_direct`]); anything else goes through JSON, whose errors name the
+    /// problem. Both end in the same validation.
+    fn record(&self, patient: &JsValue) -> Result<PatientRecord, JsError> {
+        if let Some(record) = self.record_direct(patient) {
+            return record.map_err(js_err);
+        }
+        let json = patient_json(patient)?;
+        PatientRecord::from_json(&self.bundle.schema, &json).map_err(js_err)
+    }
+
+    /// A plain object whose own keys are all schema fields, holding finite numbers, strings,
+    /// booleans or null, read with one `Reflect.get` per field: no text in between, which
+    /// halves a 30-field call. `None` sends every other case (unknown or inherited keys,
+    /// non-finite numbers, nested values, non-objects) to the JSON path.
+    fn record_direct(&self, patient: &JsValue) -> Option<crate::error::Result<PatientRecord>> {
+        if !patient.is_object() || js_sys::Array::is_array(patient) {
+            return None;
+        }
+        let obj: &js_sys::Object = patient.unchecked_ref();
+        let own = js_sys::Object::keys(obj).length() as usize;
+        let mut entries: Vec<(&str, Json)> = Vec::with_capacity(own);
+        for (feature, key) in self.bundle.schema.features.iter().zip(&self.keys) {
+            let v = js_sys::Reflect::get(obj, key).ok()?;
+            if v.is_undefined() {
+                continue;
+            }
+            let json = if let Some(n) = v.as_f64() {
+                // Whole numbers as integers, as JSON text would give them (categorical codes
+                // given as numbers compare as text: "1", not "1.0").
+                if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                    Json::from(n as i64)
+                } else {
+                    Json::Number(serde_json::Number::from_f64(n)?)
+                }
+            } else if let Some(s) = v.as_string() {
+                Json::String(s)
+            } else if let Some(b) = v.as_bool() {
+                Json::Bool(b)
+            } else if v.is_null() {
+                Json::Null
+            } else {
+                return None;
+            };
+            entries.push((feature.column.as_str(), json));
+        }
+        if entries.len() != own {
+            return None;
+        }
+        Some(PatientRecord::from_entries(
+            &self.bundle.schema,
+            entries.iter().map(|(k, v)| (*k, v)),
+        ))
     }
 }
 
@@ -29,6 +89,39 @@ fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+// A patient object crosses into WASM as one JSON text made by the browser's own
+// `JSON.stringify`: field by field through serde-wasm-bindgen cost about 1 µs per field, most of
+// a single-patient call. Plain `JSON.stringify` would turn NaN and ±Infinity into `null`, which
+// reads as "missing"; the replacer keeps them as the strings "NaN", "Infinity", so validation
+// refuses them by name. (A module snippet, not `new Function`: no `unsafe-eval` needed.)
+#[wasm_bindgen(inline_js = "export function patient_text(p) {
+  return JSON.stringify(p, (k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn patient_text(patient: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// A JS value → the JSON value the core validates.
+fn patient_json(patient: &JsValue) -> Result<Json, JsError> {
+    let text = patient_text(patient).map_err(|e| {
+        let why = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_default();
+        js_err(crate::error::Error::BadPatient {
+            reason: format!("it could not be written as JSON ({why})"),
+        })
+    })?;
+    match text.as_string() {
+        Some(text) => serde_json::from_str(&text).map_err(js_err),
+        // `JSON.stringify(undefined)` (or of a function) has no text.
+        None => Err(js_err(crate::error::Error::BadPatient {
+            reason: "expected an object, got undefined".into(),
+        })),
+    }
+}
+
 #[wasm_bindgen]
 impl Engine {
     /// Check and decode a bundle (`Uint8Array`). Throws an `Error` whose message says what is
@@ -37,8 +130,15 @@ impl Engine {
     pub fn new(bytes: &[u8]) -> Result<Engine, JsError> {
         let bundle = Bundle::from_bytes(bytes).map_err(js_err)?;
         let sha256 = payload_sha256(bytes).map_err(js_err)?;
+        let keys = bundle
+            .schema
+            .features
+            .iter()
+            .map(|f| JsValue::from_str(&f.column))
+            .collect();
         Ok(Engine {
             bundle,
+            keys,
             sha256,
             library: None,
         })
@@ -49,10 +149,19 @@ impl Engine {
     /// `JSON.parse` of the same JSON `assessJson` returns: one serializer for both keeps
     /// the WASM small).
     pub fn assess(&self, patient: JsValue) -> Result<JsValue, JsError> {
-        let json: serde_json::Value = serde_wasm_bindgen::from_value(patient).map_err(js_err)?;
-        let assessment = crate::assess::assess(&self.bundle, &json).map_err(js_err)?;
+        let record = self.record(&patient)?;
+        let assessment = crate::assess::assess_record(&self.bundle, &record);
         let text = serde_json::to_string(&assessment).map_err(js_err)?;
         js_sys::JSON::parse(&text).map_err(|_| JsError::new("the assessment could not be parsed"))
+    }
+
+    /// Only the calibrated class probabilities (schema order) of a patient given as an object:
+    /// the same validation and model as `assess`, without the explanation, flags, distance and
+    /// counterfactual. For hosts that show a risk score in their own UI, and for the
+    /// model-only comparison in `./dev.sh bench-onnx`.
+    pub fn probabilities(&self, patient: JsValue) -> Result<Vec<f64>, JsError> {
+        let record = self.record(&patient)?;
+        Ok(crate::assess::probabilities(&self.bundle, &record))
     }
 
     /// Assess a patient given as JSON text (duplicate keys are refused).
