@@ -4,6 +4,7 @@
 #   ./dev.sh test    the same setup and build, then every test (what CI runs)
 #   ./dev.sh bench   measure sizes and browser timings (see BENCHMARKS.md)
 #   ./dev.sh parity  the same models in scikit-learn on identical splits (see BENCHMARKS.md)
+#   ./dev.sh bench-onnx  Bedside against scikit-learn → ONNX → ONNX Runtime Web, one Chromium
 # Each setup step checks versions and skips itself when already done.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -123,7 +124,28 @@ case "${1:-}" in
       "$venv/bin/pip" install --quiet scikit-learn pandas
     fi
     "$venv/bin/python" tests/bench/sklearn_parity.py ;;
+  bench-onnx)
+    build_all
+    out=target/onnx-bench
+    if [ ! -x "$out/venv/bin/python" ] || ! cmp -s tests/bench/onnx/requirements.txt "$out/venv/requirements.txt"; then
+      say "creating a Python venv with scikit-learn, skl2onnx and onnxruntime (PyPI)"
+      rm -rf "$out/venv"
+      python3 -m venv "$out/venv"
+      "$out/venv/bin/pip" install --quiet -r tests/bench/onnx/requirements.txt
+      cp tests/bench/onnx/requirements.txt "$out/venv/requirements.txt"
+    fi
+    ort_version=1.30.0
+    if [ "$(node -p "require('./$out/npm/node_modules/onnxruntime-web/package.json').version" 2>/dev/null)" != "$ort_version" ]; then
+      say "installing onnxruntime-web $ort_version (npm)"
+      mkdir -p "$out/npm"
+      echo '{ "name": "bedside-onnx-bench", "private": true }' > "$out/npm/package.json"
+      npm install --prefix "$out/npm" --no-audit --no-fund --ignore-scripts "onnxruntime-web@$ort_version" >/dev/null
+    fi
+    say "training both stacks' models"
+    "$out/venv/bin/python" tests/bench/onnx_models.py "$out/site"
+    say "measuring in Chromium"
+    node tests/bench/onnx_bench.mjs ;;
   setup) setup ;;
   build) build_all ;;
-  *) echo "usage: ./dev.sh serve | test | bench | parity" >&2; exit 64 ;;
+  *) echo "usage: ./dev.sh serve | test | bench | bench-cases | bench-onnx | parity" >&2; exit 64 ;;
 esac
