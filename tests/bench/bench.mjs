@@ -20,7 +20,7 @@ const sizes = {
   js: size(join(ROOT, 'pkg', 'bedside.js')),
   engineWasm: size(join(ROOT, 'pkg', 'engine', 'bedside_engine_bg.wasm')),
   engineJs: size(join(ROOT, 'pkg', 'engine', 'bedside_engine.js')),
-  www: ['index.html', 'main.js', 'style.css'].map((f) => size(join(ROOT, 'www', f))).reduce((a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip })),
+  www: ['index.html', 'main.js', 'style.css', 'manifest.webmanifest', 'icon.svg'].map((f) => size(join(ROOT, 'www', f))).reduce((a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip })),
   bundles: Object.fromEntries(readdirSync(join(ROOT, 'static', 'bundles')).filter((f) => f.endsWith('.bdsx')).map((f) => [f, size(join(ROOT, 'static', 'bundles', f))])),
 };
 const app = { raw: sizes.wasm.raw + sizes.js.raw + sizes.www.raw, gzip: sizes.wasm.gzip + sizes.js.gzip + sizes.www.gzip };
@@ -34,7 +34,9 @@ try {
   for (const bundle of Object.keys(sizes.bundles)) {
     const times = [];
     for (let i = 0; i < RUNS; i++) {
-      const context = await browser.newContext();
+      // First visits, as before the service worker: it registers only once the page is idle,
+      // but its precaching would then compete with the what-if and latency runs below.
+      const context = await browser.newContext({ serviceWorkers: 'block' });
       const page = await context.newPage();
       await page.goto(`${server.url}?bundle=${bundle}&example=0`);
       await page.locator('.prob').first().waitFor();

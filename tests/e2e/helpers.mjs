@@ -20,10 +20,10 @@ export const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
-/** Start `bedside serve --port 0` and resolve with { url, origin, stop }. */
-export function startServer() {
+/** Start `bedside serve --port 0` on `root` and resolve with { url, origin, stop }. */
+export function startServer(root = ROOT) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['serve', '--port', '0', '--root', ROOT], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(BIN, ['serve', '--port', '0', '--root', root], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 15000);
     proc.stdout.on('data', (d) => {
@@ -47,8 +47,10 @@ export async function launch() {
  * A fresh page that records every request. `check()` asserts that each one went to our own
  * origin and to one of our static directories, and that the page threw nothing.
  */
-export async function recordedPage(browser, origin, viewport = { width: 1200, height: 1000 }) {
-  const context = await browser.newContext({ viewport });
+export async function recordedPage(browser, origin, viewport = { width: 1200, height: 1000 }, { serviceWorkers = 'block' } = {}) {
+  // The service worker is blocked except where a test is about it (offline.test.mjs): it would
+  // answer requests before `page.route` could see them.
+  const context = await browser.newContext({ viewport, serviceWorkers });
   const page = await context.newPage();
   const requests = [];
   const errors = [];
