@@ -20,6 +20,7 @@ pub mod error;
 pub mod explain;
 pub mod form;
 pub mod groups;
+pub mod health;
 pub mod i18n;
 pub mod library;
 pub mod metrics;

@@ -305,6 +305,7 @@ pub fn App() -> Html {
                 <div class="tabs" role="tablist">
                     { tab(View::Assess, "tab-assess", Msg::Assess) }
                     { tab(View::Teach, "tab-teach", Msg::Teach) }
+                    { tab(View::Health, "tab-health", Msg::Health) }
                 </div>
             };
             match state.view {
@@ -349,6 +350,14 @@ pub fn App() -> Html {
                         </>
                     }
                 }
+                View::Health => html! {
+                    <>
+                    { tabs }
+                    <div class="panels">
+                        { Html::from_html_unchecked(AttrValue::from(crate::health::html(&loaded.bundle.schema, &state.inputs, lang))) }
+                    </div>
+                    </>
+                },
                 View::Teach => html! {
                     <>
                     { tabs }

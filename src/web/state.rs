@@ -81,6 +81,8 @@ pub fn same<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
 pub enum View {
     Assess,
     Teach,
+    /// The entered values against their normal ranges.
+    Health,
 }
 
 /// A case library the user loaded from a CSV (it never leaves the page).

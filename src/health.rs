@@ -1,0 +1,344 @@
+//! The health-management view: each value the clinician has entered, against the schema's
+//! cited normal range, with the abnormal ones marked by a symbol and in words (never by colour
+//! alone).
+//!
+//! Only entered values are judged. An imputed value is the training data's, not the patient's,
+//! so it is listed as not entered; a measurement without a cited normal range says so rather
+//! than borrowing one. Rendered as escaped HTML text in the core, like the treatment panel, so
+//! the view is covered by `cargo test` and costs the app no virtual-DOM code.
+
+use std::fmt::Write;
+
+use crate::i18n::{error_text, range_text, Msg};
+use crate::patient::{parse_value, Value};
+use crate::schema::{Feature, Interval, Kind, Lang, Schema};
+use crate::treatment::render::esc;
+
+/// Where one entered value stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Blank in the form.
+    NotEntered,
+    /// Not accepted (not a number, outside the plausible range…): the message, in words.
+    Invalid(String),
+    /// Inside the cited normal range.
+    Normal,
+    /// Below it.
+    Low,
+    /// Above it.
+    High,
+    /// Entered and valid, but the schema cites no normal range for it.
+    NoRange,
+}
+
+impl Status {
+    /// A stable name for the DOM and tests.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Status::NotEntered => "not-entered",
+            Status::Invalid(_) => "invalid",
+            Status::Normal => "normal",
+            Status::Low => "low",
+            Status::High => "high",
+            Status::NoRange => "no-range",
+        }
+    }
+
+    /// Whether the value is outside its normal range.
+    pub fn abnormal(&self) -> bool {
+        matches!(self, Status::Low | Status::High)
+    }
+}
+
+/// One measurement of the view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row<'a> {
+    /// The schema feature (numeric).
+    pub feature: &'a Feature,
+    /// The entered value, when valid.
+    pub value: Option<f64>,
+    /// Where it stands.
+    pub status: Status,
+}
+
+/// Every numeric feature of `schema` against its normal range, from the form's texts (schema
+/// order). Boundaries are inclusive, as the flags in the assessment treat them.
+pub fn rows<'a>(schema: &'a Schema, inputs: &[String], lang: Lang) -> Vec<Row<'a>> {
+    schema
+        .features
+        .iter()
+        .enumerate()
+        .filter_map(|(i, feature)| {
+            let Kind::Numeric { reference, .. } = &feature.kind else {
+                return None;
+            };
+            let text = inputs.get(i).map_or("", |t| t.trim());
+            if text.is_empty() {
+                return Some(Row {
+                    feature,
+                    value: None,
+                    status: Status::NotEntered,
+                });
+            }
+            let raw = text
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or_else(
+                    || serde_json::Value::String(text.to_string()),
+                    serde_json::Value::Number,
+                );
+            let (value, status) = match parse_value(feature, &raw) {
+                Err(e) => (None, Status::Invalid(error_text(&e, Some(schema), lang))),
+                Ok(Some(Value::Number(v))) => {
+                    let status = match reference.as_ref().map(|r| r.interval()) {
+                        None => Status::NoRange,
+                        Some(r) if r.min.is_some_and(|lo| v < lo) => Status::Low,
+                        Some(r) if r.max.is_some_and(|hi| v > hi) => Status::High,
+                        Some(_) => Status::Normal,
+                    };
+                    (Some(v), status)
+                }
+                Ok(_) => (None, Status::NotEntered),
+            };
+            Some(Row {
+                feature,
+                value,
+                status,
+            })
+        })
+        .collect()
+}
+
+/// A small scale: the plausible range as the track, the normal range shaded, a mark at the
+/// value. Decorative beside the words, so hidden from screen readers.
+fn gauge(plausible: (f64, f64), normal: Option<&Interval>, value: f64) -> String {
+    let (lo, hi) = plausible;
+    let span = (hi - lo).max(f64::EPSILON);
+    let x = |v: f64| ((v - lo) / span).clamp(0.0, 1.0) * 120.0;
+    let mut svg = String::from(
+        "<svg class=\"gauge\" viewBox=\"0 0 120 14\" width=\"120\" height=\"14\" aria-hidden=\"true\" focusable=\"false\">\
+         <rect class=\"track\" x=\"0\" y=\"5\" width=\"120\" height=\"4\" rx=\"2\"/>",
+    );
+    if let Some(n) = normal {
+        let a = x(n.min.unwrap_or(lo));
+        let b = x(n.max.unwrap_or(hi));
+        let _ = write!(
+            svg,
+            "<rect class=\"normal\" x=\"{a:.1}\" y=\"3\" width=\"{:.1}\" height=\"8\" rx=\"2\"/>",
+            (b - a).max(1.0)
+        );
+    }
+    let _ = write!(
+        svg,
+        "<rect class=\"mark\" x=\"{:.1}\" y=\"0\" width=\"3\" height=\"14\"/></svg>",
+        (x(value) - 1.5).clamp(0.0, 117.0)
+    );
+    svg
+}
+
+/// The view as escaped HTML.
+pub fn html(schema: &Schema, inputs: &[String], lang: Lang) -> String {
+    let rows = rows(schema, inputs, lang);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<section class=\"card health\" id=\"health\" aria-labelledby=\"health-h\"><h2 id=\"health-h\">{}</h2><p class=\"muted\">{}</p>",
+        esc(Msg::HealthHeading.text(lang)),
+        esc(Msg::HealthIntro.text(lang))
+    );
+    let entered = rows.iter().filter(|r| r.value.is_some()).count();
+    let abnormal = rows.iter().filter(|r| r.status.abnormal()).count();
+    let summary = match lang {
+        Lang::En => format!(
+            "{abnormal} of {entered} entered value{} outside the normal range.",
+            if entered == 1 { " is" } else { "s are" }
+        ),
+        Lang::Zh => format!("已填写的 {entered} 项中，{abnormal} 项超出正常范围。"),
+    };
+    let _ = write!(
+        out,
+        "<p class=\"health-summary\" id=\"health-summary\" data-abnormal=\"{abnormal}\" data-entered=\"{entered}\">{}</p>",
+        esc(&summary)
+    );
+    let _ = write!(
+        out,
+        "<table class=\"health-table\"><thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\"><span class=\"sr-only\">{}</span></th></tr></thead><tbody>",
+        esc(Msg::HealthMeasure.text(lang)),
+        esc(Msg::HealthValue.text(lang)),
+        esc(Msg::HealthNormal.text(lang)),
+        esc(Msg::HealthStatus.text(lang)),
+        esc(Msg::HealthScale.text(lang)),
+    );
+    for row in &rows {
+        let Kind::Numeric {
+            unit,
+            plausible,
+            reference,
+            ..
+        } = &row.feature.kind
+        else {
+            continue;
+        };
+        let value = row.value.map_or_else(
+            || "—".to_string(),
+            |v| {
+                if unit.is_empty() {
+                    v.to_string()
+                } else {
+                    format!("{v} {unit}")
+                }
+            },
+        );
+        let normal = reference.as_ref().map_or_else(
+            || {
+                format!(
+                    "<span class=\"muted\">{}</span>",
+                    esc(Msg::HealthNoRange.text(lang))
+                )
+            },
+            |r| {
+                format!(
+                    "{}<br><span class=\"source\">{}</span>",
+                    esc(&range_text(&r.interval(), unit)),
+                    esc(&r.source)
+                )
+            },
+        );
+        let status = match &row.status {
+            Status::NotEntered => esc(Msg::HealthNotEntered.text(lang)),
+            Status::Invalid(message) => esc(message),
+            Status::Normal => format!("✓ {}", esc(Msg::HealthInRange.text(lang))),
+            Status::Low => format!("▼ {}", esc(Msg::BelowNormal.text(lang))),
+            Status::High => format!("▲ {}", esc(Msg::AboveNormal.text(lang))),
+            Status::NoRange => esc(Msg::HealthUnjudged.text(lang)),
+        };
+        let scale = match row.value {
+            Some(v) if matches!(row.status, Status::Normal | Status::Low | Status::High) => gauge(
+                (plausible.min, plausible.max),
+                reference.as_ref().map(|r| r.interval()).as_ref(),
+                v,
+            ),
+            _ => String::new(),
+        };
+        let _ = write!(
+            out,
+            "<tr data-field=\"{}\" data-status=\"{}\"><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td><span class=\"status {}\">{}</span></td><td>{}</td></tr>",
+            esc(&row.feature.column),
+            row.status.code(),
+            esc(row.feature.label.get(lang)),
+            esc(&value),
+            normal,
+            row.status.code(),
+            status,
+            scale
+        );
+    }
+    out.push_str("</tbody></table></section>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pima() -> Schema {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/pima.schema.toml"
+        ))
+        .unwrap();
+        Schema::from_toml(&text).unwrap()
+    }
+
+    /// Form texts for pima, by column.
+    fn inputs(schema: &Schema, values: &[(&str, &str)]) -> Vec<String> {
+        schema
+            .features
+            .iter()
+            .map(|f| {
+                values
+                    .iter()
+                    .find(|(c, _)| *c == f.column)
+                    .map_or(String::new(), |(_, v)| v.to_string())
+            })
+            .collect()
+    }
+
+    fn status_of(rows: &[Row], column: &str) -> Status {
+        rows.iter()
+            .find(|r| r.feature.column == column)
+            .unwrap()
+            .status
+            .clone()
+    }
+
+    #[test]
+    fn values_are_judged_against_the_cited_range_inclusively() {
+        let s = pima();
+        // glu: normal ≤ 139; bp: normal ≤ 79; bmi: 18.5–24.9; npreg has no cited range.
+        let rows = rows(
+            &s,
+            &inputs(
+                &s,
+                &[
+                    ("glu", "139"),
+                    ("bp", "80"),
+                    ("bmi", "18.4"),
+                    ("npreg", "3"),
+                ],
+            ),
+            Lang::En,
+        );
+        assert_eq!(status_of(&rows, "glu"), Status::Normal);
+        assert_eq!(status_of(&rows, "bp"), Status::High);
+        assert_eq!(status_of(&rows, "bmi"), Status::Low);
+        assert_eq!(status_of(&rows, "npreg"), Status::NoRange);
+        assert_eq!(status_of(&rows, "age"), Status::NotEntered);
+        let rows2 = super::rows(
+            &s,
+            &inputs(&s, &[("glu", "139.01"), ("bmi", "24.9")]),
+            Lang::En,
+        );
+        assert_eq!(status_of(&rows2, "glu"), Status::High);
+        assert_eq!(status_of(&rows2, "bmi"), Status::Normal);
+    }
+
+    #[test]
+    fn invalid_values_say_why_and_are_not_judged() {
+        let s = pima();
+        let rows = rows(&s, &inputs(&s, &[("glu", "948"), ("bp", "abc")]), Lang::En);
+        let Status::Invalid(m) = status_of(&rows, "glu") else {
+            panic!()
+        };
+        assert!(
+            m.contains("outside the plausible range 20–600 mg/dL"),
+            "{m}"
+        );
+        assert!(matches!(status_of(&rows, "bp"), Status::Invalid(_)));
+        assert!(
+            rows.iter().all(|r| r.feature.column != "type"),
+            "only measurements"
+        );
+    }
+
+    #[test]
+    fn the_view_marks_abnormal_values_in_words_in_both_languages() {
+        let s = pima();
+        let form = inputs(&s, &[("glu", "150"), ("bp", "70"), ("bmi", "<b>")]);
+        let en = html(&s, &form, Lang::En);
+        assert!(en.contains("data-field=\"glu\" data-status=\"high\""));
+        assert!(en.contains("▲ above the normal range"));
+        assert!(en.contains("data-field=\"bp\" data-status=\"normal\""));
+        assert!(en.contains("1 of 2 entered values are outside the normal range."));
+        assert!(
+            en.contains("ADA Standards of Care"),
+            "the range's source is shown"
+        );
+        assert!(!en.contains("<b>"), "typed text is escaped");
+        let zh = html(&s, &form, Lang::Zh);
+        assert!(zh.contains("▲ 高于正常范围"));
+        assert!(zh.contains("已填写的 2 项中，1 项超出正常范围。"));
+        assert!(zh.contains("口服 75 克葡萄糖后 2 小时血浆葡萄糖"));
+    }
+}
