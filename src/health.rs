@@ -7,6 +7,7 @@
 //! than borrowing one. Rendered as escaped HTML text in the core, like the treatment panel, so
 //! the view is covered by `cargo test` and costs the app no virtual-DOM code.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use crate::i18n::{error_text, range_text, Msg};
@@ -53,26 +54,34 @@ impl Status {
 /// One measurement of the view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row<'a> {
-    /// The schema feature (numeric).
-    pub feature: &'a Feature,
+    /// The schema feature (numeric), in the unit shown.
+    pub feature: Cow<'a, Feature>,
     /// The entered value, when valid.
     pub value: Option<f64>,
     /// Where it stands.
     pub status: Status,
 }
 
-/// Every numeric feature of `schema` against its normal range, from the form's texts (schema
-/// order). Boundaries are inclusive, as the flags in the assessment treat them.
-pub fn rows<'a>(schema: &'a Schema, inputs: &[String], lang: Lang) -> Vec<Row<'a>> {
+/// Every numeric feature of `schema` against its normal range, from the form's texts in the
+/// schema's units (schema order); shown in the second unit where `second` and the schema
+/// declares one. Boundaries are inclusive, as the flags in the assessment treat them.
+pub fn rows<'a>(schema: &'a Schema, inputs: &[String], lang: Lang, second: bool) -> Vec<Row<'a>> {
+    let texts = if second {
+        crate::form::switch_units(schema, inputs, true)
+    } else {
+        inputs.to_vec()
+    };
     schema
         .features
         .iter()
         .enumerate()
         .filter_map(|(i, feature)| {
+            let feature = crate::form::shown(feature, second);
             let Kind::Numeric { reference, .. } = &feature.kind else {
                 return None;
             };
-            let text = inputs.get(i).map_or("", |t| t.trim());
+            let reference = reference.clone();
+            let text = texts.get(i).map_or("", |t| t.trim());
             if text.is_empty() {
                 return Some(Row {
                     feature,
@@ -88,7 +97,7 @@ pub fn rows<'a>(schema: &'a Schema, inputs: &[String], lang: Lang) -> Vec<Row<'a
                     || serde_json::Value::String(text.to_string()),
                     serde_json::Value::Number,
                 );
-            let (value, status) = match parse_value(feature, &raw) {
+            let (value, status) = match parse_value(&feature, &raw) {
                 Err(e) => (None, Status::Invalid(error_text(&e, Some(schema), lang))),
                 Ok(Some(Value::Number(v))) => {
                     let status = match reference.as_ref().map(|r| r.interval()) {
@@ -137,9 +146,9 @@ fn gauge(plausible: (f64, f64), normal: Option<&Interval>, value: f64) -> String
     svg
 }
 
-/// The view as escaped HTML.
-pub fn html(schema: &Schema, inputs: &[String], lang: Lang) -> String {
-    let rows = rows(schema, inputs, lang);
+/// The view as escaped HTML (inputs in the schema's units; see [`rows`]).
+pub fn html(schema: &Schema, inputs: &[String], lang: Lang, second: bool) -> String {
+    let rows = rows(schema, inputs, lang, second);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -289,6 +298,7 @@ mod tests {
                 ],
             ),
             Lang::En,
+            false,
         );
         assert_eq!(status_of(&rows, "glu"), Status::Normal);
         assert_eq!(status_of(&rows, "bp"), Status::High);
@@ -299,6 +309,7 @@ mod tests {
             &s,
             &inputs(&s, &[("glu", "139.01"), ("bmi", "24.9")]),
             Lang::En,
+            false,
         );
         assert_eq!(status_of(&rows2, "glu"), Status::High);
         assert_eq!(status_of(&rows2, "bmi"), Status::Normal);
@@ -307,7 +318,12 @@ mod tests {
     #[test]
     fn invalid_values_say_why_and_are_not_judged() {
         let s = pima();
-        let rows = rows(&s, &inputs(&s, &[("glu", "948"), ("bp", "abc")]), Lang::En);
+        let rows = rows(
+            &s,
+            &inputs(&s, &[("glu", "948"), ("bp", "abc")]),
+            Lang::En,
+            false,
+        );
         let Status::Invalid(m) = status_of(&rows, "glu") else {
             panic!()
         };
@@ -326,7 +342,7 @@ mod tests {
     fn the_view_marks_abnormal_values_in_words_in_both_languages() {
         let s = pima();
         let form = inputs(&s, &[("glu", "150"), ("bp", "70"), ("bmi", "<b>")]);
-        let en = html(&s, &form, Lang::En);
+        let en = html(&s, &form, Lang::En, false);
         assert!(en.contains("data-field=\"glu\" data-status=\"high\""));
         assert!(en.contains("▲ above the normal range"));
         assert!(en.contains("data-field=\"bp\" data-status=\"normal\""));
@@ -336,9 +352,14 @@ mod tests {
             "the range's source is shown"
         );
         assert!(!en.contains("<b>"), "typed text is escaped");
-        let zh = html(&s, &form, Lang::Zh);
+        let zh = html(&s, &form, Lang::Zh, false);
         assert!(zh.contains("▲ 高于正常范围"));
         assert!(zh.contains("已填写的 2 项中，1 项超出正常范围。"));
         assert!(zh.contains("口服 75 克葡萄糖后 2 小时血浆葡萄糖"));
+        // In SI units: 150 mg/dL is 8.325 mmol/L, above 7.7145 (139 mg/dL).
+        let si = html(&s, &form, Lang::En, true);
+        assert!(si.contains("8.325 mmol/L"), "{si}");
+        assert!(si.contains("≤ 7.7145 mmol/L"));
+        assert!(si.contains("data-field=\"glu\" data-status=\"high\""));
     }
 }

@@ -138,6 +138,7 @@ pub enum Msg {
     Assess,
     Teach,
     Health,
+    SiUnits,
     HealthHeading,
     HealthIntro,
     HealthMeasure,
@@ -274,6 +275,7 @@ impl Msg {
         Msg::Assess,
         Msg::Teach,
         Msg::Health,
+        Msg::SiUnits,
         Msg::HealthHeading,
         Msg::HealthIntro,
         Msg::HealthMeasure,
@@ -449,6 +451,7 @@ impl Msg {
             Msg::Assess => ("Assess", "评估"),
             Msg::Teach => ("Teach", "教学"),
             Msg::Health => ("Health check", "健康指标"),
+            Msg::SiUnits => ("SI units", "国际单位"),
             Msg::HealthHeading => ("Measured values against normal ranges", "测量值与正常范围对照"),
             Msg::HealthIntro => (
                 "The values entered on the Assess tab, each against the normal range the model's schema cites. Only entered values are judged; blank ones are not filled in here.",

@@ -211,6 +211,41 @@ pub struct Feature {
 }
 
 impl Feature {
+    /// This feature as the form shows it in its second unit (e.g. glucose in mmol/L), where the
+    /// schema declares one: unit, plausible and normal ranges converted (to 4 decimals, so a
+    /// converted value converts back to the same 2-decimal value). `None` without a
+    /// conversion.
+    pub fn in_second_unit(&self) -> Option<Feature> {
+        let Kind::Numeric {
+            plausible,
+            reference,
+            convert: Some(c),
+            ..
+        } = &self.kind
+        else {
+            return None;
+        };
+        let to = |v: f64| round_to(v * c.factor, 4);
+        Some(Feature {
+            kind: Kind::Numeric {
+                unit: c.unit.clone(),
+                plausible: Plausible {
+                    min: to(plausible.min),
+                    max: to(plausible.max),
+                },
+                reference: reference.as_ref().map(|r| Reference {
+                    min: r.min.map(to),
+                    max: r.max.map(to),
+                    source: r.source.clone(),
+                }),
+                step: None,
+                integer: false,
+                convert: None,
+            },
+            ..self.clone()
+        })
+    }
+
     /// The unit, or "" for non-numeric and unitless features.
     pub fn unit(&self) -> &str {
         match &self.kind {
@@ -721,6 +756,12 @@ fn has_duplicate_codes(levels: &[Level]) -> bool {
         .iter()
         .enumerate()
         .any(|(i, l)| levels[..i].iter().any(|m| m.code == l.code))
+}
+
+/// `v` rounded to `decimals` places (for converted values and ranges).
+pub fn round_to(v: f64, decimals: i32) -> f64 {
+    let m = 10f64.powi(decimals);
+    (v * m).round() / m
 }
 
 #[cfg(test)]

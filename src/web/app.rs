@@ -22,11 +22,13 @@ use crate::schema::Lang;
 
 const BUNDLE_DIR: &str = "../static/bundles/";
 
-/// Query parameters the app understands: `bundle=<file>.bdsx`, `example=<n>`, `lang=zh`.
+/// Query parameters the app understands: `bundle=<file>.bdsx`, `example=<n>`, `lang=zh`,
+/// `units=si`.
 struct Query {
     bundle: Option<String>,
     example: Option<usize>,
     lang: Lang,
+    si: bool,
 }
 
 fn query() -> Query {
@@ -42,6 +44,7 @@ fn query() -> Query {
         } else {
             Lang::En
         },
+        si: get("units").is_some_and(|u| u == "si"),
     }
 }
 
@@ -144,7 +147,9 @@ pub fn App() -> Html {
     // A bundle named in the URL is fetched at once, in parallel with the index.
     let state = use_reducer(|| {
         let q = query();
-        State::new(q.lang, q.example, q.bundle)
+        let mut s = State::new(q.lang, q.example, q.bundle);
+        s.si = q.si;
+        s
     });
     let lang = state.lang;
 
@@ -213,6 +218,21 @@ pub fn App() -> Html {
                 Lang::En
             }))
         })
+    };
+    // The units switch appears only where the schema declares a second unit.
+    let second_units = state.loaded().map(|l| {
+        l.bundle
+            .schema
+            .features
+            .iter()
+            .filter_map(|f| f.in_second_unit().map(|g| g.unit().to_string()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let toggle_units = {
+        let state = state.clone();
+        let si = state.si;
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::SetUnits(!si)))
     };
     let on_select = {
         let state = state.clone();
@@ -328,7 +348,7 @@ pub fn App() -> Html {
                         <>
                         { tabs }
                         <div class="panels">
-                            <PatientForm loaded={loaded.clone()} inputs={state.inputs.clone()} outcome={state.outcome.clone()}
+                            <PatientForm loaded={loaded.clone()} inputs={state.inputs.clone()} outcome={state.outcome.clone()} si={state.si}
                                 {lang} {on_input} {on_example} {on_clear} />
                             <div class="side">
                                 <Results loaded={loaded.clone()} outcome={state.outcome.clone()} {lang} />
@@ -337,7 +357,7 @@ pub fn App() -> Html {
                             if !loaded.bundle.rules.is_empty() || loaded.bundle.trial.is_some() {
                                 <TreatmentPanel loaded={loaded.clone()} treatment={state.treatment.clone()}
                                     answers={state.answers.clone()} decisions={state.decisions.clone()}
-                                    inputs={state.inputs.clone()} outcome={state.outcome.clone()} {lang}
+                                    inputs={state.canonical.clone()} outcome={state.outcome.clone()} {lang}
                                     dispatch={state.dispatcher()} />
                             }
                             if let Some(record) = record {
@@ -354,7 +374,7 @@ pub fn App() -> Html {
                     <>
                     { tabs }
                     <div class="panels">
-                        { Html::from_html_unchecked(AttrValue::from(crate::health::html(&loaded.bundle.schema, &state.inputs, lang))) }
+                        { Html::from_html_unchecked(AttrValue::from(crate::health::html(&loaded.bundle.schema, &state.canonical, lang, state.si))) }
                     </div>
                     </>
                 },
@@ -378,7 +398,14 @@ pub fn App() -> Html {
                     <h1>{ Msg::AppTitle.text(lang) }</h1>
                     <p class="tagline">{ Msg::Tagline.text(lang) }</p>
                 </div>
-                <button type="button" class="lang" id="lang-toggle" onclick={toggle_lang}>{ Msg::SwitchLanguage.text(lang) }</button>
+                <div class="switches">
+                    if let Some(units) = second_units.filter(|u| !u.is_empty()) {
+                        <button type="button" class="lang" id="units-toggle" aria-pressed={state.si.to_string()} onclick={toggle_units}>
+                            { format!("{} ({units})", Msg::SiUnits.text(lang)) }
+                        </button>
+                    }
+                    <button type="button" class="lang" id="lang-toggle" onclick={toggle_lang}>{ Msg::SwitchLanguage.text(lang) }</button>
+                </div>
             </header>
             <p class="disclaimer" id="disclaimer"><strong>{ Msg::Disclaimer.text(lang) }</strong>{ " " }{ Msg::Privacy.text(lang) }</p>
             { picker }

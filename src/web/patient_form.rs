@@ -15,6 +15,8 @@ pub struct Props {
     pub loaded: Rc<Loaded>,
     pub inputs: Rc<Vec<String>>,
     pub outcome: Option<Rc<FormOutcome>>,
+    /// Features with a second unit are shown (and typed) in it.
+    pub si: bool,
     pub lang: Lang,
     pub on_input: Callback<(usize, String)>,
     pub on_example: Callback<usize>,
@@ -30,6 +32,7 @@ impl PartialEq for Props {
             && Rc::ptr_eq(&self.inputs, &other.inputs)
             && same(&self.outcome, &other.outcome)
             && self.lang == other.lang
+            && self.si == other.si
             && self.on_input == other.on_input
             && self.on_example == other.on_example
             && self.on_clear == other.on_clear
@@ -80,6 +83,7 @@ pub fn PatientForm(props: &Props) -> Html {
     let examples = &props.loaded.bundle.examples;
 
     let fields = schema.features.iter().enumerate().map(|(i, f)| {
+        let f = &*crate::form::shown(f, props.si);
         let id = super::field_id(&f.column);
         let hint_id = format!("{id}-hint");
         let err_id = format!("{id}-error");

@@ -138,8 +138,12 @@ pub struct State {
     /// The bundle file chosen (drives the fetch effect).
     pub selected: Option<String>,
     pub bundle: Option<Load<Rc<Loaded>>>,
-    /// Raw text of each input, in schema order.
+    /// Raw text of each input, in schema order, in the units shown.
     pub inputs: Rc<Vec<String>>,
+    /// The same in the schema's units (what the model, rules and report use).
+    pub canonical: Rc<Vec<String>>,
+    /// Whether features with a second unit (glucose in mmol/L) are shown in it.
+    pub si: bool,
     pub outcome: Option<Rc<FormOutcome>>,
     /// Example to fill in once the bundle has loaded (from `?example=`).
     pub pending_example: Option<usize>,
@@ -165,6 +169,8 @@ impl State {
             bundle: selected.as_ref().map(|_| Load::Loading),
             selected,
             inputs: Rc::new(Vec::new()),
+            canonical: Rc::new(Vec::new()),
+            si: false,
             outcome: None,
             pending_example,
             view: View::Assess,
@@ -193,11 +199,25 @@ impl State {
     }
 
     fn with_inputs(mut self, inputs: Vec<String>) -> State {
+        let si = self.si;
         self.outcome = self
             .loaded()
-            .map(|l| Rc::new(form::evaluate(&l.bundle, &inputs)));
+            .map(|l| Rc::new(form::evaluate_in(&l.bundle, &inputs, si)));
+        self.canonical = Rc::new(match self.loaded() {
+            Some(l) => form::canonical(&l.bundle.schema, &inputs, si),
+            None => inputs.clone(),
+        });
         self.inputs = Rc::new(inputs);
         self.with_treatment()
+    }
+
+    /// Form texts given in the schema's units (examples, library cases), in the units shown.
+    fn with_schema_inputs(self, inputs: Vec<String>) -> State {
+        let inputs = match self.loaded() {
+            Some(l) if self.si => form::switch_units(&l.bundle.schema, &inputs, true),
+            _ => inputs,
+        };
+        self.with_inputs(inputs)
     }
 
     /// Recompute the treatment panel from the current outcome and answers.
@@ -226,6 +246,8 @@ pub enum Action {
     SelectIfNone(String),
     BundleLoaded(String, Result<Rc<Loaded>, LoadError>),
     Input(usize, String),
+    /// Show features with a second unit in it (`true`) or in the schema's unit.
+    SetUnits(bool),
     Example(usize),
     Clear,
     SetView(View),
@@ -290,6 +312,16 @@ impl Reducible for State {
                 }
                 s = s.with_inputs(inputs);
             }
+            Action::SetUnits(si) => {
+                if si != s.si {
+                    let inputs = match s.loaded() {
+                        Some(l) => form::switch_units(&l.bundle.schema, &s.inputs, si),
+                        None => (*s.inputs).clone(),
+                    };
+                    s.si = si;
+                    s = s.with_inputs(inputs);
+                }
+            }
             Action::Example(k) => {
                 if let Some(ex) = s.loaded().and_then(|l| l.bundle.examples.get(k).cloned()) {
                     s = fill_example(s, &ex.inputs);
@@ -309,7 +341,7 @@ impl Reducible for State {
             Action::AssessCase(i) => {
                 if let (Some(loaded), Some(lib)) = (s.loaded().cloned(), s.library()) {
                     let json = lib.case_json(&loaded.bundle.schema, i);
-                    s = s.with_inputs(form::from_json(&loaded.bundle.schema, &json));
+                    s = s.with_schema_inputs(form::from_json(&loaded.bundle.schema, &json));
                     s.view = View::Assess;
                 }
             }
@@ -338,5 +370,5 @@ fn fill_example(s: State, inputs: &[String]) -> State {
     if inputs.len() != n {
         return s; // a damaged example: leave the form as it is
     }
-    s.with_inputs(inputs.to_vec())
+    s.with_schema_inputs(inputs.to_vec())
 }
