@@ -114,6 +114,19 @@ build_bench_wasm() {
   test -f target/bench-pkg/bedside_bg.wasm
 }
 
+# The FHIR model (fhir.resources, PyPI) that FHIR output is validated against, in its own venv;
+# rebuilt when tests/fhir/requirements.txt changes.
+fhir_venv() {
+  local venv=target/fhir-venv
+  if [ ! -x "$venv/bin/python" ] || ! cmp -s tests/fhir/requirements.txt "$venv/requirements.txt"; then
+    say "creating a Python venv with fhir.resources (PyPI)"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet -r tests/fhir/requirements.txt
+    cp tests/fhir/requirements.txt "$venv/requirements.txt"
+  fi
+}
+
 run_tests() {
   say "format and lints (native and wasm32)"
   cargo fmt --check
@@ -122,6 +135,9 @@ run_tests() {
   cargo clippy --locked --lib --target wasm32-unknown-unknown --features bench -- -D warnings
   say "unit and integration tests"
   cargo test --locked
+  say "FHIR output against the FHIR model (fhir.resources)"
+  fhir_venv
+  target/fhir-venv/bin/python tests/fhir/validate.py
   say "WASM tests in headless Chromium"
   CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --mode no-install -- --features engine 2>&1 \
     | grep -v 'failed to get wasm-pack version'

@@ -80,6 +80,38 @@ enum Command {
         #[arg(long)]
         patient: PathBuf,
     },
+    /// Map a FHIR R4 Bundle (Patient + Observations, LOINC/UCUM) onto a bundle's features and
+    /// print JSON: the patient as the model takes it, what was used from where, and what was
+    /// not and why.
+    FhirImport {
+        /// Model bundle.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// FHIR JSON file (Bundle, Patient or Observation), or `-` for standard input.
+        #[arg(long)]
+        fhir: PathBuf,
+        /// The day ages are taken on (YYYY-MM-DD); today if not given.
+        #[arg(long)]
+        today: Option<String>,
+    },
+    /// Assess a patient and print the result as a FHIR R4 RiskAssessment (JSON).
+    RiskAssessment {
+        /// Model bundle.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// Patient JSON file, or `-` for standard input.
+        #[arg(long)]
+        patient: PathBuf,
+        /// The subject, e.g. `Patient/123` (otherwise named only in words).
+        #[arg(long)]
+        subject: Option<String>,
+        /// References the assessment is based on besides the bundle, e.g. `Observation/abc`.
+        #[arg(long)]
+        basis: Vec<String>,
+        /// When it was made (ISO 8601 date-time); now if not given.
+        #[arg(long)]
+        when: Option<String>,
+    },
     /// Find the past cases most similar to a patient and print them as JSON.
     Similar {
         /// Model bundle (its training cases are the library unless --library is given).
@@ -164,6 +196,61 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let text = read_patient(&patient)?;
             let assessment = crate::assess::assess_text(&bundle, &text)?;
             println!("{}", serde_json::to_string_pretty(&assessment)?);
+            Ok(())
+        }
+        Command::FhirImport {
+            bundle,
+            fhir,
+            today,
+        } => {
+            let bundle = load_bundle(&bundle)?;
+            let text = read_patient(&fhir)?;
+            let today = match today {
+                Some(t) => crate::fhir::Date::parse(&t)
+                    .ok_or_else(|| anyhow::anyhow!("--today {t}: expected YYYY-MM-DD"))?,
+                None => today_utc(),
+            };
+            let schema = &bundle.schema;
+            let out = crate::fhir::import_text(schema, &text, today)?;
+            let patient = crate::form::to_json(schema, &out.inputs);
+            let json = serde_json::json!({
+                "patient": patient,
+                "used": out.used.iter().map(|u| serde_json::json!({
+                    "field": u.column, "value": u.value, "source": u.source,
+                })).collect::<Vec<_>>(),
+                "not_used": out.skipped.iter().map(|s| serde_json::json!({
+                    "what": crate::i18n::skipped_label(s, schema, crate::schema::Lang::En),
+                    "why": crate::i18n::skipped_text(s, schema, crate::schema::Lang::En),
+                })).collect::<Vec<_>>(),
+                "subject": out.subject,
+                "basis": out.basis,
+            });
+            println!("{}", serde_json::to_string_pretty(&json)?);
+            Ok(())
+        }
+        Command::RiskAssessment {
+            bundle: path,
+            patient,
+            subject,
+            basis,
+            when,
+        } => {
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let bundle = Bundle::from_bytes(&bytes).with_context(|| path.display().to_string())?;
+            let sha = crate::bundle::payload_sha256(&bytes)?;
+            let text = read_patient(&patient)?;
+            let assessment = crate::assess::assess_text(&bundle, &text)?;
+            let when = when.unwrap_or_else(now_utc);
+            let ra = crate::fhir::risk_assessment(
+                &bundle,
+                &sha,
+                &assessment,
+                subject.as_deref(),
+                &basis,
+                &when,
+            );
+            println!("{}", serde_json::to_string_pretty(&ra)?);
             Ok(())
         }
         Command::Suggest { bundle, patient } => {
@@ -411,4 +498,31 @@ fn write_index(dir: &Path) -> anyhow::Result<()> {
     std::fs::write(&index, serde_json::to_string_pretty(&entries)? + "\n")
         .with_context(|| format!("writing {}", index.display()))?;
     Ok(())
+}
+
+fn unix_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Today's date (UTC).
+fn today_utc() -> crate::fhir::Date {
+    crate::fhir::Date::from_unix_days(unix_seconds().div_euclid(86_400))
+}
+
+/// Now as an ISO 8601 date-time in UTC, to the second.
+fn now_utc() -> String {
+    let secs = unix_seconds();
+    let d = crate::fhir::Date::from_unix_days(secs.div_euclid(86_400));
+    let t = secs.rem_euclid(86_400);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        d.year,
+        d.month,
+        d.day,
+        t / 3600,
+        t / 60 % 60,
+        t % 60
+    )
 }

@@ -106,6 +106,9 @@ pub enum Error {
     /// The schema file is invalid.
     #[error("schema: {0}")]
     Schema(String),
+    /// A FHIR input that cannot be read.
+    #[error("FHIR: {0}")]
+    Fhir(String),
     /// Training data does not fit the schema or cannot be used.
     #[error("data: {0}")]
     Data(String),

@@ -743,6 +743,49 @@ pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
     }
 }
 
+/// What a FHIR import did not use: the feature's label, or the observation as named.
+pub fn skipped_label<'a>(s: &'a crate::fhir::Skipped, schema: &'a Schema, lang: Lang) -> &'a str {
+    label(Some(schema), &s.what, lang)
+}
+
+/// Why a FHIR input (or a feature) was not used, in words: "its unit kPa cannot be converted
+/// to mm[Hg]".
+pub fn skipped_text(s: &crate::fhir::Skipped, schema: &Schema, lang: Lang) -> String {
+    use crate::fhir::Why;
+    match (&s.why, lang) {
+        (Why::NoMapping, Lang::En) => {
+            "this model has no FHIR source for it; enter it by hand".to_string()
+        }
+        (Why::NoMapping, Lang::Zh) => "本模型没有它的 FHIR 来源；请手动填写".to_string(),
+        (Why::NoData, Lang::En) => "not in the FHIR data".to_string(),
+        (Why::NoData, Lang::Zh) => "FHIR 数据中没有".to_string(),
+        (Why::NotSame(t), _) => t.get(lang).to_string(),
+        (Why::Unit { got, want }, Lang::En) => {
+            format!("its unit {got} cannot be converted to {want}")
+        }
+        (Why::Unit { got, want }, Lang::Zh) => format!("单位 {got} 无法换算为 {want}"),
+        (Why::Rejected(e), _) => error_text(e, Some(schema), lang),
+        (Why::PartialBirthDate(b), Lang::En) => {
+            format!("the birth date {b} is not a full date, so the age is not known")
+        }
+        (Why::PartialBirthDate(b), Lang::Zh) => format!("出生日期 {b} 不完整，无法确定年龄"),
+        (Why::Gender(g), Lang::En) => format!("gender “{g}” has no code in this model"),
+        (Why::Gender(g), Lang::Zh) => format!("性别“{g}”在本模型中没有对应代码"),
+        (Why::Population { got, want }, Lang::En) => {
+            format!(
+                "the patient is recorded as {got}; this model was trained on {want} patients only"
+            )
+        }
+        (Why::Population { got, want }, Lang::Zh) => {
+            format!("患者记录的性别为 {got}；本模型仅用 {want} 患者训练")
+        }
+        (Why::NotUsed, Lang::En) => "not used by this model".to_string(),
+        (Why::NotUsed, Lang::Zh) => "本模型不使用".to_string(),
+        (Why::NoValue, Lang::En) => "the observation has no numeric value".to_string(),
+        (Why::NoValue, Lang::Zh) => "该观察没有数值".to_string(),
+    }
+}
+
 /// A flag in words: "Plasma glucose … 148 mg/dL is above the normal range (≤ 139 mg/dL; source)".
 pub fn flag_text(flag: &Flag, schema: &Schema, lang: Lang) -> String {
     let unit = |field: &str| schema.feature(field).map_or("", |f| f.unit());

@@ -18,6 +18,7 @@ pub mod csv_text;
 pub mod dataset;
 pub mod error;
 pub mod explain;
+pub mod fhir;
 pub mod form;
 pub mod groups;
 pub mod health;

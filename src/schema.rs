@@ -208,6 +208,51 @@ pub struct Feature {
     /// Whether a clinician could change it (weight, blood pressure, glucose), so that "what
     /// would change this" may suggest it. Age, history and genetics are not.
     pub modifiable: bool,
+    /// Where a FHIR R4 import finds it (see [`crate::fhir`]); `None`: typed by hand.
+    pub fhir: Option<FhirSource>,
+}
+
+/// Where a FHIR R4 import finds a feature. Only the same measurement is mapped: a code that
+/// looks alike but is not (a random glucose for a 2-h OGTT value) is listed in `not`, with
+/// the reason the import shows.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FhirSource {
+    /// LOINC codes of the same measurement, as `Observation.code` or a component's code.
+    #[serde(default)]
+    pub loinc: Vec<String>,
+    /// The UCUM code of the feature's unit (`valueQuantity.code`), e.g. `mm[Hg]`, `kg/m2`.
+    #[serde(default)]
+    pub ucum: Option<String>,
+    /// Age in whole years on the day of the import, from `Patient.birthDate`.
+    #[serde(default)]
+    pub birth_date: bool,
+    /// `Patient.gender` → this feature's code, e.g. `{ female = "0", male = "1" }`.
+    #[serde(default)]
+    pub gender: std::collections::BTreeMap<String, String>,
+    /// Codes that are not this measurement although they may look like it.
+    #[serde(default)]
+    pub not: Vec<NotSame>,
+}
+
+/// A LOINC code that is not the feature's measurement, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotSame {
+    /// The LOINC code.
+    pub loinc: String,
+    /// Why it is not used, in both languages.
+    pub why: Text,
+}
+
+/// What a FHIR import checks about the whole patient.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FhirPopulation {
+    /// The only `Patient.gender` the training population had (pima: `female`); an imported
+    /// patient of another is flagged.
+    #[serde(default)]
+    pub gender: Option<String>,
 }
 
 impl Feature {
@@ -379,6 +424,8 @@ pub struct Schema {
     pub treatment: Option<Treatment>,
     /// Which rows of the CSV are cases (all when absent).
     pub rows: Option<RowFilter>,
+    /// What a FHIR import checks about the whole patient.
+    pub fhir: Option<FhirPopulation>,
 }
 
 impl Schema {
@@ -612,6 +659,8 @@ mod file {
         treatment: Option<Treatment>,
         #[serde(default)]
         rows: Option<RowFilter>,
+        #[serde(default)]
+        fhir: Option<FhirPopulation>,
     }
 
     #[derive(Deserialize)]
@@ -642,6 +691,8 @@ mod file {
         false_code: Option<String>,
         #[serde(default)]
         true_code: Option<String>,
+        #[serde(default)]
+        fhir: Option<FhirSource>,
     }
 
     impl RawSchema {
@@ -661,6 +712,7 @@ mod file {
                 subgroups: self.subgroups,
                 treatment: self.treatment,
                 rows: self.rows,
+                fhir: self.fhir,
             })
         }
     }
@@ -731,15 +783,48 @@ mod file {
                 )))
                 }
             };
+            if let Some(fhir) = &self.fhir {
+                check_fhir(col, &kind, fhir)?;
+            }
             Ok(Feature {
                 column: self.column,
                 label: self.label,
                 kind,
                 missing: self.missing,
                 modifiable: self.modifiable,
+                fhir: self.fhir,
             })
         }
     }
+}
+
+/// A feature's FHIR source must fit its kind: LOINC codes with their UCUM unit on numeric
+/// features, a birth date only for a numeric age, gender codes that the feature accepts.
+fn check_fhir(col: &str, kind: &Kind, fhir: &FhirSource) -> Result<()> {
+    let bad = |why: &str| Err(Error::Schema(format!("feature `{col}`: fhir: {why}")));
+    let numeric = matches!(kind, Kind::Numeric { .. });
+    if !fhir.loinc.is_empty() && (!numeric || fhir.ucum.is_none()) {
+        return bad("`loinc` codes need a numeric feature and its `ucum` unit");
+    }
+    if fhir.birth_date && !numeric {
+        return bad("`birth_date` gives an age, which must be numeric");
+    }
+    for code in fhir.gender.values() {
+        let known = match kind {
+            Kind::Categorical { levels } => levels.iter().any(|l| &l.code == code),
+            Kind::Boolean { .. } => code == "true" || code == "false",
+            Kind::Numeric { .. } => false,
+        };
+        if !known {
+            return bad(&format!(
+                "`gender` maps to `{code}`, which this feature does not accept"
+            ));
+        }
+    }
+    if fhir.not.iter().any(|n| fhir.loinc.contains(&n.loinc)) {
+        return bad("a code is both mapped and listed under `not`");
+    }
+    Ok(())
 }
 
 /// The codes of `levels`, comma-separated (what error messages list as accepted).
