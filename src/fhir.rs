@@ -311,7 +311,7 @@ pub fn import(schema: &Schema, input: &Json, today: Date) -> Result<Imported> {
         } else if !source.gender.is_empty() {
             match gender {
                 None => None,
-                Some(g) => match source.gender.get(g) {
+                Some(g) => match source.gender.iter().find(|(k, _)| k == g).map(|(_, c)| c) {
                     Some(code) => {
                         out.inputs[i] = code.clone();
                         out.used.push(Used {
@@ -459,6 +459,61 @@ pub fn risk_assessment(
         "prediction": predictions,
         "note": [{ "text": "Decision support, not a diagnosis: a statistical estimate to be checked against clinical judgement." }],
     })
+}
+
+/// What an import did, as escaped HTML in `lang`: a warning about the whole patient where the
+/// training population differs, the fields filled in with their source, and (folded) what
+/// was not used and why. Rendered here so the page only inserts it.
+pub fn report_html(schema: &Schema, imported: &Imported, lang: Lang) -> String {
+    use crate::i18n::{skipped_label, skipped_text, Msg};
+    use crate::treatment::render::esc;
+    use std::fmt::Write;
+    let mut out = String::from("<div id=\"fhir-report\" role=\"status\">");
+    let (warnings, others): (Vec<&Skipped>, Vec<&Skipped>) = imported
+        .skipped
+        .iter()
+        .partition(|s| matches!(s.why, Why::Population { .. }));
+    for w in warnings {
+        let _ = write!(
+            out,
+            "<p class=\"warning\">{}</p>",
+            esc(&skipped_text(w, schema, lang))
+        );
+    }
+    let _ = write!(
+        out,
+        "<p>{} {}</p><ul id=\"fhir-used\">",
+        esc(Msg::FhirFilled.text(lang)),
+        imported.used.len()
+    );
+    for u in &imported.used {
+        let f = schema.feature(&u.column);
+        let label = f.map_or(u.column.as_str(), |f| f.label.get(lang));
+        let unit = f.map_or("", |f| f.unit());
+        let _ = write!(
+            out,
+            "<li data-field=\"{}\">{}</li>",
+            esc(&u.column),
+            esc(&format!("{label}: {} {unit} — {}", u.value, u.source))
+        );
+    }
+    let _ = write!(
+        out,
+        "</ul><details><summary>{} ({})</summary><ul id=\"fhir-skipped\">",
+        esc(Msg::FhirNotUsed.text(lang)),
+        others.len()
+    );
+    for s in others {
+        let _ = write!(
+            out,
+            "<li data-what=\"{}\">{}: {}</li>",
+            esc(&s.what),
+            esc(skipped_label(s, schema, lang)),
+            esc(&skipped_text(s, schema, lang))
+        );
+    }
+    out.push_str("</ul></details></div>");
+    out
 }
 
 #[cfg(test)]
@@ -677,5 +732,9 @@ mod tests {
             matches!(why(&girl, "age"), Some(Why::Rejected(Error::OutOfRange { value, .. })) if *value == 17.0)
         );
         assert!(why(&girl, "Patient.gender").is_none());
+        let html = report_html(&s, &man, Lang::Zh);
+        assert!(html.contains("<p class=\"warning\">患者记录的性别为 male"));
+        assert!(html.contains("<li data-field=\"bmi\">体重指数"), "{html}");
+        assert!(!html.contains("<script"));
     }
 }

@@ -227,9 +227,11 @@ pub struct FhirSource {
     /// Age in whole years on the day of the import, from `Patient.birthDate`.
     #[serde(default)]
     pub birth_date: bool,
-    /// `Patient.gender` → this feature's code, e.g. `{ female = "0", male = "1" }`.
+    /// `Patient.gender` → this feature's code: `gender = { female = "0", male = "1" }` in the
+    /// schema file. Pairs rather than a map here: the app decodes every bundle, and a map's
+    /// decoder would cost its download about 1 KB for two entries.
     #[serde(default)]
-    pub gender: std::collections::BTreeMap<String, String>,
+    pub gender: Vec<(String, String)>,
     /// Codes that are not this measurement although they may look like it.
     #[serde(default)]
     pub not: Vec<NotSame>,
@@ -692,7 +694,35 @@ mod file {
         #[serde(default)]
         true_code: Option<String>,
         #[serde(default)]
-        fhir: Option<FhirSource>,
+        fhir: Option<RawFhir>,
+    }
+
+    /// [`FhirSource`] as written in a schema file (`gender` as a table).
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawFhir {
+        #[serde(default)]
+        loinc: Vec<String>,
+        #[serde(default)]
+        ucum: Option<String>,
+        #[serde(default)]
+        birth_date: bool,
+        #[serde(default)]
+        gender: std::collections::BTreeMap<String, String>,
+        #[serde(default)]
+        not: Vec<NotSame>,
+    }
+
+    impl From<RawFhir> for FhirSource {
+        fn from(r: RawFhir) -> FhirSource {
+            FhirSource {
+                loinc: r.loinc,
+                ucum: r.ucum,
+                birth_date: r.birth_date,
+                gender: r.gender.into_iter().collect(),
+                not: r.not,
+            }
+        }
     }
 
     impl RawSchema {
@@ -783,7 +813,8 @@ mod file {
                 )))
                 }
             };
-            if let Some(fhir) = &self.fhir {
+            let fhir = self.fhir.map(FhirSource::from);
+            if let Some(fhir) = &fhir {
                 check_fhir(col, &kind, fhir)?;
             }
             Ok(Feature {
@@ -792,7 +823,7 @@ mod file {
                 kind,
                 missing: self.missing,
                 modifiable: self.modifiable,
-                fhir: self.fhir,
+                fhir,
             })
         }
     }
@@ -809,7 +840,7 @@ fn check_fhir(col: &str, kind: &Kind, fhir: &FhirSource) -> Result<()> {
     if fhir.birth_date && !numeric {
         return bad("`birth_date` gives an age, which must be numeric");
     }
-    for code in fhir.gender.values() {
+    for (_, code) in &fhir.gender {
         let known = match kind {
             Kind::Categorical { levels } => levels.iter().any(|l| &l.code == code),
             Kind::Boolean { .. } => code == "true" || code == "false",

@@ -6,6 +6,8 @@ use wasm_bindgen::prelude::*;
 use crate::bundle::{payload_sha256, Bundle};
 use crate::cases::{CaseLibrary, Options};
 use crate::patient::PatientRecord;
+use crate::schema::Lang;
+use serde::Serialize;
 use serde_json::Value as Json;
 use wasm_bindgen::JsCast;
 
@@ -190,6 +192,77 @@ impl Engine {
     pub fn treatment(&self, patient: &str) -> Result<String, JsError> {
         let s = crate::treatment::suggest::suggest_text(&self.bundle, patient).map_err(js_err)?;
         serde_json::to_string(&s).map_err(js_err)
+    }
+
+    /// Map FHIR R4 JSON text (a Bundle, Patient or Observation) onto this model's features,
+    /// taking ages on `today` (`YYYY-MM-DD`). Returns an object: `inputs` (form texts in the schema's
+    /// units, blank where nothing was found), `used` (`field`, `value`, `source`), `warnings`
+    /// and `not_used` (`what`, `label`, `why`, in `lang`: `en` or `zh`), `subject`, `basis`, and
+    /// `html`, the same report as escaped HTML.
+    /// The app loads this build only when FHIR is used, so its own download stays small.
+    #[wasm_bindgen(js_name = fhirImport)]
+    pub fn fhir_import(&self, text: &str, today: &str, lang: &str) -> Result<JsValue, JsError> {
+        use crate::fhir::Why;
+        let lang = if lang.starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        };
+        let today = crate::fhir::Date::parse(today)
+            .ok_or_else(|| JsError::new(&format!("today: expected YYYY-MM-DD, got {today}")))?;
+        let schema = &self.bundle.schema;
+        let out = crate::fhir::import_text(schema, text, today).map_err(js_err)?;
+        let item = |s: &crate::fhir::Skipped| {
+            serde_json::json!({
+                "what": s.what,
+                "label": crate::i18n::skipped_label(s, schema, lang),
+                "why": crate::i18n::skipped_text(s, schema, lang),
+            })
+        };
+        let (warnings, not_used): (Vec<_>, Vec<_>) = out
+            .skipped
+            .iter()
+            .partition(|s| matches!(s.why, Why::Population { .. }));
+        let json = serde_json::json!({
+            "inputs": out.inputs,
+            "used": out.used.iter().map(|u| serde_json::json!({
+                "field": u.column, "value": u.value, "source": u.source,
+            })).collect::<Vec<_>>(),
+            "warnings": warnings.into_iter().map(item).collect::<Vec<_>>(),
+            "not_used": not_used.into_iter().map(item).collect::<Vec<_>>(),
+            "subject": out.subject,
+            "basis": out.basis,
+            "html": crate::fhir::report_html(schema, &out, lang),
+        });
+        // A plain JS object (serde-wasm-bindgen), ready for the page without a parse.
+        json.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+            .map_err(js_err)
+    }
+
+    /// Assess a patient and return the result as a FHIR R4 RiskAssessment (JSON text). The
+    /// patient is the form's texts in the schema's units and order (`inputs`, as `fhirImport`
+    /// gives them); `subject` is `Patient/<id>` or empty, `basis` the observations used, `when`
+    /// an ISO 8601 date-time.
+    #[wasm_bindgen(js_name = riskAssessment)]
+    pub fn risk_assessment(
+        &self,
+        inputs: Vec<String>,
+        subject: &str,
+        basis: Vec<String>,
+        when: &str,
+    ) -> Result<String, JsError> {
+        let patient = crate::form::to_json(&self.bundle.schema, &inputs);
+        let assessment = crate::assess::assess(&self.bundle, &patient).map_err(js_err)?;
+        let subject = (!subject.is_empty()).then_some(subject);
+        let json = crate::fhir::risk_assessment(
+            &self.bundle,
+            &self.sha256,
+            &assessment,
+            subject,
+            &basis,
+            when,
+        );
+        serde_json::to_string_pretty(&json).map_err(js_err)
     }
 
     /// The bundle's schema id.

@@ -8,6 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
 use super::basis::Basis;
+use super::fhir_panel::FhirPanel;
 use super::library_loader::LibraryLoader;
 use super::model_card::ModelCard;
 use super::patient_form::PatientForm;
@@ -20,7 +21,7 @@ use crate::bundle::{payload_sha256, Bundle};
 use crate::i18n::{error_text, Msg};
 use crate::schema::Lang;
 
-const BUNDLE_DIR: &str = "../static/bundles/";
+pub const BUNDLE_DIR: &str = "../static/bundles/";
 
 /// Query parameters the app understands: `bundle=<file>.bdsx`, `example=<n>`, `lang=zh`,
 /// `units=si`.
@@ -354,6 +355,8 @@ pub fn App() -> Html {
                                 <Results loaded={loaded.clone()} outcome={state.outcome.clone()} {lang} />
                                 <Basis loaded={loaded.clone()} {lang} />
                             </div>
+                            <FhirPanel key={loaded.file.clone()} loaded={loaded.clone()} report={state.fhir.clone()} canonical={state.canonical.clone()}
+                                ready={state.outcome.as_ref().is_some_and(|o| o.assessment.is_some())} {lang} dispatch={state.dispatcher()} />
                             if !loaded.bundle.rules.is_empty() || loaded.bundle.trial.is_some() {
                                 <TreatmentPanel loaded={loaded.clone()} treatment={state.treatment.clone()}
                                     answers={state.answers.clone()} decisions={state.decisions.clone()}

@@ -7,6 +7,7 @@ mod app;
 mod basis;
 mod case_map;
 mod explanation;
+mod fhir_panel;
 mod library_loader;
 mod model_card;
 mod patient_form;

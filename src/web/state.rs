@@ -159,6 +159,9 @@ pub struct State {
     pub treatment: Option<Rc<Suggestions>>,
     /// The clinician's agree / override decisions (kept in memory, exported with the report).
     pub decisions: Rc<Vec<Decision>>,
+    /// The last FHIR import's report (escaped HTML: what was used, what was not), or why it
+    /// failed.
+    pub fhir: Option<Rc<String>>,
 }
 
 impl State {
@@ -180,6 +183,7 @@ impl State {
             answers: Rc::new(Vec::new()),
             treatment: None,
             decisions: Rc::new(Vec::new()),
+            fhir: None,
         }
     }
 
@@ -260,6 +264,9 @@ pub enum Action {
     Answer(usize, Option<bool>),
     /// Record a decision on a suggestion.
     Decide(Decision),
+    /// A FHIR import: its values (schema units; `None` when it failed) replace the fields it
+    /// found, the rest stay as typed; and its report.
+    FhirImported(Option<Vec<String>>, String),
 }
 
 impl Reducible for State {
@@ -278,6 +285,7 @@ impl Reducible for State {
                     s.bundle = Some(Load::Loading);
                     s.custom = None;
                     s.library_error = None;
+                    s.fhir = None;
                     s.search = Search::default();
                     s = s.with_inputs(Vec::new());
                     s.outcome = None;
@@ -360,6 +368,20 @@ impl Reducible for State {
                 s = s.with_treatment();
             }
             Action::Decide(d) => s.decisions = Rc::new(decision::record(&s.decisions, d)),
+            Action::FhirImported(inputs, report) => {
+                if let Some(imported) = inputs {
+                    let mut merged = (*s.canonical).clone();
+                    if imported.len() == merged.len() {
+                        for (slot, value) in merged.iter_mut().zip(imported) {
+                            if !value.is_empty() {
+                                *slot = value;
+                            }
+                        }
+                        s = s.with_schema_inputs(merged);
+                    }
+                }
+                s.fhir = Some(Rc::new(report));
+            }
         }
         Rc::new(s)
     }

@@ -1,0 +1,172 @@
+//! FHIR R4 in and out, in the page: a Bundle from a file or pasted text fills in the form,
+//! with what was used from where and what was not and why; the assessment downloads as a FHIR
+//! RiskAssessment. Nothing is sent anywhere.
+//!
+//! The FHIR code (`crate::fhir`) runs in the JS API build (pkg/engine), which the page fetches
+//! the first time FHIR is used; the service worker caches it like the app, so this works
+//! offline too. The app itself keeps only this panel's markup and a small script: the app's
+//! download stays within its budget. The engine also words the import report (escaped HTML in
+//! the UI language), which the panel shows as it is.
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use yew::prelude::*;
+
+use super::state::{Action, Loaded, State};
+use crate::i18n::Msg;
+use crate::schema::Lang;
+
+#[wasm_bindgen(inline_js = "
+const engines = new Map();
+const imported = new Map();
+function engine(bundleUrl) {
+  if (!engines.has(bundleUrl)) {
+    const loading = (async () => {
+      const m = await import(new URL('../../engine/bedside_engine.js', import.meta.url));
+      await m.default();
+      const r = await fetch(bundleUrl);
+      if (!r.ok) throw new Error('the model bundle could not be fetched: HTTP ' + r.status);
+      return new m.Engine(new Uint8Array(await r.arrayBuffer()));
+    })();
+    loading.catch(() => engines.delete(bundleUrl));
+    engines.set(bundleUrl, loading);
+  }
+  return engines.get(bundleUrl);
+}
+const esc = (t) => String(t).replace(/[&<>\"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+const fail = (e) => '<p class=\"error\" role=\"alert\" id=\"fhir-error\">' + esc(e && e.message ? e.message : e) + '</p>';
+function today() {
+  const d = new Date();
+  return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
+}
+async function run(section, text, done) {
+  const url = section.dataset.bundle;
+  try {
+    const out = (await engine(url)).fhirImport(text, today(), document.documentElement.lang);
+    imported.set(url, out);
+    done(out.inputs, out.html);
+  } catch (e) {
+    done(null, fail(e));
+  }
+}
+async function exportRisk(section, done) {
+  const url = section.dataset.bundle;
+  try {
+    const last = imported.get(url);
+    const inputs = section.dataset.inputs.split('\\u001f');
+    const json = (await engine(url)).riskAssessment(inputs, last?.subject ?? '', last?.basis ?? [], new Date().toISOString());
+    const a = document.createElement('a');
+    a.href = 'data:application/fhir+json;charset=utf-8,' + encodeURIComponent(json);
+    a.download = 'bedside-riskassessment-' + section.dataset.id + '.json';
+    a.click();
+  } catch (e) {
+    done(null, fail(e));
+  }
+}
+/** Wire the panel once: its controls are found by id inside it when they are used. */
+export function fhir_attach(section, done) {
+  if (section.dataset.wired) return;
+  section.dataset.wired = '1';
+  // Export is possible once there is an estimate; the app says so in data-ready.
+  const sync = () => {
+    const b = section.querySelector('#fhir-export');
+    if (b) b.disabled = section.dataset.ready !== 'true';
+  };
+  new MutationObserver(sync).observe(section, { attributes: true, attributeFilter: ['data-ready'], childList: true });
+  sync();
+  section.addEventListener('change', async (e) => {
+    if (e.target.id !== 'fhir-file' || !e.target.files[0]) return;
+    const file = e.target.files[0];
+    let text;
+    try { text = await file.text(); } catch (err) { done(null, fail(file.name + ': ' + err)); return; }
+    run(section, text, done);
+  });
+  section.addEventListener('click', (e) => {
+    if (e.target.id === 'fhir-import') run(section, section.querySelector('#fhir-text').value, done);
+    if (e.target.id === 'fhir-export' && section.dataset.ready === 'true') exportRisk(section, done);
+  });
+}
+")]
+extern "C" {
+    fn fhir_attach(section: &web_sys::Element, done: &Closure<dyn Fn(JsValue, String)>);
+}
+
+#[derive(Properties)]
+pub struct Props {
+    pub loaded: Rc<Loaded>,
+    /// The last import's report (escaped HTML from the engine), or why it failed.
+    pub report: Option<Rc<String>>,
+    /// The form in the schema's units (what the export assesses).
+    pub canonical: Rc<Vec<String>>,
+    /// Whether there is an assessment to export.
+    pub ready: bool,
+    pub lang: Lang,
+    pub dispatch: UseReducerDispatcher<State>,
+}
+
+impl PartialEq for Props {
+    fn eq(&self, o: &Props) -> bool {
+        Rc::ptr_eq(&self.loaded, &o.loaded)
+            && self.report == o.report
+            && Rc::ptr_eq(&self.canonical, &o.canonical)
+            && self.ready == o.ready
+            && self.lang == o.lang
+    }
+}
+
+#[function_component]
+pub fn FhirPanel(props: &Props) -> Html {
+    let lang = props.lang;
+    let section = use_node_ref();
+    {
+        let section = section.clone();
+        let dispatch = props.dispatch.clone();
+        use_effect_with((), move |_| {
+            // The import's inputs (schema units; null when it failed) and its report.
+            let done =
+                Closure::<dyn Fn(JsValue, String)>::new(move |inputs: JsValue, html: String| {
+                    let inputs = (!inputs.is_null()).then(|| {
+                        js_sys::Array::from(&inputs)
+                            .iter()
+                            .map(|v| v.as_string().unwrap_or_default())
+                            .collect()
+                    });
+                    dispatch.dispatch(Action::FhirImported(inputs, html));
+                });
+            if let Some(el) = section.cast::<web_sys::Element>() {
+                fhir_attach(&el, &done);
+            }
+            // The listeners live as long as the panel's element.
+            move || drop(done)
+        });
+    }
+    let schema = &props.loaded.bundle.schema;
+    // The controls never change but with the language, so they are one piece of markup (far
+    // less WASM than a virtual-DOM node per element); the script finds them by id.
+    let esc = crate::treatment::render::esc;
+    let controls = format!(
+        "<h2 id=\"fhir-h\">{}</h2><p class=\"muted\">{}</p>\
+         <label for=\"fhir-file\">{}</label><input type=\"file\" id=\"fhir-file\" accept=\".json,application/json,application/fhir+json\">\
+         <label for=\"fhir-text\">{}</label><textarea id=\"fhir-text\" rows=\"3\" spellcheck=\"false\"></textarea>\
+         <div class=\"actions\"><button type=\"button\" class=\"secondary\" id=\"fhir-import\">{}</button>\
+         <button type=\"button\" id=\"fhir-export\">{}</button></div>",
+        esc(Msg::FhirHeading.text(lang)),
+        esc(Msg::FhirIntro.text(lang)),
+        esc(Msg::FhirFile.text(lang)),
+        esc(Msg::FhirPaste.text(lang)),
+        esc(Msg::FhirImport.text(lang)),
+        esc(Msg::FhirExport.text(lang)),
+    );
+    html! {
+        <section class="card fhir" aria-labelledby="fhir-h" ref={section}
+            data-bundle={format!("{}{}", super::app::BUNDLE_DIR, props.loaded.file)} data-id={schema.id.clone()}
+            data-inputs={props.canonical.join("\u{1f}")}
+            data-ready={props.ready.to_string()}>
+            { Html::from_html_unchecked(AttrValue::from(controls)) }
+            if let Some(report) = &props.report {
+                { Html::from_html_unchecked(AttrValue::from((**report).clone())) }
+            }
+        </section>
+    }
+}
