@@ -35,9 +35,23 @@ pub fn Results(props: &Props) -> Html {
     let lang = props.lang;
     let schema = &props.loaded.bundle.schema;
     let assessment = props.outcome.as_ref().and_then(|o| o.assessment.as_ref());
+    // One short sentence per new estimate for screen readers ("Diabetes: 69.1 %, most
+    // probable"), instead of a live card that would read out every bar and explanation.
+    let announce = assessment
+        .and_then(|a| a.probabilities.get(a.top))
+        .map(|c| {
+            format!(
+                "{}: {:.1} % — {}",
+                c.label.get(lang),
+                c.probability * 100.0,
+                Msg::MostProbable.text(lang)
+            )
+        })
+        .unwrap_or_default();
     html! {
-        <section class="card results" aria-labelledby="results-h" aria-live="polite" id="results">
+        <section class="card results" aria-labelledby="results-h" id="results">
             <h2 id="results-h">{ format!("{} — {}", Msg::Suggestion.text(lang), schema.target.label.get(lang)) }</h2>
+            <p class="sr-only" id="announce" aria-live="polite" aria-atomic="true">{ announce }</p>
             if let Some(a) = assessment {
                 <ul class="probs">
                     { for a.probabilities.iter().enumerate().map(|(i, c)| {
