@@ -13,6 +13,7 @@ pub mod bundle;
 pub mod calibrate;
 pub mod card;
 pub mod cases;
+pub mod cds;
 pub mod counterfactual;
 pub mod csv_text;
 pub mod dataset;
