@@ -113,7 +113,16 @@ write_precache() {
   } > pkg/precache.js
 }
 
-build_all() { setup; build_cli; train_bundles; build_wasm; build_engine_wasm; write_precache; }
+# The embeddable widget (`mount`, `<bedside-widget>` in www/widget.js): the app and the JS API,
+# in pkg/widget/.
+build_widget_wasm() {
+  say "building the widget package (pkg/widget, --features widget)"
+  wasm-pack build --target web --release --mode no-install --out-dir pkg/widget --out-name bedside_widget --no-pack \
+    -- --features widget 2>&1 | grep -v 'failed to get wasm-pack version' || true
+  test -f pkg/widget/bedside_widget_bg.wasm
+}
+
+build_all() { setup; build_cli; train_bundles; build_wasm; build_engine_wasm; build_widget_wasm; write_precache; }
 
 # The app plus its benchmark-only entry points (synthetic case libraries), in target/bench-pkg;
 # the case benchmark serves it in place of pkg/.
@@ -143,6 +152,7 @@ run_tests() {
   cargo clippy --locked --all-targets -- -D warnings
   cargo clippy --locked --lib --target wasm32-unknown-unknown -- -D warnings
   cargo clippy --locked --lib --target wasm32-unknown-unknown --features bench -- -D warnings
+  cargo clippy --locked --lib --target wasm32-unknown-unknown --features widget -- -D warnings
   say "unit and integration tests"
   cargo test --locked
   say "FHIR output against the FHIR model (fhir.resources)"

@@ -18,6 +18,22 @@ pub const CONTENT_SECURITY_POLICY: &str =
 style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
 base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
+/// The iframe-mode page (`www/embed.html`) exists to be framed by other sites' portals, so it
+/// may be framed anywhere; what it shares is guarded by its postMessage origin allow-list.
+pub const EMBED_CONTENT_SECURITY_POLICY: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+base-uri 'none'; form-action 'none'; frame-ancestors *";
+
+/// The policy a response carries.
+pub fn content_security_policy(target: &str) -> &'static str {
+    if target.split(['?', '#']).next() == Some("/www/embed.html") {
+        EMBED_CONTENT_SECURITY_POLICY
+    } else {
+        CONTENT_SECURITY_POLICY
+    }
+}
+
 /// Directories the server exposes, relative to its root.
 pub const SERVED_DIRS: &[&str] = &["www", "pkg", "static"];
 
@@ -132,12 +148,13 @@ fn handle(root: &Path, stream: TcpStream) -> std::io::Result<()> {
     };
     let mut head = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
-         Content-Security-Policy: {CONTENT_SECURITY_POLICY}\r\nX-Content-Type-Options: nosniff\r\n\
+         Content-Security-Policy: {}\r\nX-Content-Type-Options: nosniff\r\n\
          Referrer-Policy: no-referrer\r\nCross-Origin-Resource-Policy: same-origin\r\nCache-Control: no-cache\r\n",
         reply.status,
         reply.reason,
         reply.content_type,
-        reply.body.len()
+        reply.body.len(),
+        content_security_policy(target),
     );
     if let Some(loc) = &reply.location {
         head.push_str(&format!("Location: {loc}\r\n"));
@@ -208,6 +225,17 @@ pub fn serve(root: &Path, host: &str, port: u16) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_the_iframe_page_may_be_framed_elsewhere() {
+        assert!(
+            content_security_policy("/www/embed.html?allow=https://a.example")
+                .ends_with("frame-ancestors *")
+        );
+        assert!(content_security_policy("/www/").ends_with("frame-ancestors 'self'"));
+        assert!(content_security_policy("/www/embed.html.bak").ends_with("frame-ancestors 'self'"));
+    }
+
     use super::*;
 
     #[test]

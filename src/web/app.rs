@@ -23,6 +23,34 @@ use crate::schema::Lang;
 
 pub const BUNDLE_DIR: &str = "../static/bundles/";
 
+/// How the app runs inside a host page (`mount`, `<bedside-widget>`): the host chooses the
+/// bundle (a URL), the language and the view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embed {
+    /// Which widget on the page (for its handle).
+    pub id: u32,
+    /// The bundle's URL.
+    pub bundle: String,
+    pub lang: Lang,
+    /// Open on the teaching view.
+    pub teach: bool,
+}
+
+#[cfg(feature = "widget")]
+use super::widget::use_bridge;
+
+/// The standalone app has no host to talk to.
+#[cfg(not(feature = "widget"))]
+#[hook]
+fn use_bridge(_id: Option<u32>, _state: &UseReducerHandle<State>) {}
+
+#[derive(Properties, PartialEq, Default)]
+pub struct AppProps {
+    /// `None` for the standalone page.
+    #[prop_or_default]
+    pub embed: Option<Embed>,
+}
+
 /// Query parameters the app understands: `bundle=<file>.bdsx`, `example=<n>`, `lang=zh`,
 /// `units=si`.
 struct Query {
@@ -108,12 +136,22 @@ fn parse_index(bytes: &[u8]) -> Result<Vec<IndexEntry>, LoadError> {
         .collect()
 }
 
+/// Where a bundle is fetched from: a plain file name from the page's query is looked up in
+/// the bundle directory; a URL (an embedding host's choice) is used as it is.
+pub fn bundle_url(file: &str) -> String {
+    if file.contains('/') {
+        file.to_string()
+    } else {
+        format!("{BUNDLE_DIR}{file}")
+    }
+}
+
 async fn fetch_bundle(file: &str) -> Result<Rc<Loaded>, LoadError> {
-    if !safe_file(file) {
+    if !file.contains('/') && !safe_file(file) {
         return Err(LoadError::Http(404));
     }
     mark("bedside:bundle-fetch-start");
-    let bytes = fetch_bytes(&format!("{BUNDLE_DIR}{file}")).await?;
+    let bytes = fetch_bytes(&bundle_url(file)).await?;
     mark("bedside:bundle-fetched");
     let bundle = Bundle::from_bytes(&bytes).map_err(LoadError::Bundle)?;
     let sha256 = payload_sha256(&bytes).map_err(LoadError::Bundle)?;
@@ -143,21 +181,38 @@ pub fn load_error_text(what: Msg, e: &LoadError, lang: Lang) -> String {
 }
 
 #[function_component]
-pub fn App() -> Html {
+pub fn App(props: &AppProps) -> Html {
     mark("bedside:app-render");
-    // A bundle named in the URL is fetched at once, in parallel with the index.
-    let state = use_reducer(|| {
-        let q = query();
-        let mut s = State::new(q.lang, q.example, q.bundle);
-        s.si = q.si;
-        s
+    let embed = props.embed.clone();
+    // A bundle named in the URL is fetched at once, in parallel with the index. Embedded, the
+    // host names the bundle, the language and the view instead.
+    let state = use_reducer(|| match &embed {
+        Some(e) => {
+            let mut s = State::new(e.lang, None, Some(e.bundle.clone()));
+            if e.teach {
+                s.view = View::Teach;
+            }
+            s
+        }
+        None => {
+            let q = query();
+            let mut s = State::new(q.lang, q.example, q.bundle);
+            s.si = q.si;
+            s
+        }
     });
     let lang = state.lang;
+    let embedded = props.embed.is_some();
+    use_bridge(props.embed.as_ref().map(|e| e.id), &state);
 
-    // Load the list of bundles once; without a bundle in the URL, pick the first.
+    // Load the list of bundles once; without a bundle in the URL, pick the first. (An
+    // embedded app shows the one bundle its host chose.)
     {
         let state = state.clone();
-        use_effect_with((), move |_| {
+        use_effect_with(embedded, move |embedded| {
+            if *embedded {
+                return;
+            }
             yew::platform::spawn_local(async move {
                 let result = fetch_index().await;
                 let first = result
@@ -184,8 +239,12 @@ pub fn App() -> Html {
             }
         });
     }
-    // Keep <html lang> in step with the UI language (screen readers, fonts).
-    use_effect_with(lang, |lang| {
+    // Keep <html lang> in step with the UI language (screen readers, fonts); embedded, the
+    // host's document is not ours to change (the widget's root carries `lang`).
+    use_effect_with(lang, move |lang| {
+        if embedded {
+            return;
+        }
         if let Some(el) = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.document_element())
@@ -411,7 +470,7 @@ pub fn App() -> Html {
                 </div>
             </header>
             <p class="disclaimer" id="disclaimer"><strong>{ Msg::Disclaimer.text(lang) }</strong>{ " " }{ Msg::Privacy.text(lang) }</p>
-            { picker }
+            if !embedded { { picker } }
             { body }
         </>
     }

@@ -160,7 +160,7 @@ pub fn FhirPanel(props: &Props) -> Html {
     );
     html! {
         <section class="card fhir" aria-labelledby="fhir-h" ref={section}
-            data-bundle={format!("{}{}", super::app::BUNDLE_DIR, props.loaded.file)} data-id={schema.id.clone()}
+            data-bundle={super::app::bundle_url(&props.loaded.file)} data-id={schema.id.clone()}
             data-inputs={props.canonical.join("\u{1f}")}
             data-ready={props.ready.to_string()}>
             { Html::from_html_unchecked(AttrValue::from(controls)) }

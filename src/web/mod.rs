@@ -16,9 +16,13 @@ mod similar_cases;
 mod state;
 mod teach;
 mod treatment_panel;
+#[cfg(feature = "widget")]
+mod widget;
 
 #[cfg(feature = "engine")]
 pub use api::Engine;
+#[cfg(feature = "widget")]
+pub use widget::{mount, WidgetHandle};
 
 use wasm_bindgen::prelude::*;
 

@@ -267,6 +267,9 @@ pub enum Action {
     /// A FHIR import: its values (schema units; `None` when it failed) replace the fields it
     /// found, the rest stay as typed; and its report.
     FhirImported(Option<Vec<String>>, String),
+    /// A new patient from the embedding host: every field (schema units) replaced.
+    #[cfg(feature = "widget")]
+    Fill(Vec<String>),
 }
 
 impl Reducible for State {
@@ -368,6 +371,14 @@ impl Reducible for State {
                 s = s.with_treatment();
             }
             Action::Decide(d) => s.decisions = Rc::new(decision::record(&s.decisions, d)),
+            #[cfg(feature = "widget")]
+            Action::Fill(inputs) => {
+                if s.loaded()
+                    .is_some_and(|l| l.bundle.schema.features.len() == inputs.len())
+                {
+                    s = s.with_schema_inputs(inputs);
+                }
+            }
             Action::FhirImported(inputs, report) => {
                 if let Some(imported) = inputs {
                     let mut merged = (*s.canonical).clone();

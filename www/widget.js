@@ -1,0 +1,75 @@
+// Bedside as a widget for other pages: the custom element <bedside-widget> and `mount()`.
+//
+//   <script type="module" src="…/www/widget.js"></script>
+//   <bedside-widget bundle="pima.bdsx" lang="en" mode="assess"></bedside-widget>
+//
+//   import { mount } from '…/www/widget.js';
+//   const handle = await mount(element, { bundle: 'pima.bdsx', lang: 'zh-CN' });
+//   handle.setPatient({ glu: 148, … });   // or a FHIR R4 Bundle
+//   handle.assessment(); handle.cards(); handle.destroy();
+//   element.addEventListener('bedside:assessment', (e) => e.detail.assessment, e.detail.cards);
+//
+// The app runs in the element's shadow root with its own stylesheet, so the page's CSS and
+// Bedside's never meet; nothing is added to `window`; each widget has its own state. Bundle
+// names resolve against Bedside's own bundle directory; a full URL is used as it is.
+import init, { mount as mountApp } from '../pkg/widget/bedside_widget.js';
+
+const BUNDLES = new URL('../static/bundles/', import.meta.url);
+const STYLESHEET = new URL('../pkg/style.css', import.meta.url).href;
+const ready = init();
+
+/** Mount Bedside into `element`; resolves to its handle. */
+export async function mount(element, options = {}) {
+  await ready;
+  if (!options.bundle) throw new Error('mount: options.bundle is required (e.g. "pima.bdsx")');
+  return mountApp(element, {
+    lang: options.lang,
+    mode: options.mode,
+    bundle: new URL(options.bundle, BUNDLES).href,
+    stylesheet: options.stylesheet ?? STYLESHEET,
+  });
+}
+
+export class BedsideWidget extends HTMLElement {
+  static get observedAttributes() { return ['bundle', 'lang', 'mode']; }
+
+  #handle = null;
+  #mounting = null;
+
+  connectedCallback() { this.#remount(); }
+
+  disconnectedCallback() {
+    this.#handle?.destroy();
+    this.#handle = null;
+  }
+
+  attributeChangedCallback() {
+    if (this.isConnected && (this.#handle || this.#mounting)) this.#remount();
+  }
+
+  #remount() {
+    const options = { bundle: this.getAttribute('bundle'), lang: this.getAttribute('lang') ?? undefined, mode: this.getAttribute('mode') ?? undefined };
+    this.#mounting = (async () => {
+      await this.#mounting?.catch(() => {});
+      this.#handle?.destroy();
+      this.#handle = null;
+      try {
+        this.#handle = await mount(this, options);
+      } catch (e) {
+        this.dispatchEvent(new CustomEvent('bedside:error', { detail: String(e.message ?? e), bubbles: true, composed: true }));
+      }
+    })();
+    return this.#mounting;
+  }
+
+  /** Resolves once the widget is mounted. */
+  get ready() { return this.#mounting ?? Promise.resolve(); }
+
+  async setPatient(patient) { await this.ready; return this.#handle?.setPatient(patient); }
+
+  assessment() { return this.#handle?.assessment() ?? null; }
+
+  cards() { return this.#handle?.cards() ?? null; }
+}
+
+if (!customElements.get('bedside-widget')) customElements.define('bedside-widget', BedsideWidget);
