@@ -122,7 +122,17 @@ build_widget_wasm() {
   test -f pkg/widget/bedside_widget_bg.wasm
 }
 
-build_all() { setup; build_cli; train_bundles; build_wasm; build_engine_wasm; build_widget_wasm; write_precache; }
+# pkg/ as an npm package a portal can install (www/npm/: package.json, README, types): the
+# widget, the headless API and the stylesheet. Bundles are the portal's own files.
+write_npm_package() {
+  cp www/npm/package.json www/npm/README.md www/npm/widget.d.ts pkg/
+  # wasm-pack's .gitignore files say "*"; npm would honour them. package.json's `files` decides.
+  local d
+  for d in pkg pkg/engine pkg/widget; do echo "# package.json's files field decides what is packed" > "$d/.npmignore"; done
+  sed -e "s#'../pkg/widget/#'./widget/#" -e "s#'../pkg/style.css'#'./style.css'#" www/widget.js > pkg/widget.js
+}
+
+build_all() { setup; build_cli; train_bundles; build_wasm; build_engine_wasm; build_widget_wasm; write_precache; write_npm_package; }
 
 # The app plus its benchmark-only entry points (synthetic case libraries), in target/bench-pkg;
 # the case benchmark serves it in place of pkg/.

@@ -1168,6 +1168,46 @@ mod tests {
         }
     }
 
+    /// Every text of every shipped schema (titles, labels, levels, arms, caveats, FHIR
+    /// reasons…) is there in both languages: found generically, as every `{en, zh}` pair.
+    #[test]
+    fn every_shipped_schema_text_is_in_both_languages() {
+        fn walk(v: &serde_json::Value, path: &str, found: &mut usize) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    if let (Some(en), Some(zh)) = (o.get("en"), o.get("zh")) {
+                        *found += 1;
+                        let (en, zh) = (en.as_str().unwrap_or(""), zh.as_str().unwrap_or(""));
+                        assert!(!en.trim().is_empty() && !zh.trim().is_empty(), "{path}: a text is missing");
+                        assert!(!zh.is_ascii() || en == zh, "{path}: {zh:?} is not translated");
+                    }
+                    for (k, v) in o {
+                        walk(v, &format!("{path}.{k}"), found);
+                    }
+                }
+                serde_json::Value::Array(a) => {
+                    for (i, v) in a.iter().enumerate() {
+                        walk(v, &format!("{path}[{i}]"), found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+        let mut schemas = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.to_string_lossy().ends_with(".schema.toml") {
+                let s = Schema::from_toml(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                let mut found = 0;
+                walk(&serde_json::to_value(&s).unwrap(), &s.id, &mut found);
+                assert!(found > 10, "{}: only {found} texts", s.id);
+                schemas += 1;
+            }
+        }
+        assert_eq!(schemas, 6);
+    }
+
     #[test]
     fn errors_use_labels_and_keep_the_range() {
         let s = Schema::from_toml(SAMPLE).unwrap();

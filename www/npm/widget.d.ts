@@ -1,0 +1,60 @@
+// Types for bedside-cds (the widget and mount API). The headless API's types are in
+// engine/bedside_engine.d.ts (import "bedside-cds/engine").
+
+/** A CDS Hooks card (https://cds-hooks.hl7.org/): Bedside's estimate, a guideline rule, or trial options. */
+export interface CdsCard {
+  summary: string; // at most 140 characters
+  indicator: 'info' | 'warning' | 'critical';
+  detail?: string;
+  source: { label: string; url?: string; topic?: { display?: string } };
+  suggestions: { label: string; isRecommended?: boolean }[];
+  links: { label: string; url: string; type: 'absolute' | 'smart' }[];
+}
+
+/** What the `bedside:assessment` event carries (both null while the form is incomplete). */
+export interface AssessmentDetail {
+  assessment: Assessment | null;
+  cards: { cards: CdsCard[] } | null;
+}
+
+/** The assessment, as `Engine.assess` returns it (abridged: see the README). */
+export interface Assessment {
+  bundle: string;
+  model: string;
+  probabilities: { code: string; label: { en: string; zh: string }; probability: number; raw: number }[];
+  top: number;
+  [more: string]: unknown;
+}
+
+export interface MountOptions {
+  /** The bundle: a file name in Bedside's bundle directory, or its URL (needed with the npm package). */
+  bundle: string;
+  lang?: 'en' | 'zh-CN';
+  mode?: 'assess' | 'teach';
+  /** The URL of style.css; defaults to the one beside widget.js. */
+  stylesheet?: string;
+}
+
+export interface WidgetHandle {
+  /** A patient as field → value (validated: throws with the reason), or a FHIR R4 Bundle, Patient or Observation. */
+  setPatient(patient: Record<string, unknown>): void;
+  assessment(): Assessment | null;
+  cards(): { cards: CdsCard[] } | null;
+  destroy(): void;
+}
+
+/** Mount Bedside into `element` (in its shadow root). */
+export function mount(element: HTMLElement, options: MountOptions): Promise<WidgetHandle>;
+
+/** <bedside-widget bundle="…" lang="en|zh-CN" mode="assess|teach">. */
+export class BedsideWidget extends HTMLElement {
+  readonly ready: Promise<void>;
+  setPatient(patient: Record<string, unknown>): Promise<void>;
+  assessment(): Assessment | null;
+  cards(): { cards: CdsCard[] } | null;
+}
+
+declare global {
+  interface HTMLElementTagNameMap { 'bedside-widget': BedsideWidget }
+  interface HTMLElementEventMap { 'bedside:assessment': CustomEvent<AssessmentDetail>; 'bedside:error': CustomEvent<string> }
+}
