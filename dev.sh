@@ -94,10 +94,10 @@ build_engine_wasm() {
 # What the service worker (www/sw.js) precaches, with a version that changes whenever any of
 # those files does: a changed version is what makes the browser install the new worker.
 write_precache() {
-  # The JS API build is there for the FHIR import and export, which load it on first use.
+  # The widget build is there for the FHIR import and export, which load it on first use.
   local files=(www/index.html www/main.js www/manifest.webmanifest www/icon.svg
                pkg/style.css pkg/bedside.js pkg/bedside_bg.wasm pkg/snippets/*/*.js
-               pkg/engine/bedside_engine.js pkg/engine/bedside_engine_bg.wasm pkg/engine/snippets/*/*.js
+               pkg/widget/bedside_widget.js pkg/widget/bedside_widget_bg.wasm pkg/widget/snippets/*/*.js
                static/bundles/index.json static/bundles/*.bdsx)
   local version f
   version=$(cat "${files[@]}" | sha256sum | cut -c1-16)

@@ -1178,8 +1178,14 @@ mod tests {
                     if let (Some(en), Some(zh)) = (o.get("en"), o.get("zh")) {
                         *found += 1;
                         let (en, zh) = (en.as_str().unwrap_or(""), zh.as_str().unwrap_or(""));
-                        assert!(!en.trim().is_empty() && !zh.trim().is_empty(), "{path}: a text is missing");
-                        assert!(!zh.is_ascii() || en == zh, "{path}: {zh:?} is not translated");
+                        assert!(
+                            !en.trim().is_empty() && !zh.trim().is_empty(),
+                            "{path}: a text is missing"
+                        );
+                        assert!(
+                            !zh.is_ascii() || en == zh,
+                            "{path}: {zh:?} is not translated"
+                        );
                     }
                     for (k, v) in o {
                         walk(v, &format!("{path}.{k}"), found);

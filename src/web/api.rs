@@ -6,7 +6,9 @@ use wasm_bindgen::prelude::*;
 use crate::bundle::{payload_sha256, Bundle};
 use crate::cases::{CaseLibrary, Options};
 use crate::patient::PatientRecord;
+#[cfg(feature = "widget")]
 use crate::schema::Lang;
+#[cfg(feature = "widget")]
 use serde::Serialize;
 use serde_json::Value as Json;
 use wasm_bindgen::JsCast;
@@ -194,6 +196,24 @@ impl Engine {
         serde_json::to_string(&s).map_err(js_err)
     }
 
+    /// The bundle's schema id.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.bundle.schema.id.clone()
+    }
+
+    /// SHA-256 (hex) of the bundle payload.
+    #[wasm_bindgen(getter)]
+    pub fn sha256(&self) -> String {
+        self.sha256.clone()
+    }
+}
+
+/// FHIR R4 in and out: in the widget build (`pkg/widget`, which the app also loads for its
+/// FHIR panel), not in the lean headless scoring build (`pkg/engine`).
+#[cfg(feature = "widget")]
+#[wasm_bindgen]
+impl Engine {
     /// Map FHIR R4 JSON text (a Bundle, Patient or Observation) onto this model's features,
     /// taking ages on `today` (`YYYY-MM-DD`). Returns an object: `inputs` (form texts in the schema's
     /// units, blank where nothing was found), `used` (`field`, `value`, `source`), `warnings`
@@ -263,18 +283,6 @@ impl Engine {
             when,
         );
         serde_json::to_string_pretty(&json).map_err(js_err)
-    }
-
-    /// The bundle's schema id.
-    #[wasm_bindgen(getter)]
-    pub fn id(&self) -> String {
-        self.bundle.schema.id.clone()
-    }
-
-    /// SHA-256 (hex) of the bundle payload.
-    #[wasm_bindgen(getter)]
-    pub fn sha256(&self) -> String {
-        self.sha256.clone()
     }
 }
 

@@ -2,7 +2,7 @@
 //! with what was used from where and what was not and why; the assessment downloads as a FHIR
 //! RiskAssessment. Nothing is sent anywhere.
 //!
-//! The FHIR code (`crate::fhir`) runs in the JS API build (pkg/engine), which the page fetches
+//! The FHIR code (`crate::fhir`) runs in the widget build (pkg/widget), which the page fetches
 //! the first time FHIR is used; the service worker caches it like the app, so this works
 //! offline too. The app itself keeps only this panel's markup and a small script: the app's
 //! download stays within its budget. The engine also words the import report (escaped HTML in
@@ -23,7 +23,7 @@ const imported = new Map();
 function engine(bundleUrl) {
   if (!engines.has(bundleUrl)) {
     const loading = (async () => {
-      const m = await import(new URL('../../engine/bedside_engine.js', import.meta.url));
+      const m = await import(new URL('../../widget/bedside_widget.js', import.meta.url));
       await m.default();
       const r = await fetch(bundleUrl);
       if (!r.ok) throw new Error('the model bundle could not be fetched: HTTP ' + r.status);

@@ -83,6 +83,16 @@ test('two widgets on a portal page: isolated styles, no globals, independent sta
   assert.equal(trial.cards.at(-1).suggestions.length, 2, 'both arms offered as suggestions');
   assert.match(trial.cards[0].summary, /%/);
 
+  // mode="teach" opens on the teaching view.
+  await page.evaluate(() => {
+    const w = document.createElement('bedside-widget');
+    w.id = 'w-teach';
+    for (const [k, v] of [['bundle', 'biopsy.bdsx'], ['mode', 'teach']]) w.setAttribute(k, v);
+    document.querySelector('.widgets').append(w);
+  });
+  await page.locator('#w-teach #browse').waitFor();
+  assert.equal(await page.locator('#w-teach #tab-teach').getAttribute('aria-selected'), 'true');
+
   // destroy(): removing the element unmounts it and empties its shadow root.
   const emptied = await page.evaluate(() => {
     const w = document.getElementById('w-ercp');

@@ -43,6 +43,9 @@ test('after one visit the app and every bundle work with the network off', async
     const patient = { npreg: 6, glu: 148, bp: 72, skin: 35, bmi: 33.6, ped: 0.627, age: 50 };
     for (const [k, v] of Object.entries(patient)) await page.fill(`#f-${k}`, String(v));
     await page.locator('.prob').first().waitFor();
+    // The FHIR import loads its code (the widget build) on first use: precached too.
+    await page.setInputFiles('#fhir-file', join(ROOT, 'data', 'fhir', 'fhiry_afhir_bundle.json'));
+    await page.locator('#fhir-report').waitFor();
     // A bundle this page never opened online, with one of its real examples.
     await page.goto(`${env.server.url}?bundle=wdbc.bdsx&example=0`);
     await page.locator('.prob').first().waitFor();
