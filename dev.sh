@@ -82,14 +82,22 @@ build_wasm() {
   esbuild www/style.css --minify --log-level=warning --outfile=pkg/style.css
 }
 
-# The headless JS API (`Engine`) for portals, in pkg/engine/: the app plus the API, so the app
-# itself (pkg/) carries no code it never calls.
-build_engine_wasm() {
-  say "building the JS API package (pkg/engine, --features engine)"
-  wasm-pack build --target web --release --mode no-install --out-dir pkg/engine --out-name bedside_engine --no-pack \
-    -- --features engine 2>&1 | grep -v 'failed to get wasm-pack version' || true
-  test -f pkg/engine/bedside_engine_bg.wasm
+# A second build of the crate with cargo `features`, into `dir` as `name`.js / `name`_bg.wasm.
+build_wasm_variant() {
+  local dir=$1 name=$2 features=$3
+  say "building $dir (--features $features)"
+  wasm-pack build --target web --release --mode no-install --out-dir "$dir" --out-name "$name" --no-pack \
+    -- --features "$features" 2>&1 | grep -v 'failed to get wasm-pack version' || true
+  test -f "$dir/${name}_bg.wasm"
 }
+
+# The headless JS API (`Engine`) for portals and benchmarks, in pkg/engine/: nothing in it
+# mounts the UI, so the UI's code is left out and it stays small.
+build_engine_wasm() { build_wasm_variant pkg/engine bedside_engine engine; }
+
+# The embeddable widget (`mount`, `<bedside-widget>` in www/widget.js): the app and the JS API
+# with FHIR in and out, in pkg/widget/ (the app's FHIR panel loads it on first use).
+build_widget_wasm() { build_wasm_variant pkg/widget bedside_widget widget; }
 
 # What the service worker (www/sw.js) precaches, with a version that changes whenever any of
 # those files does: a changed version is what makes the browser install the new worker.
@@ -113,15 +121,6 @@ write_precache() {
   } > pkg/precache.js
 }
 
-# The embeddable widget (`mount`, `<bedside-widget>` in www/widget.js): the app and the JS API,
-# in pkg/widget/.
-build_widget_wasm() {
-  say "building the widget package (pkg/widget, --features widget)"
-  wasm-pack build --target web --release --mode no-install --out-dir pkg/widget --out-name bedside_widget --no-pack \
-    -- --features widget 2>&1 | grep -v 'failed to get wasm-pack version' || true
-  test -f pkg/widget/bedside_widget_bg.wasm
-}
-
 # pkg/ as an npm package a portal can install (www/npm/: package.json, README, types): the
 # widget, the headless API and the stylesheet. Bundles are the portal's own files.
 write_npm_package() {
@@ -136,12 +135,7 @@ build_all() { setup; build_cli; train_bundles; build_wasm; build_engine_wasm; bu
 
 # The app plus its benchmark-only entry points (synthetic case libraries), in target/bench-pkg;
 # the case benchmark serves it in place of pkg/.
-build_bench_wasm() {
-  say "building the benchmark build of the app (--features bench)"
-  wasm-pack build --target web --release --mode no-install --out-dir target/bench-pkg --no-pack -- --features bench 2>&1 \
-    | grep -v 'failed to get wasm-pack version' || true
-  test -f target/bench-pkg/bedside_bg.wasm
-}
+build_bench_wasm() { build_wasm_variant target/bench-pkg bedside bench; }
 
 # The FHIR model (fhir.resources, PyPI) that FHIR output is validated against, in its own venv;
 # rebuilt when tests/fhir/requirements.txt changes.

@@ -162,6 +162,35 @@ pub fn cards(
     json!({ "cards": out })
 }
 
+/// [`cards`] for a validated patient: the treatment suggestions (rules unanswered) are worked
+/// out here for bundles that have rules or trial models.
+pub fn cards_for(
+    bundle: &Bundle,
+    sha256: &str,
+    record: &crate::patient::PatientRecord,
+    assessment: &Assessment,
+    app_url: Option<&str>,
+    lang: Lang,
+) -> Json {
+    let suggestions = (!bundle.rules.is_empty() || bundle.trial.is_some()).then(|| {
+        let p: Vec<f64> = assessment
+            .probabilities
+            .iter()
+            .map(|c| c.probability)
+            .collect();
+        let answers = vec![None; bundle.rules.inputs.len()];
+        crate::treatment::suggest::suggest(bundle, record, &answers, &p)
+    });
+    cards(
+        bundle,
+        sha256,
+        assessment,
+        suggestions.as_ref(),
+        app_url,
+        lang,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

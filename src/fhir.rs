@@ -521,12 +521,7 @@ mod tests {
     use super::*;
 
     fn pima() -> Schema {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/data/pima.schema.toml"
-        ))
-        .unwrap();
-        Schema::from_toml(&text).unwrap()
+        crate::schema::tests::shipped("pima")
     }
 
     const TODAY: Date = Date {

@@ -91,6 +91,13 @@ impl Node {
     }
 }
 
+/// One step down a tree: left when `x[feature] <= threshold` (smartcore's rule; a missing
+/// input, NaN, goes right).
+fn step(x: &[f64], feature: u32, threshold: f64, left: u32, right: u32) -> usize {
+    let v = x.get(feature as usize).copied().unwrap_or(f64::NAN);
+    (if v <= threshold { left } else { right }) as usize
+}
+
 /// A decision tree as a flat node list, root first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Tree {
@@ -107,12 +114,7 @@ impl Tree {
             if node.is_leaf() {
                 return Some(node);
             }
-            let v = x.get(node.feature as usize).copied().unwrap_or(f64::NAN);
-            i = if v <= node.threshold {
-                node.left
-            } else {
-                node.right
-            } as usize;
+            i = step(x, node.feature, node.threshold, node.left, node.right);
         }
         None // a cycle: refused by `check`, never reached
     }
@@ -277,12 +279,7 @@ impl FlatForest {
                     }
                     break;
                 }
-                let v = x.get(node.feature as usize).copied().unwrap_or(f64::NAN);
-                i = if v <= node.threshold {
-                    node.left
-                } else {
-                    node.right
-                } as usize;
+                i = step(x, node.feature, node.threshold, node.left, node.right);
             }
         }
         true

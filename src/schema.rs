@@ -884,6 +884,12 @@ pub fn round_to(v: f64, decimals: i32) -> f64 {
 pub(crate) mod tests {
     use super::*;
 
+    /// A shipped schema, `data/<id>.schema.toml`.
+    pub(crate) fn shipped(id: &str) -> Schema {
+        let path = format!("{}/data/{id}.schema.toml", env!("CARGO_MANIFEST_DIR"));
+        Schema::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
     /// A small schema exercising every kind, shared by the library's unit tests.
     pub(crate) const SAMPLE: &str = r#"
 id = "sample"

@@ -24,18 +24,11 @@ fn cards_for(name: &str, lang: Lang) -> Json {
     let inputs = bundle.examples[0].inputs.clone();
     let outcome = bedside::form::evaluate(&bundle, &inputs);
     let (record, assessment) = (outcome.record.unwrap(), outcome.assessment.unwrap());
-    let p: Vec<f64> = assessment
-        .probabilities
-        .iter()
-        .map(|c| c.probability)
-        .collect();
-    let answers = vec![None; bundle.rules.inputs.len()];
-    let s = bedside::treatment::suggest::suggest(&bundle, &record, &answers, &p);
-    bedside::cds::cards(
+    bedside::cds::cards_for(
         &bundle,
         &sha,
+        &record,
         &assessment,
-        Some(&s),
         Some("https://example.org/www/?bundle=x"),
         lang,
     )

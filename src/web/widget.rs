@@ -110,21 +110,11 @@ fn cards(id: u32) -> JsValue {
         let (Some(record), Some(assessment)) = (&outcome.record, &outcome.assessment) else {
             return JsValue::NULL;
         };
-        let bundle = &loaded.bundle;
-        let suggestions = (!bundle.rules.is_empty() || bundle.trial.is_some()).then(|| {
-            let p: Vec<f64> = assessment
-                .probabilities
-                .iter()
-                .map(|c| c.probability)
-                .collect();
-            let answers = vec![None; bundle.rules.inputs.len()];
-            crate::treatment::suggest::suggest(bundle, record, &answers, &p)
-        });
-        to_js(&crate::cds::cards(
-            bundle,
+        to_js(&crate::cds::cards_for(
+            &loaded.bundle,
             &loaded.sha256,
+            record,
             assessment,
-            suggestions.as_ref(),
             None,
             bridge.lang,
         ))

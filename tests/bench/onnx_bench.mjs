@@ -15,7 +15,7 @@
 //     peak) plus WebAssembly memory (every Memory the page created or got from an instance);
 //   agreement: each stack's probability for every test patient against scikit-learn natively.
 // Prints Markdown tables and writes test-results/onnx-bench.json. Nothing is asserted.
-import { readFileSync, writeFileSync, copyFileSync, mkdirSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, copyFileSync, cpSync, mkdirSync, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { execSync } from 'node:child_process';
@@ -36,6 +36,8 @@ const FAMILIES = ['logistic', 'forest'];
 // already there (onnx_models.py).
 for (const d of ['bedside', 'ort', 'pages']) mkdirSync(join(SITE, d), { recursive: true });
 for (const f of ['bedside_engine.js', 'bedside_engine_bg.wasm']) copyFileSync(join(ROOT, 'pkg', 'engine', f), join(SITE, 'bedside', f));
+// The glue imports its JS snippets (inline_js) from ./snippets/.
+if (existsSync(join(ROOT, 'pkg', 'engine', 'snippets'))) cpSync(join(ROOT, 'pkg', 'engine', 'snippets'), join(SITE, 'bedside', 'snippets'), { recursive: true });
 for (const f of ['ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.wasm']) copyFileSync(join(ORT_DIST, f), join(SITE, 'ort', f));
 for (const f of ['bedside.html', 'bedside.mjs', 'ort.html', 'ort.mjs', 'blank.html', 'blank.mjs']) copyFileSync(join(ROOT, 'tests', 'bench', 'onnx', f), join(SITE, 'pages', f));
 const ortVersion = JSON.parse(readFileSync(join(ORT_DIST, '..', 'package.json'), 'utf8')).version;
@@ -102,9 +104,10 @@ async function load(stack, ds, family, { bodies = false } = {}) {
   const page = await context.newPage();
   const responses = [];
   page.on('response', (r) => responses.push(r));
+  const missing = new Promise((_, reject) => page.on('response', (r) => { if (r.status() >= 400) reject(new Error(`${stack} ${ds}-${family}: ${r.url()} answered ${r.status()}`)); }));
   await page.goto(pageUrl(stack, ds, family));
   const failed = new Promise((_, reject) => page.on('pageerror', (e) => reject(new Error(`${stack} ${ds}-${family}: ${e.message}`))));
-  await Promise.race([page.waitForFunction(() => performance.getEntriesByName('first-result').length > 0, null, { timeout: 60_000 }), failed]);
+  await Promise.race([page.waitForFunction(() => performance.getEntriesByName('first-result').length > 0, null, { timeout: 60_000 }), failed, missing]);
   const marks = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])));
   const firstResult = marks['first-result'];
   let bytes = null;
