@@ -124,6 +124,18 @@ pub struct Assessment {
     pub what_would_change: Change,
 }
 
+/// Where `v` lies against an inclusive range: below, above, or (`None`) inside it. The flags
+/// and the health check both judge values this way.
+pub fn side_of(range: &Interval, v: f64) -> Option<Side> {
+    if range.min.is_some_and(|lo| v < lo) {
+        Some(Side::Low)
+    } else if range.max.is_some_and(|hi| v > hi) {
+        Some(Side::High)
+    } else {
+        None
+    }
+}
+
 /// Validate `patient` (a JSON object of field → value) against the bundle's schema, preprocess
 /// it and predict.
 pub fn assess(bundle: &Bundle, patient: &Json) -> Result<Assessment> {
@@ -284,15 +296,7 @@ fn flags(bundle: &Bundle, record: &PatientRecord) -> Vec<Flag> {
         let Some(Value::Number(v)) = *value else {
             continue;
         };
-        let side = |r: &Interval| {
-            if r.min.is_some_and(|lo| v < lo) {
-                Some(Side::Low)
-            } else if r.max.is_some_and(|hi| v > hi) {
-                Some(Side::High)
-            } else {
-                None
-            }
-        };
+        let side = |r: &Interval| side_of(r, v);
         if let Kind::Numeric {
             reference: Some(reference),
             ..

@@ -54,7 +54,7 @@ pub fn cards(
     let schema = &bundle.schema;
     let mut out = Vec::new();
     let model_source = json!({
-        "label": format!("Bedside — {} ({}, bundle {})", schema.title.get(lang), assessment.model.name(), &sha256[..sha256.len().min(12)]),
+        "label": format!("Bedside — {} ({}, bundle {})", schema.title.get(lang), assessment.model.name(), sha256.get(..12).unwrap_or(sha256)),
         "topic": { "display": schema.target.label.get(lang) },
     });
     if let Some(top) = assessment.probabilities.get(assessment.top) {

@@ -212,19 +212,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let schema = &bundle.schema;
             let out = crate::fhir::import_text(schema, &text, today)?;
-            let patient = crate::form::to_json(schema, &out.inputs);
-            let json = serde_json::json!({
-                "patient": patient,
-                "used": out.used.iter().map(|u| serde_json::json!({
-                    "field": u.column, "value": u.value, "source": u.source,
-                })).collect::<Vec<_>>(),
-                "not_used": out.skipped.iter().map(|s| serde_json::json!({
-                    "what": crate::i18n::skipped_label(s, schema, crate::schema::Lang::En),
-                    "why": crate::i18n::skipped_text(s, schema, crate::schema::Lang::En),
-                })).collect::<Vec<_>>(),
-                "subject": out.subject,
-                "basis": out.basis,
-            });
+            let json = crate::fhir::report_json(schema, &out, crate::schema::Lang::En);
             println!("{}", serde_json::to_string_pretty(&json)?);
             Ok(())
         }

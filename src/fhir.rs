@@ -125,6 +125,13 @@ pub struct Skipped {
     pub why: Why,
 }
 
+impl Skipped {
+    /// Whether it is about the whole patient (shown as a warning, not in the list).
+    pub fn is_warning(&self) -> bool {
+        matches!(self.why, Why::Population { .. })
+    }
+}
+
 /// The result of an import.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Imported {
@@ -313,7 +320,9 @@ pub fn import(schema: &Schema, input: &Json, today: Date) -> Result<Imported> {
                 None => None,
                 Some(g) => match source.gender.iter().find(|(k, _)| k == g).map(|(_, c)| c) {
                     Some(code) => {
-                        out.inputs[i] = code.clone();
+                        if let Some(slot) = out.inputs.get_mut(i) {
+                            slot.clone_from(code);
+                        }
                         out.used.push(Used {
                             column: feature.column.clone(),
                             value: code.clone(),
@@ -374,7 +383,9 @@ pub fn import(schema: &Schema, input: &Json, today: Date) -> Result<Imported> {
         };
         match parse_value(feature, &Json::from(value)) {
             Ok(_) => {
-                out.inputs[i] = value.to_string();
+                if let Some(slot) = out.inputs.get_mut(i) {
+                    *slot = value.to_string();
+                }
                 out.used.push(Used {
                     column: feature.column.clone(),
                     value: value.to_string(),
@@ -461,6 +472,32 @@ pub fn risk_assessment(
     })
 }
 
+/// What an import did, as JSON (the CLI prints it, the JS API returns it): `patient` (field →
+/// value, as the model takes it), `inputs` (form texts, schema order and units), `used`
+/// (`field`, `value`, `source`), `not_used` (everything not used: `what`, `label`, `why` in
+/// `lang`), `warnings` (those of them about the whole patient), `subject`, `basis`.
+pub fn report_json(schema: &Schema, imported: &Imported, lang: Lang) -> Json {
+    use crate::i18n::{skipped_label, skipped_text};
+    let item = |s: &Skipped| {
+        json!({
+            "what": s.what,
+            "label": skipped_label(s, schema, lang),
+            "why": skipped_text(s, schema, lang),
+        })
+    };
+    json!({
+        "patient": crate::form::to_json(schema, &imported.inputs),
+        "inputs": imported.inputs,
+        "used": imported.used.iter().map(|u| json!({
+            "field": u.column, "value": u.value, "source": u.source,
+        })).collect::<Vec<_>>(),
+        "not_used": imported.skipped.iter().map(item).collect::<Vec<_>>(),
+        "warnings": imported.skipped.iter().filter(|s| s.is_warning()).map(item).collect::<Vec<_>>(),
+        "subject": imported.subject,
+        "basis": imported.basis,
+    })
+}
+
 /// What an import did, as escaped HTML in `lang`: a warning about the whole patient where the
 /// training population differs, the fields filled in with their source, and (folded) what
 /// was not used and why. Rendered here so the page only inserts it.
@@ -469,10 +506,8 @@ pub fn report_html(schema: &Schema, imported: &Imported, lang: Lang) -> String {
     use crate::treatment::render::esc;
     use std::fmt::Write;
     let mut out = String::from("<div id=\"fhir-report\" role=\"status\">");
-    let (warnings, others): (Vec<&Skipped>, Vec<&Skipped>) = imported
-        .skipped
-        .iter()
-        .partition(|s| matches!(s.why, Why::Population { .. }));
+    let (warnings, others): (Vec<&Skipped>, Vec<&Skipped>) =
+        imported.skipped.iter().partition(|s| s.is_warning());
     for w in warnings {
         let _ = write!(
             out,

@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use crate::assess::{side_of, Side};
 use crate::i18n::{error_text, range_text, Msg};
 use crate::patient::{parse_value, Value};
 use crate::schema::{Feature, Interval, Kind, Lang, Schema};
@@ -71,40 +72,33 @@ pub fn rows<'a>(schema: &'a Schema, inputs: &[String], lang: Lang, second: bool)
     } else {
         inputs.to_vec()
     };
+    // The texts as the form passes them on: blank is absent, a non-number stays text.
+    let typed = crate::form::to_json(schema, &texts);
     schema
         .features
         .iter()
-        .enumerate()
-        .filter_map(|(i, feature)| {
+        .filter_map(|feature| {
+            let raw = typed.get(&feature.column);
             let feature = crate::form::shown(feature, second);
             let Kind::Numeric { reference, .. } = &feature.kind else {
                 return None;
             };
             let reference = reference.clone();
-            let text = texts.get(i).map_or("", |t| t.trim());
-            if text.is_empty() {
+            let Some(raw) = raw else {
                 return Some(Row {
                     feature,
                     value: None,
                     status: Status::NotEntered,
                 });
-            }
-            let raw = text
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map_or_else(
-                    || serde_json::Value::String(text.to_string()),
-                    serde_json::Value::Number,
-                );
-            let (value, status) = match parse_value(&feature, &raw) {
+            };
+            let (value, status) = match parse_value(&feature, raw) {
                 Err(e) => (None, Status::Invalid(error_text(&e, Some(schema), lang))),
                 Ok(Some(Value::Number(v))) => {
-                    let status = match reference.as_ref().map(|r| r.interval()) {
+                    let status = match reference.map(|r| side_of(&r.interval(), v)) {
                         None => Status::NoRange,
-                        Some(r) if r.min.is_some_and(|lo| v < lo) => Status::Low,
-                        Some(r) if r.max.is_some_and(|hi| v > hi) => Status::High,
-                        Some(_) => Status::Normal,
+                        Some(Some(Side::Low)) => Status::Low,
+                        Some(Some(Side::High)) => Status::High,
+                        Some(None) => Status::Normal,
                     };
                     (Some(v), status)
                 }

@@ -38,6 +38,18 @@ pub enum Lang {
     Zh,
 }
 
+impl Lang {
+    /// From a language tag as pages and hosts give it (`zh`, `zh-CN` → 简体中文; anything
+    /// else → English).
+    pub fn from_tag(tag: &str) -> Lang {
+        if tag.starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
 /// An inclusive numeric interval; either end may be open.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -128,17 +128,21 @@ fn suggestions_rank_options_cite_rules_and_respect_contraindications() {
     );
 }
 
+/// (arm, events, patients) of each trial arm.
+fn arm_counts(t: &bedside::treatment::trial::TrialModels) -> Vec<(&str, u32, u32)> {
+    t.arms
+        .iter()
+        .map(|a| (a.code.as_str(), a.events, a.n))
+        .collect()
+}
+
 #[test]
 fn colon_and_gbsg_per_arm_risks_are_calibrated_with_censoring_disclosed() {
     // colon: recurrence within 5 years, from the recurrence records (etype 1); 41 patients
     // followed for less than 5 years without recurrence have no answer and are left out.
     let colon = trained("colon");
     let t = colon.trial.as_ref().unwrap();
-    let counts: Vec<(&str, u32, u32)> = t
-        .arms
-        .iter()
-        .map(|a| (a.code.as_str(), a.events, a.n))
-        .collect();
+    let counts = arm_counts(t);
     assert_eq!(
         counts,
         [("Obs", 171, 299), ("Lev", 165, 300), ("Lev+5FU", 115, 289)]
@@ -150,11 +154,7 @@ fn colon_and_gbsg_per_arm_risks_are_calibrated_with_censoring_disclosed() {
     // gbsg: recurrence or death within 3 years; 131 censored earlier are left out.
     let gbsg = trained("gbsg");
     let t = gbsg.trial.as_ref().unwrap();
-    let counts: Vec<(&str, u32, u32)> = t
-        .arms
-        .iter()
-        .map(|a| (a.code.as_str(), a.events, a.n))
-        .collect();
+    let counts = arm_counts(t);
     assert_eq!(counts, [("0", 158, 353), ("1", 66, 202)]);
     assert_eq!(gbsg.training.censored, 131);
     assert_calibrated(&gbsg);

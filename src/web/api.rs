@@ -215,45 +215,18 @@ impl Engine {
 #[wasm_bindgen]
 impl Engine {
     /// Map FHIR R4 JSON text (a Bundle, Patient or Observation) onto this model's features,
-    /// taking ages on `today` (`YYYY-MM-DD`). Returns an object: `inputs` (form texts in the schema's
-    /// units, blank where nothing was found), `used` (`field`, `value`, `source`), `warnings`
-    /// and `not_used` (`what`, `label`, `why`, in `lang`: `en` or `zh`), `subject`, `basis`, and
-    /// `html`, the same report as escaped HTML.
-    /// The app loads this build only when FHIR is used, so its own download stays small.
+    /// taking ages on `today` (`YYYY-MM-DD`). Returns `fhir::report_json`'s object (in `lang`:
+    /// `en` or `zh`) with `html`, the same report as escaped HTML.
+    /// The app loads this build (the widget build) only when FHIR is used.
     #[wasm_bindgen(js_name = fhirImport)]
     pub fn fhir_import(&self, text: &str, today: &str, lang: &str) -> Result<JsValue, JsError> {
-        use crate::fhir::Why;
-        let lang = if lang.starts_with("zh") {
-            Lang::Zh
-        } else {
-            Lang::En
-        };
+        let lang = Lang::from_tag(lang);
         let today = crate::fhir::Date::parse(today)
             .ok_or_else(|| JsError::new(&format!("today: expected YYYY-MM-DD, got {today}")))?;
         let schema = &self.bundle.schema;
         let out = crate::fhir::import_text(schema, text, today).map_err(js_err)?;
-        let item = |s: &crate::fhir::Skipped| {
-            serde_json::json!({
-                "what": s.what,
-                "label": crate::i18n::skipped_label(s, schema, lang),
-                "why": crate::i18n::skipped_text(s, schema, lang),
-            })
-        };
-        let (warnings, not_used): (Vec<_>, Vec<_>) = out
-            .skipped
-            .iter()
-            .partition(|s| matches!(s.why, Why::Population { .. }));
-        let json = serde_json::json!({
-            "inputs": out.inputs,
-            "used": out.used.iter().map(|u| serde_json::json!({
-                "field": u.column, "value": u.value, "source": u.source,
-            })).collect::<Vec<_>>(),
-            "warnings": warnings.into_iter().map(item).collect::<Vec<_>>(),
-            "not_used": not_used.into_iter().map(item).collect::<Vec<_>>(),
-            "subject": out.subject,
-            "basis": out.basis,
-            "html": crate::fhir::report_html(schema, &out, lang),
-        });
+        let mut json = crate::fhir::report_json(schema, &out, lang);
+        json["html"] = crate::fhir::report_html(schema, &out, lang).into();
         // A plain JS object (serde-wasm-bindgen), ready for the page without a parse.
         json.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(js_err)

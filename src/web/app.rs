@@ -68,11 +68,7 @@ fn query() -> Query {
     Query {
         bundle: get("bundle"),
         example: get("example").and_then(|v| v.parse().ok()),
-        lang: if get("lang").is_some_and(|l| l.starts_with("zh")) {
-            Lang::Zh
-        } else {
-            Lang::En
-        },
+        lang: Lang::from_tag(&get("lang").unwrap_or_default()),
         si: get("units").is_some_and(|u| u == "si"),
     }
 }

@@ -228,11 +228,7 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
     let stylesheet = get("stylesheet").ok_or_else(|| {
         JsError::new("mount: options.stylesheet (the URL of style.css) is required")
     })?;
-    let lang = if get("lang").is_some_and(|l| l.starts_with("zh")) {
-        Lang::Zh
-    } else {
-        Lang::En
-    };
+    let lang = Lang::from_tag(&get("lang").unwrap_or_default());
     let teach = match get("mode").as_deref() {
         None | Some("assess") => false,
         Some("teach") => true,
