@@ -99,7 +99,11 @@ pub fn cards(
             model_source.clone(),
         );
         if let Some(url) = app_url {
-            c["links"] = json!([{ "label": match lang { Lang::En => "Model card and basis", Lang::Zh => "模型说明与依据" }, "url": url, "type": "absolute" }]);
+            set(
+                &mut c,
+                "links",
+                json!([{ "label": match lang { Lang::En => "Model card and basis", Lang::Zh => "模型说明与依据" }, "url": url, "type": "absolute" }]),
+            );
         }
         out.push(c);
     }
@@ -149,12 +153,16 @@ pub fn cards(
                 },
                 model_source.clone(),
             );
-            c["suggestions"] = Json::Array(
-                s.options
-                    .iter()
-                    .filter(|o| !o.contraindicated)
-                    .map(|o| json!({ "label": o.label.get(lang), "isRecommended": false }))
-                    .collect(),
+            set(
+                &mut c,
+                "suggestions",
+                Json::Array(
+                    s.options
+                        .iter()
+                        .filter(|o| !o.contraindicated)
+                        .map(|o| json!({ "label": o.label.get(lang), "isRecommended": false }))
+                        .collect(),
+                ),
             );
             out.push(c);
         }
@@ -189,6 +197,13 @@ pub fn cards_for(
         app_url,
         lang,
     )
+}
+
+/// Set a field of a card built by [`card`] (always a JSON object).
+fn set(card: &mut Json, key: &str, value: Json) {
+    if let Some(o) = card.as_object_mut() {
+        o.insert(key.to_string(), value);
+    }
 }
 
 #[cfg(test)]

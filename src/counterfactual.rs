@@ -7,6 +7,10 @@
 //! in training standard deviations, so "2 mmHg" and "2 kg/m²" are compared fairly. It reports
 //! that no change exists within range when that is the case, rather than extrapolating.
 
+// Indexes inputs by positions taken from the schema and the preprocessing, whose widths
+// `Bundle::check` matched at load.
+#![allow(clippy::indexing_slicing)]
+
 use serde::Serialize;
 
 use crate::assess::probabilities;

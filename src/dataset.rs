@@ -1,6 +1,9 @@
 //! Reading a CSV against a schema, with row-level errors. Platform-independent: the trainer
 //! reads its data with it and the browser reads a user's case library with it.
 
+// `subset` takes row indices drawn by the split from 0..rows of this same dataset.
+#![allow(clippy::indexing_slicing)]
+
 use serde_json::Value as Json;
 
 use crate::csv_text;

@@ -14,6 +14,10 @@
 //!
 //! Contributions are per schema feature (one-hot columns of a categorical are summed).
 
+// Indices run over the model's input width and class count, which `Bundle::check` matched
+// to the preprocessing and the schema when the bundle was loaded.
+#![allow(clippy::indexing_slicing)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Model, NaiveBayes, Node, Tree};

@@ -451,7 +451,12 @@ pub fn risk_assessment(
                 "probabilityDecimal": c.probability,
             });
             if i == top {
-                p["rationale"] = json!("Most probable class under this model.");
+                if let Some(o) = p.as_object_mut() {
+                    o.insert(
+                        "rationale".into(),
+                        json!("Most probable class under this model."),
+                    );
+                }
             }
             p
         })

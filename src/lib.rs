@@ -7,6 +7,18 @@
 //! Around it sit two thin shells, switched whole at this module boundary: the native trainer and
 //! CLI (`train`, `cli`, `serve`) and the Yew/WASM app (`web`).
 #![deny(missing_docs)]
+// A panic in WASM kills the page: library code returns `Error` instead. Indexing is denied too;
+// the few modules that index by construction (numeric kernels over shapes that
+// `Bundle::check` has verified) allow it at their top and say why. Tests may unwrap.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
 
 pub mod assess;
 pub mod bundle;
@@ -31,6 +43,7 @@ pub mod patient;
 pub mod preprocess;
 pub mod rng;
 pub mod schema;
+pub mod signature;
 pub mod sort;
 pub mod treatment;
 

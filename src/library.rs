@@ -35,7 +35,7 @@ impl Library {
         nn.sort_by(f64::total_cmp);
         if !nn.is_empty() {
             let idx = ((nn.len() as f64 * 0.99).ceil() as usize).clamp(1, nn.len()) - 1;
-            lib.nn_p99 = nn[idx];
+            lib.nn_p99 = nn.get(idx).copied().unwrap_or(lib.nn_p99);
         }
         lib
     }

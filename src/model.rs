@@ -7,6 +7,10 @@
 //! preprocessed training cases. The browser therefore carries a few loops of arithmetic, and
 //! the same parameters give exact explanations (`explain`).
 
+// Weights, means and tree nodes are indexed by class and input; `Model::check` verified
+// every shape (and every tree's child and feature indices) when the bundle was loaded.
+#![allow(clippy::indexing_slicing)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};

@@ -78,8 +78,9 @@ impl PatientRecord {
                     field: key.to_string(),
                     accepted: schema.columns_list(),
                 })?;
-            let feature = &schema.features[idx];
-            values[idx] = parse_value(feature, raw)?;
+            if let (Some(feature), Some(slot)) = (schema.features.get(idx), values.get_mut(idx)) {
+                *slot = parse_value(feature, raw)?;
+            }
         }
         for (feature, value) in schema.features.iter().zip(&values) {
             if value.is_none() && feature.missing == crate::schema::Missing::Reject {

@@ -101,7 +101,10 @@ impl Preprocessor {
                     let ss: f64 = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>()
                         + n_missing as f64 * (impute - mean).powi(2);
                     let sd = (ss / n).sqrt();
-                    let observed = (xs[0], xs[xs.len() - 1]);
+                    let observed = (
+                        xs.first().copied().unwrap_or(impute),
+                        xs.last().copied().unwrap_or(impute),
+                    );
                     Step::Standardize {
                         impute,
                         mean,
@@ -247,13 +250,14 @@ impl Preprocessor {
     }
 }
 
-/// Median of an already sorted, non-empty slice.
+/// Median of an already sorted slice (NaN when empty).
 fn median_sorted(xs: &[f64]) -> f64 {
     let n = xs.len();
+    let at = |i: usize| xs.get(i).copied().unwrap_or(f64::NAN);
     if n % 2 == 1 {
-        xs[n / 2]
+        at(n / 2)
     } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+        (at((n / 2).wrapping_sub(1)) + at(n / 2)) / 2.0
     }
 }
 

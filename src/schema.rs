@@ -561,7 +561,13 @@ impl Schema {
                 return bad(format!("subgroup column `{}` is not a feature", g.column));
             };
             let numeric = matches!(f.kind, Kind::Numeric { .. });
-            if numeric && (g.cuts.is_empty() || g.cuts.windows(2).any(|w| w[0] >= w[1])) {
+            if numeric
+                && (g.cuts.is_empty()
+                    || g.cuts
+                        .iter()
+                        .zip(g.cuts.iter().skip(1))
+                        .any(|(a, b)| a >= b))
+            {
                 return bad(format!(
                     "subgroup `{}`: a numeric grouping needs increasing `cuts`",
                     g.column
@@ -581,7 +587,8 @@ impl Schema {
                     self.target.column
                 ));
             }
-            if seen[1..].contains(&d.time.as_str()) || seen[1..].contains(&d.status.as_str()) {
+            let features = seen.get(1..).unwrap_or_default();
+            if features.contains(&d.time.as_str()) || features.contains(&d.status.as_str()) {
                 return bad(format!(
                     "target `{}`: its time and status columns cannot be features",
                     self.target.column
@@ -883,7 +890,7 @@ fn has_duplicate_codes(levels: &[Level]) -> bool {
     levels
         .iter()
         .enumerate()
-        .any(|(i, l)| levels[..i].iter().any(|m| m.code == l.code))
+        .any(|(i, l)| levels.iter().take(i).any(|m| m.code == l.code))
 }
 
 /// `v` rounded to `decimals` places (for converted values and ranges).

@@ -9,6 +9,11 @@
 //! and the recorded outcome) apply before ranking, so "the 10 most similar women over 50" are
 //! ten women over 50.
 
+// Columnar case stores and metrics are indexed by feature and case positions bounded by
+// their own lengths; `is_consistent` checked those against the schema at load. Covers the
+// distance kernel and the PCA projection.
+#![allow(clippy::indexing_slicing)]
+
 pub mod kernel;
 pub mod pca;
 

@@ -11,6 +11,10 @@
 //! Rules look only at values the user entered: a rule never fires on an imputed value. When a
 //! value it needs is missing, the rule is reported as "could not be checked", with the fields.
 
+// Feature, input and derived-value indices in compiled rules were resolved against the
+// schema, and `RuleSet::check` re-verified them for a decoded bundle.
+#![allow(clippy::indexing_slicing)]
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};

@@ -48,16 +48,14 @@ pub fn CaseMap(props: &Props) -> Html {
     let me = map_position(bundle, &props.record);
     let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
     for p in lib.map.iter().chain(std::iter::once(&me)) {
-        for a in 0..2 {
-            lo[a] = lo[a].min(p[a]);
-            hi[a] = hi[a].max(p[a]);
-        }
+        lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+        hi = [hi[0].max(p[0]), hi[1].max(p[1])];
     }
-    let span = |a: usize| (hi[a] - lo[a]).max(1e-6);
+    let span = [(hi[0] - lo[0]).max(1e-6), (hi[1] - lo[1]).max(1e-6)];
     let at = |p: &[f32; 2]| {
         (
-            PAD + (p[0] - lo[0]) / span(0) * (SIZE - 2.0 * PAD),
-            SIZE - PAD - (p[1] - lo[1]) / span(1) * (SIZE - 2.0 * PAD),
+            PAD + (p[0] - lo[0]) / span[0] * (SIZE - 2.0 * PAD),
+            SIZE - PAD - (p[1] - lo[1]) / span[1] * (SIZE - 2.0 * PAD),
         )
     };
     let explained = &bundle.metric.pca.explained;

@@ -31,11 +31,12 @@ pub fn ExplanationChart(props: &Props) -> Html {
         .classes
         .get(e.class)
         .map_or("", |c| c.label.get(lang));
+    let contribution = |j: usize| e.contributions.get(j).copied().unwrap_or(0.0);
     let mut order: Vec<usize> = (0..e.contributions.len()).collect();
     crate::sort::sort_indices(&mut order, &|i, j| {
-        e.contributions[j]
+        contribution(j)
             .abs()
-            .total_cmp(&e.contributions[i].abs())
+            .total_cmp(&contribution(i).abs())
             .then(i.cmp(&j))
     });
     let max = e
@@ -51,9 +52,7 @@ pub fn ExplanationChart(props: &Props) -> Html {
                 { Msg::BaselineNote.text(lang) }
             </p>
             <ul class="contribs">
-                { for order.iter().map(|&j| {
-                    let c = e.contributions[j];
-                    let f = &schema.features[j];
+                { for order.iter().filter_map(|&j| Some((j, contribution(j), schema.features.get(j)?))).map(|(j, c, f)| {
                     let value = a.used_values.get(j).cloned().unwrap_or_default();
                     let unit = f.unit();
                     let imputed = a.imputed.contains(&f.column);

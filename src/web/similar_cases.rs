@@ -119,7 +119,9 @@ pub fn SimilarCases(props: &Props) -> Html {
                         if s.groups.len() <= fi {
                             s.groups.resize(fi + 1, None);
                         }
-                        s.groups[fi] = v.parse().ok();
+                        if let Some(g) = s.groups.get_mut(fi) {
+                            *g = v.parse().ok();
+                        }
                     }));
                     let current = props.search.groups.get(fi).copied().flatten();
                     html! {
