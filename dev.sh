@@ -5,6 +5,7 @@
 #   ./dev.sh bench   measure sizes and browser timings (see BENCHMARKS.md)
 #   ./dev.sh parity  the same models in scikit-learn on identical splits (see BENCHMARKS.md)
 #   ./dev.sh bench-onnx  Bedside against scikit-learn → ONNX → ONNX Runtime Web, one Chromium
+#   ./dev.sh fuzz [seconds] [target]  fuzz every decoder (default 600 s each; RELIABILITY.md)
 # Each setup step checks versions and skips itself when already done.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -69,6 +70,26 @@ train_bundles() {
   done
 }
 
+# Every shipped bundle is signed. This machine's own development key lives in target/keys/
+# (made on first use, never committed); its public key is built into the app and the widget as
+# their trusted key. A deployment signs with its own key, kept offline, and builds with
+# BEDSIDE_TRUSTED_KEYS set to its public key (see README, "Signed bundles").
+DEV_KEY=target/keys/dev
+sign_bundles() {
+  if [ ! -f "$DEV_KEY.key" ]; then
+    say "making this machine's development signing key ($DEV_KEY.key)"
+    target/release/bedside keygen --out "$DEV_KEY" >/dev/null
+  fi
+  local entry
+  for entry in $BUNDLES; do
+    # `verify` exits non-zero on an unsigned or stale signature: only then is it signed again.
+    target/release/bedside verify --trusted "$DEV_KEY.pub" "static/bundles/${entry%%:*}.bdsx" >/dev/null 2>&1 \
+      || target/release/bedside sign --key "$DEV_KEY.key" "static/bundles/${entry%%:*}.bdsx" >/dev/null
+  done
+  BEDSIDE_TRUSTED_KEYS="${BEDSIDE_TRUSTED_KEYS:-$(cat "$DEV_KEY.pub")}"
+  export BEDSIDE_TRUSTED_KEYS
+}
+
 build_wasm() {
   say "building the app (wasm-pack)"
   wasm-pack build --target web --release --mode no-install 2>&1 | grep -v 'failed to get wasm-pack version' || true
@@ -131,7 +152,7 @@ write_npm_package() {
   sed -e "s#'../pkg/widget/#'./widget/#" -e "s#'../pkg/style.css'#'./style.css'#" www/widget.js > pkg/widget.js
 }
 
-build_all() { setup; build_cli; train_bundles; build_wasm; build_engine_wasm; build_widget_wasm; write_precache; write_npm_package; }
+build_all() { setup; build_cli; train_bundles; sign_bundles; build_wasm; build_engine_wasm; build_widget_wasm; write_precache; write_npm_package; }
 
 # The app plus its benchmark-only entry points (synthetic case libraries), in target/bench-pkg;
 # the case benchmark serves it in place of pkg/.
@@ -148,6 +169,41 @@ fhir_venv() {
     "$venv/bin/pip" install --quiet -r tests/fhir/requirements.txt
     cp tests/fhir/requirements.txt "$venv/requirements.txt"
   fi
+}
+
+# Fuzz every decoder for `seconds` each (cargo-fuzz, nightly; see RELIABILITY.md). New inputs
+# go to target/fuzz-corpus/, the committed seeds in tests/fuzz/corpus/ are only read, and a
+# crash is saved to target/fuzz-artifacts/<target>/ and fails the run.
+FUZZ_TARGETS="bundle schema_csv rules fhir patient"
+fuzz() {
+  local seconds=${1:-60} t corpus
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    say "adding the nightly toolchain (cargo fuzz needs it)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    say "installing cargo-fuzz"
+    cargo install --locked cargo-fuzz
+  fi
+  for t in ${2:-$FUZZ_TARGETS}; do
+    corpus=target/fuzz-corpus/$t
+    mkdir -p "$corpus" "target/fuzz-artifacts/$t"
+    # The current bundles as seeds too (the committed seed may predate a format change).
+    local max_len=16384
+    if [ "$t" = bundle ]; then
+      cp static/bundles/pima.bdsx static/bundles/biopsy.bdsx "$corpus/"
+      max_len=160000
+    fi
+    say "fuzzing $t for ${seconds}s"
+    if ! cargo +nightly fuzz run --fuzz-dir tests/fuzz "$t" "$corpus" "tests/fuzz/corpus/$t" -- \
+      -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="target/fuzz-artifacts/$t/" -print_final_stats=1 > "target/fuzz-artifacts/$t.log" 2>&1; then
+      grep -a -E 'panicked|ERROR|SUMMARY|Test unit written' "target/fuzz-artifacts/$t.log" | head -20 >&2 || true
+      echo "error: fuzz target $t failed (log: target/fuzz-artifacts/$t.log; input in target/fuzz-artifacts/$t/)" >&2
+      return 1
+    fi
+    grep -a -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "target/fuzz-artifacts/$t.log" || true
+  done
 }
 
 run_tests() {
@@ -204,7 +260,8 @@ case "${1:-}" in
     "$out/venv/bin/python" tests/bench/onnx_models.py "$out/site"
     say "measuring in Chromium"
     node tests/bench/onnx_bench.mjs ;;
+  fuzz) build_all; fuzz "${2:-600}" "${3:-}" ;;
   setup) setup ;;
   build) build_all ;;
-  *) echo "usage: ./dev.sh serve | test | bench | bench-cases | bench-onnx | parity" >&2; exit 64 ;;
+  *) echo "usage: ./dev.sh serve | test | bench | bench-cases | bench-onnx | parity | fuzz [seconds] [target]" >&2; exit 64 ;;
 esac

@@ -175,21 +175,47 @@ impl Bundle {
         Ok(out)
     }
 
-    /// Check the header and hash, decode, and check the parts fit together.
+    /// Check the header and hash, decode, and check the parts fit together. A signature block,
+    /// if present, is split off but not checked: use [`Bundle::open`] where signatures matter.
     pub fn from_bytes(bytes: &[u8]) -> Result<Bundle> {
+        Bundle::decode(crate::signature::split(bytes)?.bundle)
+    }
+
+    /// Check the signature against `trust` (with `verify(key, signature, message)`, the
+    /// platform's Ed25519), then decode as [`Bundle::from_bytes`] does.
+    pub fn open(
+        bytes: &[u8],
+        trust: &crate::signature::Trust,
+        verify: impl FnOnce(&[u8; 32], &[u8; 64], &[u8]) -> bool,
+    ) -> Result<(Bundle, crate::signature::Provenance)> {
+        use crate::signature::{message, split, to_verify};
+        let envelope = split(bytes)?;
+        let valid = to_verify(trust, &envelope)
+            .is_some_and(|b| verify(&b.key, &b.signature, &message(envelope.bundle)));
+        Bundle::accept(trust, &envelope, valid)
+    }
+
+    /// The policy's decision on a split file whose signature was (or needed no) verifying, then
+    /// the decoded bundle: the part of [`Bundle::open`] after the platform's verifier, shared
+    /// with the browser's asynchronous one.
+    pub fn accept(
+        trust: &crate::signature::Trust,
+        envelope: &crate::signature::Envelope<'_>,
+        valid: bool,
+    ) -> Result<(Bundle, crate::signature::Provenance)> {
+        let provenance = crate::signature::decide(trust, envelope, valid)?;
+        Ok((Bundle::decode(envelope.bundle)?, provenance))
+    }
+
+    /// Decode an unsigned bundle whose length [`crate::signature::split`] has checked.
+    pub fn decode(bytes: &[u8]) -> Result<Bundle> {
         let header = read_header(bytes)?;
         let payload = bytes.get(HEADER_LEN..).unwrap_or_default();
-        if payload.len() < header.payload_len {
+        if payload.len() != header.payload_len {
             return Err(Error::Truncated {
-                expected: HEADER_LEN + header.payload_len,
+                expected: HEADER_LEN.saturating_add(header.payload_len),
                 got: bytes.len(),
             });
-        }
-        if payload.len() > header.payload_len {
-            return Err(Error::Decode(format!(
-                "{} unexpected bytes after the payload",
-                payload.len() - header.payload_len
-            )));
         }
         if Sha256::digest(payload).as_slice() != header.sha256 {
             return Err(Error::HashMismatch);
@@ -275,12 +301,12 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-struct Header {
-    payload_len: usize,
-    sha256: [u8; 32],
+pub(crate) struct Header {
+    pub(crate) payload_len: usize,
+    pub(crate) sha256: [u8; 32],
 }
 
-fn read_header(bytes: &[u8]) -> Result<Header> {
+pub(crate) fn read_header(bytes: &[u8]) -> Result<Header> {
     let truncated = || Error::Truncated {
         expected: HEADER_LEN,
         got: bytes.len(),
@@ -291,21 +317,27 @@ fn read_header(bytes: &[u8]) -> Result<Header> {
         None if MAGIC.starts_with(bytes) && !bytes.is_empty() => return Err(truncated()),
         None => return Err(Error::NotABundle),
     }
-    let version = bytes.get(4..6).ok_or_else(truncated)?;
-    let version = u16::from_le_bytes([version[0], version[1]]);
+    let version = match bytes.get(4..6) {
+        Some(&[a, b]) => u16::from_le_bytes([a, b]),
+        _ => return Err(truncated()),
+    };
     if version != FORMAT_VERSION {
         return Err(Error::UnsupportedVersion {
             found: version,
             supported: FORMAT_VERSION,
         });
     }
-    let rest = bytes.get(8..HEADER_LEN).ok_or_else(truncated)?;
-    let mut len = [0u8; 4];
-    len.copy_from_slice(&rest[..4]);
-    let mut sha256 = [0u8; 32];
-    sha256.copy_from_slice(&rest[4..]);
+    let len: [u8; 4] = bytes
+        .get(8..12)
+        .and_then(|l| l.try_into().ok())
+        .ok_or_else(truncated)?;
+    let sha256: [u8; 32] = bytes
+        .get(12..HEADER_LEN)
+        .and_then(|h| h.try_into().ok())
+        .ok_or_else(truncated)?;
+    let len = u32::from_le_bytes(len);
     Ok(Header {
-        payload_len: u32::from_le_bytes(len) as usize,
+        payload_len: len as usize,
         sha256,
     })
 }

@@ -142,6 +142,36 @@ enum Command {
         #[arg(long, default_value = "en")]
         lang: String,
     },
+    /// Make an Ed25519 key pair for signing bundles: `<out>.key` (secret, keep it offline) and
+    /// `<out>.pub` (the public key pages trust).
+    Keygen {
+        /// Path without extension, e.g. `keys/release`.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign bundles in place with a secret key (a previous signature is replaced).
+    Sign {
+        /// Secret key file from `bedside keygen`.
+        #[arg(long)]
+        key: PathBuf,
+        /// Bundles to sign.
+        #[arg(required = true)]
+        bundles: Vec<PathBuf>,
+    },
+    /// Check bundles as a page would: header, signature by a trusted key, hash, decoding.
+    /// Exits non-zero when any is refused, and says which and why.
+    Verify {
+        /// Trusted public keys: hex, or files of hex keys (one per line).
+        #[arg(long = "trusted", required = true)]
+        trusted: Vec<String>,
+        /// require: only signed by a trusted key; warn: unsigned and unknown signers pass with a
+        /// warning; off: signatures are not checked.
+        #[arg(long, default_value = "require")]
+        policy: String,
+        /// Bundles to check.
+        #[arg(required = true)]
+        bundles: Vec<PathBuf>,
+    },
     /// Serve the app on 127.0.0.1 (www/, pkg/ and static/ only).
     Serve {
         /// Repository root holding www/, pkg/, static/.
@@ -191,6 +221,56 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("wrote {0}/train.csv and {0}/test.csv", out.display());
             Ok(())
         }
+        Command::Keygen { out } => {
+            use crate::signature::native;
+            let (seed, public) = native::keygen()?;
+            let (secret_path, public_path) = (out.with_extension("key"), out.with_extension("pub"));
+            if secret_path.exists() {
+                return Err(anyhow!(
+                    "{} exists; refusing to overwrite a signing key",
+                    secret_path.display()
+                ));
+            }
+            if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            write_secret(&secret_path, &native::secret_file(&seed))?;
+            std::fs::write(&public_path, format!("{}\n", crate::bundle::hex(&public)))
+                .with_context(|| format!("writing {}", public_path.display()))?;
+            println!(
+                "wrote {} (secret) and {} (public key {}…)",
+                secret_path.display(),
+                public_path.display(),
+                crate::signature::key_id(&public)
+            );
+            Ok(())
+        }
+        Command::Sign { key, bundles } => {
+            let key = crate::signature::native::read_secret(&read_text(&key)?)
+                .with_context(|| key.display().to_string())?;
+            for path in bundles {
+                let bytes =
+                    std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+                // Only a bundle this build can read is signed: a signature vouches for it.
+                Bundle::from_bytes(&bytes).with_context(|| path.display().to_string())?;
+                let signed = crate::signature::native::sign(&bytes, &key)
+                    .with_context(|| path.display().to_string())?;
+                std::fs::write(&path, signed)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                println!(
+                    "signed {} with key {}…",
+                    path.display(),
+                    crate::signature::key_id(&key.verifying_key().to_bytes())
+                );
+            }
+            Ok(())
+        }
+        Command::Verify {
+            trusted,
+            policy,
+            bundles,
+        } => cmd_verify(&trusted, &policy, &bundles),
         Command::Assess { bundle, patient } => {
             let bundle = load_bundle(&bundle)?;
             let text = read_patient(&patient)?;
@@ -255,6 +335,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             k,
             weighted,
         } => {
+            if !(1..=crate::cases::MAX_K).contains(&k) {
+                return Err(anyhow!(
+                    "--k {k}: expected 1 to {} neighbours",
+                    crate::cases::MAX_K
+                ));
+            }
             let bundle = load_bundle(&bundle)?;
             let text = read_patient(&patient)?;
             let loaded;
@@ -349,6 +435,64 @@ fn read_patient(path: &Path) -> anyhow::Result<String> {
 fn read_text(path: &Path) -> anyhow::Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     String::from_utf8(bytes).map_err(|_| anyhow!("{} is not UTF-8 text", path.display()))
+}
+
+/// Write a secret key readable by its owner only (where the platform has such permissions).
+fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+fn cmd_verify(trusted: &[String], policy: &str, bundles: &[PathBuf]) -> anyhow::Result<()> {
+    use crate::signature::{native, Policy, Provenance, Trust};
+    let mut keys = Vec::new();
+    for t in trusted {
+        let path = Path::new(t);
+        let text = if path.is_file() {
+            read_text(path)?
+        } else {
+            t.clone()
+        };
+        keys.extend(Trust::parse_keys(&text).with_context(|| format!("--trusted {t}"))?);
+    }
+    let trust = Trust {
+        keys,
+        policy: Policy::parse(policy)?,
+    };
+    let mut refused = 0;
+    for path in bundles {
+        let checked = std::fs::read(path)
+            .with_context(|| format!("reading {}", path.display()))
+            .and_then(|bytes| Ok(Bundle::open(&bytes, &trust, native::verify)?));
+        match checked {
+            Ok((_, provenance)) => {
+                let how = match provenance {
+                    Provenance::Verified(id) => format!("signed by trusted key {id}…"),
+                    Provenance::Unsigned => "WARNING: not signed".into(),
+                    Provenance::UnknownSigner(id) => {
+                        format!("WARNING: signed by key {id}…, which is not trusted")
+                    }
+                    Provenance::NotChecked => "signature not checked (policy off)".into(),
+                };
+                println!("{}: ok, {how}", path.display());
+            }
+            Err(e) => {
+                refused += 1;
+                println!("{}: REFUSED: {e:#}", path.display());
+            }
+        }
+    }
+    if refused > 0 {
+        return Err(anyhow!("{refused} of {} bundles refused", bundles.len()));
+    }
+    Ok(())
 }
 
 fn load_bundle(path: &Path) -> anyhow::Result<Bundle> {

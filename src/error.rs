@@ -34,7 +34,7 @@ pub enum Error {
         expected: String,
     },
     /// A numeric value is outside the schema's plausible range.
-    #[error("field `{field}`: {value}{u} is outside the plausible range {min}–{max}{u}", u = with_space(.unit))]
+    #[error("field `{field}`: {v}{u} is outside the plausible range {min}–{max}{u}", v = short(*.value), u = with_space(.unit))]
     OutOfRange {
         /// The schema field.
         field: String,
@@ -98,6 +98,18 @@ pub enum Error {
     /// The payload could not be decoded.
     #[error("bundle payload cannot be decoded: {0}")]
     Decode(String),
+    /// The signature block or a trusted key cannot be read, or the policy is unknown.
+    #[error("signature: {0}")]
+    Signature(String),
+    /// The page requires a signature and the bundle has none.
+    #[error("bundle is not signed, and only bundles signed by a trusted key are accepted (policy: require)")]
+    Unsigned,
+    /// The bundle is signed by a key the page does not trust (policy `require`).
+    #[error("bundle is signed by key {0}…, which is not a trusted key (policy: require)")]
+    UntrustedSigner(String),
+    /// The signature by a trusted key does not verify: the file changed after it was signed.
+    #[error("bundle signature by trusted key {0}… does not verify: the file was changed after it was signed")]
+    BadSignature(String),
     /// The bundle is internally inconsistent (e.g. model width ≠ preprocessing width).
     #[error("bundle is inconsistent: {0}")]
     InconsistentBundle(String),
@@ -118,6 +130,16 @@ pub enum Error {
     /// Model fitting failed.
     #[error("training failed: {0}")]
     Training(String),
+}
+
+/// A number as a person reads it: as given when it is of a clinical size, in exponent form when
+/// it is huge or tiny (`1e308`, not 309 digits).
+pub fn short(v: f64) -> String {
+    if v != 0.0 && !(1e-4..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
 }
 
 /// `" unit"`, or nothing for unitless values.

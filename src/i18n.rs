@@ -56,6 +56,11 @@ pub enum Msg {
     License,
     References,
     BundleHash,
+    Signature,
+    SignedBy,
+    NotSigned,
+    UnknownSigner,
+    NotChecked,
     IndexFailed,
     BundleFailed,
     HttpStatus,
@@ -226,6 +231,11 @@ impl Msg {
         Msg::License,
         Msg::References,
         Msg::BundleHash,
+        Msg::Signature,
+        Msg::SignedBy,
+        Msg::NotSigned,
+        Msg::UnknownSigner,
+        Msg::NotChecked,
         Msg::IndexFailed,
         Msg::BundleFailed,
         Msg::HttpStatus,
@@ -411,6 +421,17 @@ impl Msg {
             Msg::License => ("Licence", "许可"),
             Msg::References => ("References", "参考文献"),
             Msg::BundleHash => ("Bundle SHA-256", "模型包 SHA-256"),
+            Msg::Signature => ("Signature", "签名"),
+            Msg::SignedBy => ("verified, signed by trusted key", "已验证，由受信任密钥签名"),
+            Msg::NotSigned => (
+                "Warning: this model bundle is not signed, so where it came from cannot be checked.",
+                "警告：此模型包没有签名，无法核实其来源。",
+            ),
+            Msg::UnknownSigner => (
+                "Warning: this model bundle is signed by a key this page does not trust, so where it came from cannot be checked. Key",
+                "警告：此模型包的签名密钥不受本页信任，无法核实其来源。密钥",
+            ),
+            Msg::NotChecked => ("not checked (signature policy: off)", "未检查（签名策略：off）"),
             Msg::IndexFailed => ("The list of models could not be loaded", "无法加载模型列表"),
             Msg::BundleFailed => ("The model could not be loaded", "无法加载模型"),
             Msg::HttpStatus => ("the server answered", "服务器返回"),
@@ -674,8 +695,9 @@ pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
             },
             En,
         ) => format!(
-            "{}: {value}{u} is outside the plausible range {min}–{max}{u}",
+            "{}: {}{u} is outside the plausible range {min}–{max}{u}",
             label(schema, field, En),
+            crate::error::short(*value),
             u = with_space(unit)
         ),
         (
@@ -688,8 +710,9 @@ pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
             },
             Zh,
         ) => format!(
-            "{}：{value}{u} 超出可接受范围 {min}–{max}{u}",
+            "{}：{}{u} 超出可接受范围 {min}–{max}{u}",
             label(schema, field, Zh),
+            crate::error::short(*value),
             u = with_space(unit)
         ),
         (
@@ -763,6 +786,15 @@ pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
         (Error::HashMismatch, Zh) => "模型包已损坏：内容的 SHA-256 与文件头不符".into(),
         (Error::Decode(m), Zh) => format!("无法解码模型包内容：{m}"),
         (Error::InconsistentBundle(m), Zh) => format!("模型包内部不一致：{m}"),
+        (Error::Unsigned, Zh) => {
+            "模型包没有签名，而本页只使用由受信任密钥签名的模型包（策略：require）".into()
+        }
+        (Error::UntrustedSigner(k), Zh) => {
+            format!("模型包由密钥 {k}… 签名，但该密钥不在受信任列表中（策略：require）")
+        }
+        (Error::BadSignature(k), Zh) => {
+            format!("受信任密钥 {k}… 的签名验证失败：文件在签名后被改动过")
+        }
         (Error::BadPatient { reason }, Zh) => {
             format!("患者数据不是“字段 → 数值”的 JSON 对象：{reason}")
         }

@@ -1,7 +1,8 @@
 // Bedside as a widget for other pages: the custom element <bedside-widget> and `mount()`.
 //
 //   <script type="module" src="…/www/widget.js"></script>
-//   <bedside-widget bundle="pima.bdsx" lang="en" mode="assess"></bedside-widget>
+//   <bedside-widget bundle="pima.bdsx" lang="en" mode="assess"
+//                   trusted-keys="<hex Ed25519 public key>,…" signature-policy="require"></bedside-widget>
 //
 //   import { mount } from '…/www/widget.js';
 //   const handle = await mount(element, { bundle: 'pima.bdsx', lang: 'zh-CN' });
@@ -12,6 +13,8 @@
 // The app runs in the element's shadow root with its own stylesheet, so the page's CSS and
 // Bedside's never meet; nothing is added to `window`; each widget has its own state. Bundle
 // names resolve against Bedside's own bundle directory; a full URL is used as it is.
+// Signatures: the keys built into this build are trusted, plus `trustedKeys`; the policy is
+// `signaturePolicy` (require | warn | off), else `require` when any key is trusted.
 import init, { mount as mountApp } from '../pkg/widget/bedside_widget.js';
 
 const BUNDLES = new URL('../static/bundles/', import.meta.url);
@@ -27,11 +30,13 @@ export async function mount(element, options = {}) {
     mode: options.mode,
     bundle: new URL(options.bundle, BUNDLES).href,
     stylesheet: options.stylesheet ?? STYLESHEET,
+    trustedKeys: options.trustedKeys,
+    signaturePolicy: options.signaturePolicy,
   });
 }
 
 export class BedsideWidget extends HTMLElement {
-  static get observedAttributes() { return ['bundle', 'lang', 'mode']; }
+  static get observedAttributes() { return ['bundle', 'lang', 'mode', 'trusted-keys', 'signature-policy']; }
 
   #handle = null;
   #mounting = null;
@@ -48,7 +53,11 @@ export class BedsideWidget extends HTMLElement {
   }
 
   #remount() {
-    const options = { bundle: this.getAttribute('bundle'), lang: this.getAttribute('lang') ?? undefined, mode: this.getAttribute('mode') ?? undefined };
+    const attr = (name) => this.getAttribute(name) ?? undefined;
+    const options = {
+      bundle: attr('bundle'), lang: attr('lang'), mode: attr('mode'),
+      trustedKeys: attr('trusted-keys'), signaturePolicy: attr('signature-policy'),
+    };
     this.#mounting = (async () => {
       await this.#mounting?.catch(() => {});
       this.#handle?.destroy();

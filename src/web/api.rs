@@ -8,6 +8,7 @@ use crate::cases::{CaseLibrary, Options};
 use crate::patient::PatientRecord;
 #[cfg(feature = "widget")]
 use crate::schema::Lang;
+use crate::signature::Provenance;
 #[cfg(feature = "widget")]
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -22,9 +23,28 @@ pub struct Engine {
     sha256: String,
     /// A library replacing the bundle's training cases (synthetic, for benchmarks).
     library: Option<CaseLibrary>,
+    /// Who vouches for the bundle.
+    provenance: Provenance,
 }
 
 impl Engine {
+    fn with(bundle: Bundle, bytes: &[u8], provenance: Provenance) -> Result<Engine, JsError> {
+        let sha256 = payload_sha256(bytes).map_err(js_err)?;
+        let keys = bundle
+            .schema
+            .features
+            .iter()
+            .map(|f| JsValue::from_str(&f.column))
+            .collect();
+        Ok(Engine {
+            bundle,
+            keys,
+            sha256,
+            library: None,
+            provenance,
+        })
+    }
+
     fn library(&self) -> &CaseLibrary {
         self.library.as_ref().unwrap_or(&self.bundle.cases)
     }
@@ -129,23 +149,32 @@ fn patient_json(patient: &JsValue) -> Result<Json, JsError> {
 #[wasm_bindgen]
 impl Engine {
     /// Check and decode a bundle (`Uint8Array`). Throws an `Error` whose message says what is
-    /// wrong with the file.
+    /// wrong with the file. Its signature is not checked here (the host vouches for the bytes):
+    /// use `Engine.open` to have it checked.
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: &[u8]) -> Result<Engine, JsError> {
         let bundle = Bundle::from_bytes(bytes).map_err(js_err)?;
-        let sha256 = payload_sha256(bytes).map_err(js_err)?;
-        let keys = bundle
-            .schema
-            .features
-            .iter()
-            .map(|f| JsValue::from_str(&f.column))
-            .collect();
-        Ok(Engine {
-            bundle,
-            keys,
-            sha256,
-            library: None,
-        })
+        Engine::with(bundle, bytes, Provenance::NotChecked)
+    }
+
+    /// Check a bundle's signature against the built-in keys and `options.trustedKeys` under
+    /// `options.signaturePolicy` (`require` when any key is trusted, else `warn`), then decode
+    /// it. Resolves to an `Engine`; rejects with an `Error` that says which check failed and why.
+    pub async fn open(bytes: Vec<u8>, options: JsValue) -> Result<Engine, JsError> {
+        let trust = super::trust::from_options(&options).map_err(js_err)?;
+        let (bundle, provenance) = super::trust::open(&bytes, &trust).await.map_err(js_err)?;
+        Engine::with(bundle, &bytes, provenance)
+    }
+
+    /// Who vouches for the bundle: `verified:<key id>`, `unsigned`, `unknown-signer:<key id>`
+    /// or `not-checked`.
+    pub fn provenance(&self) -> String {
+        match &self.provenance {
+            Provenance::Verified(k) => format!("verified:{k}"),
+            Provenance::Unsigned => "unsigned".into(),
+            Provenance::UnknownSigner(k) => format!("unknown-signer:{k}"),
+            Provenance::NotChecked => "not-checked".into(),
+        }
     }
 
     /// Assess a patient given as an object of field → value. Throws on invalid input, with
@@ -214,6 +243,14 @@ impl Engine {
 #[cfg(feature = "widget")]
 #[wasm_bindgen]
 impl Engine {
+    /// The health check (`health::html`) of form inputs in the schema's units, as HTML in
+    /// `lang`, with values shown in the second unit when `si`. The app's Health tab calls this
+    /// (it loads this build on first use, to keep the app's own WASM within its budget).
+    #[wasm_bindgen(js_name = healthHtml)]
+    pub fn health_html(&self, inputs: Vec<String>, lang: &str, si: bool) -> String {
+        crate::health::html(&self.bundle.schema, &inputs, Lang::from_tag(lang), si)
+    }
+
     /// Map FHIR R4 JSON text (a Bundle, Patient or Observation) onto this model's features,
     /// taking ages on `today` (`YYYY-MM-DD`). Returns `fhir::report_json`'s object (in `lang`:
     /// `en` or `zh`) with `html`, the same report as escaped HTML.
@@ -226,7 +263,12 @@ impl Engine {
         let schema = &self.bundle.schema;
         let out = crate::fhir::import_text(schema, text, today).map_err(js_err)?;
         let mut json = crate::fhir::report_json(schema, &out, lang);
-        json["html"] = crate::fhir::report_html(schema, &out, lang).into();
+        if let Some(o) = json.as_object_mut() {
+            o.insert(
+                "html".into(),
+                crate::fhir::report_html(schema, &out, lang).into(),
+            );
+        }
         // A plain JS object (serde-wasm-bindgen), ready for the page without a parse.
         json.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(js_err)

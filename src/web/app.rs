@@ -17,9 +17,10 @@ use super::similar_cases::SimilarCases;
 use super::state::{Action, IndexEntry, Load, LoadError, Loaded, Search, State, View};
 use super::teach::Teach;
 use super::treatment_panel::TreatmentPanel;
-use crate::bundle::{payload_sha256, Bundle};
+use crate::bundle::payload_sha256;
 use crate::i18n::{error_text, Msg};
 use crate::schema::Lang;
+use crate::signature::Trust;
 
 pub const BUNDLE_DIR: &str = "../static/bundles/";
 
@@ -34,6 +35,8 @@ pub struct Embed {
     pub lang: Lang,
     /// Open on the teaching view.
     pub teach: bool,
+    /// The built-in keys plus the host's, and the host's policy.
+    pub trust: Trust,
 }
 
 #[cfg(feature = "widget")]
@@ -142,20 +145,23 @@ pub fn bundle_url(file: &str) -> String {
     }
 }
 
-async fn fetch_bundle(file: &str) -> Result<Rc<Loaded>, LoadError> {
+async fn fetch_bundle(file: &str, trust: &Trust) -> Result<Rc<Loaded>, LoadError> {
     if !file.contains('/') && !safe_file(file) {
         return Err(LoadError::Http(404));
     }
     mark("bedside:bundle-fetch-start");
     let bytes = fetch_bytes(&bundle_url(file)).await?;
     mark("bedside:bundle-fetched");
-    let bundle = Bundle::from_bytes(&bytes).map_err(LoadError::Bundle)?;
+    let (bundle, provenance) = super::trust::open(&bytes, trust)
+        .await
+        .map_err(LoadError::Bundle)?;
     let sha256 = payload_sha256(&bytes).map_err(LoadError::Bundle)?;
     Ok(Rc::new(Loaded {
         file: file.to_string(),
         cases: Rc::new(bundle.cases.clone()),
         bundle,
         sha256,
+        provenance,
     }))
 }
 
@@ -226,10 +232,12 @@ pub fn App(props: &AppProps) -> Html {
     // Fetch the selected bundle whenever the selection changes.
     {
         let state = state.clone();
+        let trust = embed.as_ref().map(|e| e.trust.clone());
         use_effect_with(state.selected.clone(), move |selected| {
             if let Some(file) = selected.clone() {
                 yew::platform::spawn_local(async move {
-                    let result = fetch_bundle(&file).await;
+                    let trust = trust.unwrap_or_else(super::trust::built_in);
+                    let result = fetch_bundle(&file, &trust).await;
                     state.dispatch(Action::BundleLoaded(file, result));
                 });
             }
@@ -378,11 +386,16 @@ pub fn App(props: &AppProps) -> Html {
                 }
             };
             let tabs = html! {
+                <>
+                if loaded.provenance.is_warning() {
+                    <p class="warning" role="note" id="signature-warning">{ super::basis::signature_text(&loaded.provenance, lang) }</p>
+                }
                 <div class="tabs" role="tablist">
                     { tab(View::Assess, "tab-assess", Msg::Assess) }
                     { tab(View::Teach, "tab-teach", Msg::Teach) }
                     { tab(View::Health, "tab-health", Msg::Health) }
                 </div>
+                </>
             };
             match state.view {
                 View::Assess => {
@@ -432,7 +445,7 @@ pub fn App(props: &AppProps) -> Html {
                     <>
                     { tabs }
                     <div class="panels">
-                        { Html::from_html_unchecked(AttrValue::from(crate::health::html(&loaded.bundle.schema, &state.canonical, lang, state.si))) }
+                        <super::health_panel::HealthPanel loaded={loaded.clone()} inputs={state.canonical.clone()} {lang} si={state.si} />
                     </div>
                     </>
                 },

@@ -8,11 +8,23 @@ use yew::prelude::*;
 use super::state::Loaded;
 use crate::i18n::Msg;
 use crate::schema::Lang;
+use crate::signature::Provenance;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub loaded: Rc<Loaded>,
     pub lang: Lang,
+}
+
+/// Who vouches for the bundle, in words (the basis shows it; a warning is also shown above
+/// every view).
+pub fn signature_text(provenance: &Provenance, lang: Lang) -> String {
+    match provenance {
+        Provenance::Verified(k) => format!("{} {k}…", Msg::SignedBy.text(lang)),
+        Provenance::Unsigned => Msg::NotSigned.text(lang).to_string(),
+        Provenance::UnknownSigner(k) => format!("{} {k}…", Msg::UnknownSigner.text(lang)),
+        Provenance::NotChecked => Msg::NotChecked.text(lang).to_string(),
+    }
 }
 
 #[function_component]
@@ -66,6 +78,7 @@ pub fn Basis(props: &Props) -> Html {
                     <dd><ul>{ for s.provenance.citations.iter().map(|c| html! { <li>{ c }</li> }) }</ul></dd>
                 }
                 <dt>{ Msg::BundleHash.text(lang) }</dt><dd><code class="hash">{ &props.loaded.sha256 }</code>{ format!(" ({}, bedside {})", props.loaded.file, t.trainer_version) }</dd>
+                <dt>{ Msg::Signature.text(lang) }</dt><dd id="signature">{ signature_text(&props.loaded.provenance, lang) }</dd>
             </dl>
         </section>
     }

@@ -3,7 +3,7 @@
 //! RiskAssessment. Nothing is sent anywhere.
 //!
 //! The FHIR code (`crate::fhir`) runs in the widget build (pkg/widget), which the page fetches
-//! the first time FHIR is used; the service worker caches it like the app, so this works
+//! the first time FHIR is used (the health check's table is worded there too); the service worker caches it like the app, so this works
 //! offline too. The app itself keeps only this panel's markup and a small script: the app's
 //! download stays within its budget. The engine also words the import report (escaped HTML in
 //! the UI language), which the panel shows as it is.
@@ -26,8 +26,9 @@ function engine(bundleUrl) {
       const m = await import(new URL('../../widget/bedside_widget.js', import.meta.url));
       await m.default();
       const r = await fetch(bundleUrl);
+      // Checked again as the app checked it (same built-in keys and policy): this is a second fetch.
       if (!r.ok) throw new Error('the model bundle could not be fetched: HTTP ' + r.status);
-      return new m.Engine(new Uint8Array(await r.arrayBuffer()));
+      return m.Engine.open(new Uint8Array(await r.arrayBuffer()), {});
     })();
     loading.catch(() => engines.delete(bundleUrl));
     engines.set(bundleUrl, loading);
@@ -64,6 +65,14 @@ async function exportRisk(section, done) {
     done(null, fail(e));
   }
 }
+/** The health check's table, worded by the widget build (it is not in the app's own WASM). */
+export async function health_fill(el, inputs, lang, si) {
+  try {
+    el.innerHTML = (await engine(el.dataset.bundle)).healthHtml(inputs, lang, si);
+  } catch (e) {
+    el.innerHTML = fail(e).replace('fhir-error', 'health-error');
+  }
+}
 /** Wire the panel once: its controls are found by id inside it when they are used. */
 export function fhir_attach(section, done) {
   if (section.dataset.wired) return;
@@ -89,6 +98,8 @@ export function fhir_attach(section, done) {
 }
 ")]
 extern "C" {
+    /// Fill `el` (with `data-bundle`) with the health check of `inputs` (schema units).
+    pub(crate) fn health_fill(el: &web_sys::Element, inputs: Vec<String>, lang: &str, si: bool);
     fn fhir_attach(section: &web_sys::Element, done: &Closure<dyn Fn(JsValue, String)>);
 }
 

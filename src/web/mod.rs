@@ -8,6 +8,7 @@ mod basis;
 mod case_map;
 mod explanation;
 mod fhir_panel;
+mod health_panel;
 mod library_loader;
 mod model_card;
 mod patient_form;
@@ -16,6 +17,7 @@ mod similar_cases;
 mod state;
 mod teach;
 mod treatment_panel;
+mod trust;
 #[cfg(feature = "widget")]
 mod widget;
 

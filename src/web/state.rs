@@ -50,6 +50,8 @@ pub struct Loaded {
     pub file: String,
     pub bundle: Bundle,
     pub sha256: String,
+    /// Who vouches for it (its signature, as the page's policy judged it).
+    pub provenance: crate::signature::Provenance,
     /// The bundle's own training cases, shared with the views.
     pub cases: Rc<CaseLibrary>,
 }

@@ -215,7 +215,9 @@ impl WidgetHandle {
 
 /// Mount Bedside into `element` (in its shadow root). `options`: `bundle` (the bundle's URL,
 /// required), `stylesheet` (the URL of Bedside's `style.css`, required: the shadow root has
-/// none of the page's styles), `lang` (`en` or `zh-CN`), `mode` (`assess` or `teach`).
+/// none of the page's styles), `lang` (`en` or `zh-CN`), `mode` (`assess` or `teach`),
+/// `trustedKeys` (Ed25519 public keys in hex, an array or a comma-separated string, trusted
+/// besides the built-in ones) and `signaturePolicy` (`require`, `warn` or `off`).
 #[wasm_bindgen]
 pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle, JsError> {
     let get = |k: &str| {
@@ -229,6 +231,8 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         JsError::new("mount: options.stylesheet (the URL of style.css) is required")
     })?;
     let lang = Lang::from_tag(&get("lang").unwrap_or_default());
+    let trust =
+        super::trust::from_options(&options).map_err(|e| JsError::new(&format!("mount: {e}")))?;
     let teach = match get("mode").as_deref() {
         None | Some("assess") => false,
         Some("teach") => true,
@@ -285,6 +289,7 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
             bundle,
             lang,
             teach,
+            trust,
         }),
     };
     let app = yew::Renderer::<App>::with_root_and_props(app_root.unchecked_into(), props).render();

@@ -33,6 +33,10 @@ export interface MountOptions {
   mode?: 'assess' | 'teach';
   /** The URL of style.css; defaults to the one beside widget.js. */
   stylesheet?: string;
+  /** Ed25519 public keys (64 hex digits each) trusted besides the ones built in. */
+  trustedKeys?: string[] | string;
+  /** What to do with unsigned bundles and unknown signers; default `require` when any key is trusted, else `warn`. */
+  signaturePolicy?: 'require' | 'warn' | 'off';
 }
 
 export interface WidgetHandle {
@@ -46,7 +50,7 @@ export interface WidgetHandle {
 /** Mount Bedside into `element` (in its shadow root). */
 export function mount(element: HTMLElement, options: MountOptions): Promise<WidgetHandle>;
 
-/** <bedside-widget bundle="…" lang="en|zh-CN" mode="assess|teach">. */
+/** <bedside-widget bundle="…" lang="en|zh-CN" mode="assess|teach" trusted-keys="hex,…" signature-policy="require|warn|off">. */
 export class BedsideWidget extends HTMLElement {
   readonly ready: Promise<void>;
   setPatient(patient: Record<string, unknown>): Promise<void>;
