@@ -5,6 +5,7 @@
 #   ./dev.sh bench   measure sizes and browser timings (see BENCHMARKS.md)
 #   ./dev.sh parity  the same models in scikit-learn on identical splits (see BENCHMARKS.md)
 #   ./dev.sh bench-onnx  Bedside against scikit-learn → ONNX → ONNX Runtime Web, one Chromium
+#   ./dev.sh bench-load  1,000 assessments/s for 60 s in Chromium: rate, p99, memory (BENCHMARKS.md)
 #   ./dev.sh fuzz [seconds] [target]  fuzz every decoder (default 600 s each; RELIABILITY.md)
 # Each setup step checks versions and skips itself when already done.
 set -euo pipefail
@@ -101,6 +102,12 @@ build_wasm() {
     esbuild "$f" --minify --format=esm --log-level=warning --outfile="$f" --allow-overwrite
   done
   esbuild www/style.css --minify --log-level=warning --outfile=pkg/style.css
+  # The page's script too (www/main.js imports ../pkg/ files; from pkg/ they are ./).
+  sed "s#'\.\./pkg/#'./#g; s#\`\.\./pkg/#\`./#g" www/main.js \
+    | esbuild --minify --format=esm --log-level=warning --loader=js > pkg/main.js
+  # The FHIR panel's and the Health tab's code, imported on first use (www/lazy.js): beside the
+  # app's JS and the widget's, where their snippets look for it.
+  esbuild www/lazy.js --minify --format=esm --log-level=warning --outfile=pkg/lazy.js
 }
 
 # A second build of the crate with cargo `features`, into `dir` as `name`.js / `name`_bg.wasm.
@@ -118,13 +125,16 @@ build_engine_wasm() { build_wasm_variant pkg/engine bedside_engine engine; }
 
 # The embeddable widget (`mount`, `<bedside-widget>` in www/widget.js): the app and the JS API
 # with FHIR in and out, in pkg/widget/ (the app's FHIR panel loads it on first use).
-build_widget_wasm() { build_wasm_variant pkg/widget bedside_widget widget; }
+build_widget_wasm() {
+  build_wasm_variant pkg/widget bedside_widget widget
+  cp pkg/lazy.js pkg/widget/lazy.js
+}
 
 # What the service worker (www/sw.js) precaches, with a version that changes whenever any of
 # those files does: a changed version is what makes the browser install the new worker.
 write_precache() {
   # The widget build is there for the FHIR import and export, which load it on first use.
-  local files=(www/index.html www/main.js www/manifest.webmanifest www/icon.svg
+  local files=(www/index.html pkg/main.js pkg/lazy.js www/manifest.webmanifest www/icon.svg
                pkg/style.css pkg/bedside.js pkg/bedside_bg.wasm pkg/snippets/*/*.js
                pkg/widget/bedside_widget.js pkg/widget/bedside_widget_bg.wasm pkg/widget/snippets/*/*.js
                static/bundles/index.json static/bundles/*.bdsx)
@@ -223,12 +233,15 @@ run_tests() {
     | grep -v 'failed to get wasm-pack version'
   say "end-to-end tests (Playwright + Debian Chromium)"
   node --test --test-reporter=spec tests/e2e/
+  say "fuzz smoke run (20 s per target; the long runs are in RELIABILITY.md)"
+  fuzz 20
 }
 
 case "${1:-}" in
   serve) build_all; say "serving"; exec target/release/bedside serve --port "${PORT:-8000}" ;;
   test) build_all; run_tests; say "all tests passed" ;;
   bench) build_all; node tests/bench/bench.mjs; build_bench_wasm; node tests/bench/cases_bench.mjs ;;
+  bench-load) build_all; node tests/bench/load.mjs ;;
   bench-cases) build_all; build_bench_wasm; node tests/bench/cases_bench.mjs ;;
   parity)
     build_cli
@@ -263,5 +276,5 @@ case "${1:-}" in
   fuzz) build_all; fuzz "${2:-600}" "${3:-}" ;;
   setup) setup ;;
   build) build_all ;;
-  *) echo "usage: ./dev.sh serve | test | bench | bench-cases | bench-onnx | parity | fuzz [seconds] [target]" >&2; exit 64 ;;
+  *) echo "usage: ./dev.sh serve | test | bench | bench-cases | bench-load | bench-onnx | parity | fuzz [seconds] [target]" >&2; exit 64 ;;
 esac

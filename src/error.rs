@@ -135,8 +135,11 @@ pub enum Error {
 /// A number as a person reads it: as given when it is of a clinical size, in exponent form when
 /// it is huge or tiny (`1e308`, not 309 digits).
 pub fn short(v: f64) -> String {
-    if v != 0.0 && !(1e-4..1e9).contains(&v.abs()) {
-        format!("{v:e}")
+    if v.is_finite() && v != 0.0 && !(1e-4..1e9).contains(&v.abs()) {
+        // By hand: `{:e}` would add float exponent formatting to the app's WASM.
+        let e = v.abs().log10().floor() as i32;
+        let m = crate::schema::round_to(v / 10f64.powi(e), 3);
+        format!("{m}e{e}")
     } else {
         v.to_string()
     }

@@ -424,12 +424,12 @@ impl Msg {
             Msg::Signature => ("Signature", "签名"),
             Msg::SignedBy => ("verified, signed by trusted key", "已验证，由受信任密钥签名"),
             Msg::NotSigned => (
-                "Warning: this model bundle is not signed, so where it came from cannot be checked.",
-                "警告：此模型包没有签名，无法核实其来源。",
+                "Warning: this model is not signed; its origin cannot be checked.",
+                "警告：此模型没有签名，无法核实其来源。",
             ),
             Msg::UnknownSigner => (
-                "Warning: this model bundle is signed by a key this page does not trust, so where it came from cannot be checked. Key",
-                "警告：此模型包的签名密钥不受本页信任，无法核实其来源。密钥",
+                "Warning: this model is signed by an untrusted key; its origin cannot be checked. Key",
+                "警告：此模型的签名密钥不受信任，无法核实其来源。密钥",
             ),
             Msg::NotChecked => ("not checked (signature policy: off)", "未检查（签名策略：off）"),
             Msg::IndexFailed => ("The list of models could not be loaded", "无法加载模型列表"),
@@ -534,7 +534,10 @@ impl Msg {
             Msg::ShowMore => ("Show more", "显示更多"),
             Msg::Sort => ("Sort by this column", "按此列排序"),
             Msg::OutcomeMix => ("Outcome mix", "结局构成"),
-            Msg::Unreadable => ("the file could not be read as text", "无法以文本方式读取该文件"),
+            Msg::Unreadable => (
+                "the file could not be read as UTF-8 text",
+                "无法以 UTF-8 文本读取该文件",
+            ),
             Msg::TreatmentHeading => (
                 "Treatment options",
                 "治疗选项",

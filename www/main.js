@@ -15,14 +15,53 @@ if (bundle && /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.bdsx$/.test(bundle)) {
 }
 
 performance.mark('bedside:init-start');
+const fatal = document.getElementById('bedside-fatal');
 const started = init().then(() => performance.mark('bedside:init-done'));
 started.catch((err) => {
-  const el = document.getElementById('bedside-fatal');
-  if (el) {
-    el.hidden = false;
-  }
+  fatal.hidden = false;
   console.error('Bedside failed to start:', err);
 });
+
+// A panic in the WebAssembly (the Rust panic hook logs it and shows the notice) leaves the
+// module trapped: the page stays, but the app no longer answers. Any trap shows the notice;
+// "Restart" starts a fresh instance of the module in the same page and types back what the
+// form held, so nothing entered is lost and nothing is written anywhere in between.
+const trapped = (e) => e instanceof WebAssembly.RuntimeError;
+window.addEventListener('error', (e) => { if (trapped(e.error)) fatal.hidden = false; });
+window.addEventListener('unhandledrejection', (e) => { if (trapped(e.reason)) fatal.hidden = false; });
+let restarts = 0;
+document.getElementById('bedside-restart').addEventListener('click', async () => {
+  const root = document.getElementById('bedside-app');
+  // The model first (its form is what the values go back into), then the form's fields.
+  const kept = [...root.querySelectorAll('#bundle-select, input[id^="f-"], select[id^="f-"]')]
+    .filter((el) => el.value !== '')
+    .map((el) => [el.id, el.value]);
+  root.replaceChildren();
+  fatal.hidden = true;
+  restarts += 1;
+  // A new URL is a new module instance, with its own memory.
+  const fresh = await import(`../pkg/bedside.js?restart=${restarts}`);
+  await fresh.default();
+  for (const [id, value] of kept) {
+    const el = await appear(root, `#${CSS.escape(id)}`);
+    if (!el) continue;
+    el.value = value;
+    el.dispatchEvent(new Event(el.tagName === 'SELECT' ? 'change' : 'input', { bubbles: true }));
+  }
+});
+/** The element once the app has rendered it (or null after 10 s). */
+function appear(root, selector) {
+  return new Promise((resolve) => {
+    const now = root.querySelector(selector);
+    if (now) return resolve(now);
+    const watch = new MutationObserver(() => {
+      const el = root.querySelector(selector);
+      if (el) { watch.disconnect(); resolve(el); }
+    });
+    watch.observe(root, { childList: true, subtree: true });
+    setTimeout(() => { watch.disconnect(); resolve(root.querySelector(selector)); }, 10000);
+  });
+}
 
 // Offline: the service worker (sw.js) caches the app and the bundles on the first visit. A new
 // version waits until the user accepts it here; it is never swapped in silently.

@@ -17,86 +17,28 @@ use super::state::{Action, Loaded, State};
 use crate::i18n::Msg;
 use crate::schema::Lang;
 
-#[wasm_bindgen(inline_js = "
-const engines = new Map();
-const imported = new Map();
-function engine(bundleUrl) {
-  if (!engines.has(bundleUrl)) {
-    const loading = (async () => {
-      const m = await import(new URL('../../widget/bedside_widget.js', import.meta.url));
-      await m.default();
-      const r = await fetch(bundleUrl);
-      // Checked again as the app checked it (same built-in keys and policy): this is a second fetch.
-      if (!r.ok) throw new Error('the model bundle could not be fetched: HTTP ' + r.status);
-      return m.Engine.open(new Uint8Array(await r.arrayBuffer()), {});
-    })();
-    loading.catch(() => engines.delete(bundleUrl));
-    engines.set(bundleUrl, loading);
-  }
-  return engines.get(bundleUrl);
-}
-const esc = (t) => String(t).replace(/[&<>\"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
-const fail = (e) => '<p class=\"error\" role=\"alert\" id=\"fhir-error\">' + esc(e && e.message ? e.message : e) + '</p>';
-function today() {
-  const d = new Date();
-  return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
-}
-async function run(section, text, done) {
-  const url = section.dataset.bundle;
-  try {
-    const out = (await engine(url)).fhirImport(text, today(), document.documentElement.lang);
-    imported.set(url, out);
-    done(out.inputs, out.html);
-  } catch (e) {
-    done(null, fail(e));
-  }
-}
-async function exportRisk(section, done) {
-  const url = section.dataset.bundle;
-  try {
-    const last = imported.get(url);
-    const inputs = section.dataset.inputs.split('\\u001f');
-    const json = (await engine(url)).riskAssessment(inputs, last?.subject ?? '', last?.basis ?? [], new Date().toISOString());
-    const a = document.createElement('a');
-    a.href = 'data:application/fhir+json;charset=utf-8,' + encodeURIComponent(json);
-    a.download = 'bedside-riskassessment-' + section.dataset.id + '.json';
-    a.click();
-  } catch (e) {
-    done(null, fail(e));
-  }
-}
-/** The health check's table, worded by the widget build (it is not in the app's own WASM). */
-export async function health_fill(el, inputs, lang, si) {
-  try {
-    el.innerHTML = (await engine(el.dataset.bundle)).healthHtml(inputs, lang, si);
-  } catch (e) {
-    el.innerHTML = fail(e).replace('fhir-error', 'health-error');
-  }
-}
-/** Wire the panel once: its controls are found by id inside it when they are used. */
-export function fhir_attach(section, done) {
-  if (section.dataset.wired) return;
-  section.dataset.wired = '1';
-  // Export is possible once there is an estimate; the app says so in data-ready.
-  const sync = () => {
-    const b = section.querySelector('#fhir-export');
-    if (b) b.disabled = section.dataset.ready !== 'true';
-  };
-  new MutationObserver(sync).observe(section, { attributes: true, attributeFilter: ['data-ready'], childList: true });
-  sync();
-  section.addEventListener('change', async (e) => {
-    if (e.target.id !== 'fhir-file' || !e.target.files[0]) return;
-    const file = e.target.files[0];
-    let text;
-    try { text = await file.text(); } catch (err) { done(null, fail(file.name + ': ' + err)); return; }
-    run(section, text, done);
-  });
-  section.addEventListener('click', (e) => {
-    if (e.target.id === 'fhir-import') run(section, section.querySelector('#fhir-text').value, done);
-    if (e.target.id === 'fhir-export' && section.dataset.ready === 'true') exportRisk(section, done);
-  });
-}
-")]
+// The glue to www/lazy.js (copied beside this build's JS by ./dev.sh build), imported on first
+// use; `WIDGET` is the widget build's module, which does the work.
+#[cfg_attr(
+    not(feature = "widget"),
+    wasm_bindgen(inline_js = "
+const lazy = () => import(new URL('../../lazy.js', import.meta.url));
+const WIDGET = new URL('../../widget/bedside_widget.js', import.meta.url).href;
+const failed = (e) => '<p class=error role=alert>' + String(e).replace(/</g, '&lt;') + '</p>';
+export function fhir_attach(s, done) { lazy().then((m) => m.fhir_attach(WIDGET, s, done), (e) => done(null, failed(e))); }
+export function health_fill(el, i, l, si) { lazy().then((m) => m.health_fill(WIDGET, el, i, l, si), (e) => { el.innerHTML = failed(e); }); }
+")
+)]
+#[cfg_attr(
+    feature = "widget",
+    wasm_bindgen(inline_js = "
+const lazy = () => import(new URL('../../lazy.js', import.meta.url));
+const WIDGET = new URL('../../bedside_widget.js', import.meta.url).href;
+const failed = (e) => '<p class=error role=alert>' + String(e).replace(/</g, '&lt;') + '</p>';
+export function fhir_attach(s, done) { lazy().then((m) => m.fhir_attach(WIDGET, s, done), (e) => done(null, failed(e))); }
+export function health_fill(el, i, l, si) { lazy().then((m) => m.health_fill(WIDGET, el, i, l, si), (e) => { el.innerHTML = failed(e); }); }
+")
+)]
 extern "C" {
     /// Fill `el` (with `data-bundle`) with the health check of `inputs` (schema units).
     pub(crate) fn health_fill(el: &web_sys::Element, inputs: Vec<String>, lang: &str, si: bool);

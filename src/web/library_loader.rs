@@ -43,6 +43,9 @@ pub fn LibraryLoader(props: &Props) -> Html {
                     .await
                     .ok()
                     .and_then(|v| v.as_string())
+                    // `File.text()` decodes as UTF-8 and puts U+FFFD for every byte it cannot:
+                    // a file in another encoding would lose characters silently.
+                    .filter(|t| !t.as_bytes().windows(3).any(|w| w == [0xef, 0xbf, 0xbd]))
                     .ok_or(());
                 let result = match text {
                     Err(()) => Err(format!("{name}: {}", Msg::Unreadable.text(lang))),

@@ -102,10 +102,12 @@ pub fn PatientForm(props: &Props) -> Html {
         let described = if error.is_some() { format!("{hint_id} {err_id}") } else { hint_id.clone() };
         let invalid = if error.is_some() { "true" } else { "false" };
         let control = match &f.kind {
-            Kind::Numeric { plausible, step, .. } => html! {
-                <input id={id.clone()} name={f.column.clone()} type="number" inputmode="decimal"
-                    min={plausible.min.to_string()} max={plausible.max.to_string()}
-                    step={step.map_or("any".to_string(), |s| s.to_string())}
+            // Text, not `type="number"`: a number box hands the page "" for anything it cannot
+            // parse ("1e", "abc", "1,5"), which would read as "missing"; as text, what was typed
+            // stays on screen and the core says exactly what is wrong with it.
+            Kind::Numeric { .. } => html! {
+                <input id={id.clone()} name={f.column.clone()} type="text" inputmode="decimal"
+                    autocomplete="off" spellcheck="false"
                     value={value} oninput={oninput}
                     aria-describedby={described} aria-invalid={invalid}
                     required={f.missing == Missing::Reject} />

@@ -77,9 +77,12 @@ pub fn from_options(options: &JsValue) -> Result<Trust> {
     ))
 }
 
+// The arguments are views into the WASM memory, valid only until Rust runs again (or the memory
+// grows): they are copied before the first `await`.
 #[wasm_bindgen(inline_js = "export async function ed25519_verify(key, sig, msg) {
-  const k = await crypto.subtle.importKey('raw', key, { name: 'Ed25519' }, false, ['verify']);
-  return crypto.subtle.verify({ name: 'Ed25519' }, k, sig, msg);
+  const [k, s, m] = [key.slice(), sig.slice(), msg.slice()];
+  const imported = await crypto.subtle.importKey('raw', k, { name: 'Ed25519' }, false, ['verify']);
+  return crypto.subtle.verify({ name: 'Ed25519' }, imported, s, m);
 }")]
 extern "C" {
     #[wasm_bindgen(catch)]

@@ -45,7 +45,8 @@ export async function launch() {
 
 /**
  * A fresh page that records every request. `check()` asserts that each one went to our own
- * origin and to one of our static directories, and that the page threw nothing.
+ * origin and to one of our static directories, and that the page threw nothing, broke no
+ * Content-Security-Policy rule and did not panic.
  */
 export async function recordedPage(browser, origin, viewport = { width: 1200, height: 1000 }, { serviceWorkers = 'block' } = {}) {
   // The service worker is blocked except where a test is about it (offline.test.mjs): it would
@@ -56,6 +57,11 @@ export async function recordedPage(browser, origin, viewport = { width: 1200, he
   const errors = [];
   page.on('request', (r) => requests.push(r.url()));
   page.on('pageerror', (e) => errors.push(e.message));
+  // A blocked request or inline code shows up as a Content-Security-Policy console error; a
+  // Rust panic as the panic hook's "Bedside: … panicked". Either fails the test.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|panicked/.test(m.text())) errors.push(m.text());
+  });
   const check = () => {
     const foreign = requests.filter((u) => {
       if (u.startsWith('data:')) return false;

@@ -92,7 +92,7 @@ test('the widget takes trusted keys and the policy from its host page', async ()
   await page.route('**/static/bundles/pima.bdsx', (route) => route.fulfill({ body: unsigned }));
   await page.reload();
   await page.locator('#w #signature-warning').waitFor();
-  assert.equal(await page.locator('#w #signature-warning').textContent(), 'Warning: this model bundle is not signed, so where it came from cannot be checked.');
+  assert.equal(await page.locator('#w #signature-warning').textContent(), 'Warning: this model is not signed; its origin cannot be checked.');
   await page.locator('#w #f-glu').waitFor();
   await page.screenshot({ path: join(ARTIFACTS, 'signature-warn.png') });
   // …but a signature that does not verify is refused under warn as well.
