@@ -18,10 +18,6 @@ fn read(rel: &str) -> Vec<u8> {
     std::fs::read(root().join(rel)).expect("bundles are built by ./dev.sh before the tests")
 }
 
-fn text(rel: &str) -> String {
-    String::from_utf8(read(rel)).unwrap()
-}
-
 fn pima() -> Bundle {
     Bundle::from_bytes(&read("static/bundles/pima.bdsx")).unwrap()
 }
