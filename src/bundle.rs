@@ -190,6 +190,7 @@ impl Bundle {
     ) -> Result<(Bundle, crate::signature::Provenance)> {
         use crate::signature::{message, split, to_verify};
         let envelope = split(bytes)?;
+        check_hash(envelope.bundle)?;
         let valid = to_verify(trust, &envelope)
             .is_some_and(|b| verify(&b.key, &b.signature, &message(envelope.bundle)));
         Bundle::accept(trust, &envelope, valid)
@@ -209,17 +210,7 @@ impl Bundle {
 
     /// Decode an unsigned bundle whose length [`crate::signature::split`] has checked.
     pub fn decode(bytes: &[u8]) -> Result<Bundle> {
-        let header = read_header(bytes)?;
-        let payload = bytes.get(HEADER_LEN..).unwrap_or_default();
-        if payload.len() != header.payload_len {
-            return Err(Error::Truncated {
-                expected: HEADER_LEN.saturating_add(header.payload_len),
-                got: bytes.len(),
-            });
-        }
-        if Sha256::digest(payload).as_slice() != header.sha256 {
-            return Err(Error::HashMismatch);
-        }
+        let payload = check_hash(bytes)?;
         let mut bundle: Bundle =
             postcard::from_bytes(payload).map_err(|e| Error::Decode(e.to_string()))?;
         bundle.check()?;
@@ -289,6 +280,24 @@ impl Bundle {
     pub fn metrics(&self) -> &Metrics {
         &self.card.test
     }
+}
+
+/// Check an unsigned bundle's length and payload hash; returns the payload. Checked before a
+/// signature, so that a damaged file is called damaged ("corrupt") and only an intact file
+/// whose signature fails is called changed.
+pub fn check_hash(bytes: &[u8]) -> Result<&[u8]> {
+    let header = read_header(bytes)?;
+    let payload = bytes.get(HEADER_LEN..).unwrap_or_default();
+    if payload.len() != header.payload_len {
+        return Err(Error::Truncated {
+            expected: HEADER_LEN.saturating_add(header.payload_len),
+            got: bytes.len(),
+        });
+    }
+    if Sha256::digest(payload).as_slice() != header.sha256 {
+        return Err(Error::HashMismatch);
+    }
+    Ok(payload)
 }
 
 /// Hex SHA-256 of the payload of a bundle file (its identity, shown as the model's basis).

@@ -145,8 +145,10 @@ pub fn bundle_url(file: &str) -> String {
     }
 }
 
-async fn fetch_bundle(file: &str, trust: &Trust) -> Result<Rc<Loaded>, LoadError> {
-    if !file.contains('/') && !safe_file(file) {
+/// `url_ok`: an embedding host may name a bundle by URL; the page's own query names only a file
+/// in the bundle directory (so a link cannot make the app fetch anything else of the site).
+async fn fetch_bundle(file: &str, trust: &Trust, url_ok: bool) -> Result<Rc<Loaded>, LoadError> {
+    if !(safe_file(file) || url_ok && file.contains('/')) {
         return Err(LoadError::Http(404));
     }
     mark("bedside:bundle-fetch-start");
@@ -233,11 +235,12 @@ pub fn App(props: &AppProps) -> Html {
     {
         let state = state.clone();
         let trust = embed.as_ref().map(|e| e.trust.clone());
+        let url_ok = trust.is_some();
         use_effect_with(state.selected.clone(), move |selected| {
             if let Some(file) = selected.clone() {
                 yew::platform::spawn_local(async move {
                     let trust = trust.unwrap_or_else(super::trust::built_in);
-                    let result = fetch_bundle(&file, &trust).await;
+                    let result = fetch_bundle(&file, &trust, url_ok).await;
                     state.dispatch(Action::BundleLoaded(file, result));
                 });
             }

@@ -96,6 +96,7 @@ extern "C" {
 /// Check the signature against `trust`, then decode: [`Bundle::open`] with Web Crypto.
 pub async fn open(bytes: &[u8], trust: &Trust) -> Result<(Bundle, Provenance)> {
     let envelope = split(bytes)?;
+    crate::bundle::check_hash(envelope.bundle)?;
     let valid = match to_verify(trust, &envelope) {
         Some(b) => {
             let unsupported = |e: JsValue| {

@@ -104,10 +104,10 @@ test('a missing bundle (404) and a corrupt or truncated one each get a clear mes
 
   const good = readFileSync(PIMA);
   const corrupt = Buffer.from(good);
-  corrupt[corrupt.length - 5] ^= 0xff;
+  corrupt[44 + 200] ^= 0xff; // inside the payload (the last 100 bytes are the signature)
   const cases = [
     [corrupt, 'The model could not be loaded: bundle is corrupt: payload SHA-256 does not match its header'],
-    [good.subarray(0, 100), `The model could not be loaded: bundle is truncated: 100 bytes, expected ${good.length}`],
+    [good.subarray(0, 100), `The model could not be loaded: bundle is truncated: 100 bytes, expected ${44 + good.readUInt32LE(8)}`],
     [Buffer.from('<!doctype html><title>Not Found</title>'), 'The model could not be loaded: not a Bedside model bundle (the file does not start with the BDSX signature)'],
   ];
   for (const [body, message] of cases) {

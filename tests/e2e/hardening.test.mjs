@@ -231,7 +231,7 @@ test('UI: each bad input is shown next to its field or in place of the model, wi
   await page.fill('#fhir-text', '[]');
   await page.click('#fhir-import');
   await page.locator('#fhir-error').waitFor();
-  assert.equal(await page.textContent('#fhir-error'), 'FHIR: expected a FHIR Bundle, Patient or Observation, got an array');
+  assert.equal(await page.textContent('#fhir-error'), 'FHIR: expected a FHIR Bundle, Patient or Observation, got no resourceType');
   check();
   await context.close();
 });
