@@ -117,6 +117,10 @@ build_wasm_variant() {
   wasm-pack build --target web --release --mode no-install --out-dir "$dir" --out-name "$name" --no-pack \
     -- --features "$features" 2>&1 | grep -v 'failed to get wasm-pack version' || true
   test -f "$dir/${name}_bg.wasm"
+  local f
+  for f in "$dir/$name.js" "$dir"/snippets/*/*.js; do
+    esbuild "$f" --minify --format=esm --log-level=warning --outfile="$f" --allow-overwrite
+  done
 }
 
 # The headless JS API (`Engine`) for portals and benchmarks, in pkg/engine/: nothing in it

@@ -456,7 +456,7 @@ fn cmd_verify(trusted: &[String], policy: &str, bundles: &[PathBuf]) -> anyhow::
     for t in trusted {
         let path = Path::new(t);
         let text = if path.is_file() {
-            read_text(path)?
+            crate::signature::strip_comments(&read_text(path)?)
         } else {
             t.clone()
         };

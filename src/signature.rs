@@ -66,16 +66,23 @@ pub struct Trust {
 }
 
 impl Trust {
-    /// Keys from text: hex public keys separated by commas, spaces or new lines (`#` starts a
-    /// comment line), as in a key file, a host page's attribute or a build setting.
+    /// Keys from text: hex public keys separated by commas or white space, as in a host
+    /// page's attribute or a build setting (a key file's `#` comment lines are for the CLI to
+    /// drop: [`strip_comments`]).
     pub fn parse_keys(text: &str) -> Result<Vec<[u8; 32]>> {
-        text.lines()
-            .filter(|l| !l.trim_start().starts_with('#'))
-            .flat_map(|l| l.split([',', ' ', '\t']))
+        text.split(|c: char| c == ',' || c.is_ascii_whitespace())
             .filter(|k| !k.is_empty())
             .map(public_key)
             .collect()
     }
+}
+
+/// A key file without its `#` comment lines.
+pub fn strip_comments(text: &str) -> String {
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// One Ed25519 public key from 64 hex digits.
@@ -243,13 +250,14 @@ fn from_hex(text: &str, out: &mut [u8]) -> Option<()> {
     Some(())
 }
 
-/// At most 20 characters of a rejected key, so a pasted secret or a whole file is not echoed.
+/// A rejected key as given when it is short, else only its length: a pasted secret or a
+/// whole file is not echoed.
 fn clip(text: &str) -> String {
-    let mut s: String = text.chars().take(20).collect();
-    if text.chars().count() > 20 {
-        s.push('…');
+    if text.len() <= 70 {
+        text.to_string()
+    } else {
+        format!("a value of {} bytes", text.len())
     }
-    s
 }
 
 /// [native only] Ed25519 with `ed25519-dalek`: key generation, signing and verifying for the CLI
@@ -445,7 +453,7 @@ mod tests {
     fn keys_parse_from_lists_and_files() {
         let a = "07".repeat(32);
         let b = "AB".repeat(32);
-        let keys = Trust::parse_keys(&format!("# ours\n{a}\n{b}, {a}")).unwrap();
+        let keys = Trust::parse_keys(&strip_comments(&format!("# ours\n{a}\n{b}, {a}"))).unwrap();
         assert_eq!(keys, vec![[7; 32], [0xab; 32], [7; 32]]);
         assert_eq!(Trust::parse_keys("").unwrap(), Vec::<[u8; 32]>::new());
         assert_eq!(
@@ -453,7 +461,10 @@ mod tests {
             "signature: `zz` is not an Ed25519 public key (64 hex digits)"
         );
         let long = "ä".repeat(64);
-        assert!(public_key(&long).unwrap_err().to_string().contains('…'));
+        assert!(public_key(&long)
+            .unwrap_err()
+            .to_string()
+            .contains("a value of 128 bytes"));
         assert_eq!(Policy::parse(" warn "), Ok(Policy::Warn));
         assert_eq!(
             Policy::parse("maybe").unwrap_err().to_string(),

@@ -158,12 +158,51 @@ impl Engine {
     }
 
     /// Check a bundle's signature against the built-in keys and `options.trustedKeys` under
-    /// `options.signaturePolicy` (`require` when any key is trusted, else `warn`), then decode
-    /// it. Resolves to an `Engine`; rejects with an `Error` that says which check failed and why.
+    /// `options.signaturePolicy` (`require` when any key is trusted, else `warn`), with the
+    /// browser's Web Crypto, then decode it. Resolves to an `Engine`; rejects with an `Error`
+    /// that says which check failed and why. (Widget build; the lean headless build has
+    /// `signedMessage` and `openChecked` instead, which need no async support in its WASM.)
+    #[cfg(feature = "widget")]
     pub async fn open(bytes: Vec<u8>, options: JsValue) -> Result<Engine, JsError> {
         let trust = super::trust::from_options(&options).map_err(js_err)?;
         let (bundle, provenance) = super::trust::open(&bytes, &trust).await.map_err(js_err)?;
         Engine::with(bundle, &bytes, provenance)
+    }
+
+    /// Step 1 of opening a bundle with its signature checked (headless build): what must be
+    /// verified under `options` (`trustedKeys`, `signaturePolicy`, as for `Engine.open`):
+    /// `{ key, signature, message }` (`Uint8Array`s) for Ed25519 verification, or `undefined`
+    /// when nothing needs verifying. Throws when the file is damaged.
+    #[wasm_bindgen(js_name = signedMessage)]
+    pub fn signed_message(bytes: &[u8], options: JsValue) -> Result<JsValue, JsError> {
+        let trust = super::trust::from_options(&options).map_err(js_err)?;
+        let envelope = crate::signature::split(bytes).map_err(js_err)?;
+        crate::bundle::check_hash(envelope.bundle).map_err(js_err)?;
+        let Some(b) = crate::signature::to_verify(&trust, &envelope) else {
+            return Ok(JsValue::UNDEFINED);
+        };
+        let out = js_sys::Object::new();
+        let message = crate::signature::message(envelope.bundle);
+        for (k, v) in [
+            ("key", &b.key[..]),
+            ("signature", &b.signature[..]),
+            ("message", &message[..]),
+        ] {
+            js_sys::Reflect::set(&out, &k.into(), &js_sys::Uint8Array::from(v))
+                .map_err(|_| JsError::new("signedMessage: cannot build the result"))?;
+        }
+        Ok(out.into())
+    }
+
+    /// Step 2: the policy's decision given whether step 1's signature verified
+    /// (`crypto.subtle.verify('Ed25519', …)`), then the decoded bundle. Throws with the reason
+    /// when the bundle is refused.
+    #[wasm_bindgen(js_name = openChecked)]
+    pub fn open_checked(bytes: &[u8], options: JsValue, verified: bool) -> Result<Engine, JsError> {
+        let trust = super::trust::from_options(&options).map_err(js_err)?;
+        let envelope = crate::signature::split(bytes).map_err(js_err)?;
+        let (bundle, provenance) = Bundle::accept(&trust, &envelope, verified).map_err(js_err)?;
+        Engine::with(bundle, bytes, provenance)
     }
 
     /// Who vouches for the bundle: `verified:<key id>`, `unsigned`, `unknown-signer:<key id>`

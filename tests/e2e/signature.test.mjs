@@ -143,36 +143,52 @@ test('the widget takes trusted keys and the policy from its host page', async ()
   await context.close();
 });
 
-test('Engine.open checks signatures for headless hosts', async () => {
+test('Engine.open (widget build) and signedMessage + openChecked (headless build) check signatures', async () => {
   const { page, context, check } = await recordedPage(env.browser, env.server.origin);
   await page.goto(`${env.server.url}?bundle=none`);
   const b64 = (b) => Buffer.from(b).toString('base64');
   const results = await page.evaluate(async ([signed, bad, plain, strangerKey, stranger]) => {
-    const { default: init, Engine } = await import('../pkg/engine/bedside_engine.js');
-    await init();
+    const widget = await import('../pkg/widget/bedside_widget.js');
+    await widget.default();
+    const lean = await import('../pkg/engine/bedside_engine.js');
+    await lean.default();
     const bytes = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-    const open = async (b, options) => {
-      try { return (await Engine.open(bytes(b), options)).provenance(); } catch (e) { return `error: ${e.message}`; }
+    // The headless build's two steps, with the browser's Ed25519.
+    const openLean = async (b, options) => {
+      const m = lean.Engine.signedMessage(b, options);
+      let ok = false;
+      if (m) {
+        const key = await crypto.subtle.importKey('raw', m.key, { name: 'Ed25519' }, false, ['verify']);
+        ok = await crypto.subtle.verify({ name: 'Ed25519' }, key, m.signature, m.message);
+      }
+      return lean.Engine.openChecked(b, options, ok);
     };
-    return [
-      await open(signed, {}),
-      await open(bad, {}),
-      await open(plain, {}),
-      await open(plain, { signaturePolicy: 'warn' }),
-      await open(stranger, { trustedKeys: [strangerKey] }),
-      await open(stranger, { signaturePolicy: 'warn' }),
-      new Engine(bytes(plain)).provenance(),
-    ];
+    const out = [];
+    for (const open of [(b, o) => widget.Engine.open(b, o), openLean]) {
+      const tryOpen = async (b, options) => {
+        try { return (await open(bytes(b), options)).provenance(); } catch (e) { return `error: ${e.message}`; }
+      };
+      out.push([
+        await tryOpen(signed, {}),
+        await tryOpen(bad, {}),
+        await tryOpen(plain, {}),
+        await tryOpen(plain, { signaturePolicy: 'warn' }),
+        await tryOpen(stranger, { trustedKeys: [strangerKey] }),
+        await tryOpen(stranger, { signaturePolicy: 'warn' }),
+      ]);
+    }
+    out.push(new lean.Engine(bytes(plain)).provenance());
+    return out;
   }, [b64(PIMA), b64(tampered()), b64(unsigned), other.key, b64(other.bundle)]);
-  assert.deepEqual(results, [
+  const want = [
     `verified:${DEV_ID}`,
     `error: bundle signature by trusted key ${DEV_ID}… does not verify: the file was changed after it was signed`,
     'error: bundle is not signed, and only bundles signed by a trusted key are accepted (policy: require)',
     'unsigned',
     `verified:${other.key.slice(0, 16)}`,
     `unknown-signer:${other.key.slice(0, 16)}`,
-    'not-checked',
-  ]);
+  ];
+  assert.deepEqual(results, [want, want, 'not-checked']);
   check();
   await context.close();
 });
