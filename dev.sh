@@ -205,7 +205,13 @@ fuzz() {
     # The current bundles as seeds too (the committed seed may predate a format change).
     local max_len=16384
     if [ "$t" = bundle ]; then
-      cp static/bundles/pima.bdsx static/bundles/biopsy.bdsx "$corpus/"
+      # The target's first byte picks the mode: 1 = a whole file, 0 = a payload it wraps in a
+      # correct header (tests/fuzz/fuzz_targets/bundle.rs). The current signed bundles in both.
+      local b
+      for b in pima biopsy; do
+        { printf '\001'; cat "static/bundles/$b.bdsx"; } > "$corpus/$b-file"
+        { printf '\000'; tail -c +45 "static/bundles/$b.bdsx" | head -c -100; } > "$corpus/$b-payload"
+      done
       max_len=160000
     fi
     say "fuzzing $t for ${seconds}s"
