@@ -1,4 +1,4 @@
-// The FHIR panel's and the Health tab's code in the page (loaded on first use by the small
+// The FHIR panel's, the Health tab's and the case-library reader's code in the page (loaded on first use by the small
 // snippet in src/web/fhir_panel.rs, so the app's first download does not carry it). Both need
 // the widget build (pkg/widget), whose engine does the FHIR import and export and words the
 // health check: `widget` is its module URL. ./dev.sh build copies this file to pkg/ and
@@ -57,6 +57,10 @@ export async function health_fill(widget, el, inputs, lang, si) {
   } catch (e) {
     el.innerHTML = fail(e).replace('fhir-error', 'health-error');
   }
+}
+/** A case-library CSV read against the bundle: postcard bytes, or a rejection with the reason. */
+export async function library_parse(widget, bundleUrl, name, text, lang) {
+  return (await engine(widget, bundleUrl)).libraryFromCsv(name, text, lang);
 }
 /** Wire the panel once: its controls are found by id inside it when they are used. */
 export function fhir_attach(widget, section, done) {

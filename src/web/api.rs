@@ -282,6 +282,20 @@ impl Engine {
 #[cfg(feature = "widget")]
 #[wasm_bindgen]
 impl Engine {
+    /// A case library from CSV text (`name` is the file's, for messages) read against this
+    /// bundle: postcard bytes of `(CaseLibrary, skipped rows as shown)`. Throws the reason, in
+    /// `lang`, when the file cannot be used at all. The app's case-library loader calls this.
+    #[wasm_bindgen(js_name = libraryFromCsv)]
+    pub fn library_from_csv(&self, name: &str, text: &str, lang: &str) -> Result<Vec<u8>, JsError> {
+        let b = &self.bundle;
+        let lang = Lang::from_tag(lang);
+        let (library, skipped) =
+            CaseLibrary::from_csv(&b.schema, &b.preprocessor, &b.metric.pca, name, text)
+                .map_err(|e| JsError::new(&crate::i18n::error_text(&e, Some(&b.schema), lang)))?;
+        let skipped: Vec<String> = skipped.into_iter().map(|e| e.message).collect();
+        postcard::to_allocvec(&(library, skipped)).map_err(js_err)
+    }
+
     /// The health check (`health::html`) of form inputs in the schema's units, as HTML in
     /// `lang`, with values shown in the second unit when `si`. The app's Health tab calls this
     /// (it loads this build on first use, to keep the app's own WASM within its budget).

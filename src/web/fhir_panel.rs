@@ -27,6 +27,7 @@ const WIDGET = new URL('../../widget/bedside_widget.js', import.meta.url).href;
 const failed = (e) => '<p class=error role=alert>' + String(e).replace(/</g, '&lt;') + '</p>';
 export function fhir_attach(s, done) { lazy().then((m) => m.fhir_attach(WIDGET, s, done), (e) => done(null, failed(e))); }
 export function health_fill(el, i, l, si) { lazy().then((m) => m.health_fill(WIDGET, el, i, l, si), (e) => { el.innerHTML = failed(e); }); }
+export function library_parse(url, name, text, lang) { return lazy().then((m) => m.library_parse(WIDGET, url, name, text, lang)); }
 ")
 )]
 #[cfg_attr(
@@ -37,9 +38,13 @@ const WIDGET = new URL('../../bedside_widget.js', import.meta.url).href;
 const failed = (e) => '<p class=error role=alert>' + String(e).replace(/</g, '&lt;') + '</p>';
 export function fhir_attach(s, done) { lazy().then((m) => m.fhir_attach(WIDGET, s, done), (e) => done(null, failed(e))); }
 export function health_fill(el, i, l, si) { lazy().then((m) => m.health_fill(WIDGET, el, i, l, si), (e) => { el.innerHTML = failed(e); }); }
+export function library_parse(url, name, text, lang) { return lazy().then((m) => m.library_parse(WIDGET, url, name, text, lang)); }
 ")
 )]
 extern "C" {
+    /// A case-library CSV read against the bundle at `url` by the widget build: resolves to
+    /// postcard bytes of `(CaseLibrary, skipped rows as shown)`, rejects with the reason.
+    pub(crate) fn library_parse(url: &str, name: &str, text: &str, lang: &str) -> js_sys::Promise;
     /// Fill `el` (with `data-bundle`) with the health check of `inputs` (schema units).
     pub(crate) fn health_fill(el: &web_sys::Element, inputs: Vec<String>, lang: &str, si: bool);
     fn fhir_attach(section: &web_sys::Element, done: &Closure<dyn Fn(JsValue, String)>);

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::state::{CustomLibrary, Loaded};
 use crate::cases::CaseLibrary;
-use crate::i18n::{error_text, Msg};
+use crate::i18n::Msg;
 use crate::schema::Lang;
 
 #[derive(Properties, PartialEq)]
@@ -19,6 +19,38 @@ pub struct Props {
     pub on_loaded: Callback<Result<CustomLibrary, String>>,
     pub on_reset: Callback<()>,
     pub lang: Lang,
+}
+
+/// Read a case-library CSV against the bundle. The CSV reader runs in the widget build (loaded
+/// on first use, as for FHIR), which hands back the library in the bundle's own encoding
+/// (postcard), so the app's WASM carries no CSV code; nothing leaves the page.
+async fn parse(
+    loaded: &Loaded,
+    name: &str,
+    text: &str,
+    lang: Lang,
+) -> Result<CustomLibrary, String> {
+    let tag = if lang == Lang::Zh { "zh" } else { "en" };
+    let url = super::app::bundle_url(&loaded.file);
+    let bytes = JsFuture::from(super::fhir_panel::library_parse(&url, name, text, tag))
+        .await
+        .map_err(|e| {
+            js_sys::Reflect::get(&e, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .unwrap_or_else(|| format!("{name}: {}", Msg::Unreadable.text(lang)))
+        })?;
+    let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
+    let (library, skipped): (CaseLibrary, Vec<String>) = postcard::from_bytes(&bytes)
+        .ok()
+        .filter(|(l, _): &(CaseLibrary, Vec<String>)| {
+            l.is_consistent(loaded.bundle.schema.features.len())
+        })
+        .ok_or_else(|| format!("{name}: {}", Msg::Unreadable.text(lang)))?;
+    Ok(CustomLibrary {
+        library: Rc::new(library),
+        skipped,
+    })
 }
 
 /// Rows listed by name before "and more".
@@ -49,21 +81,7 @@ pub fn LibraryLoader(props: &Props) -> Html {
                     .ok_or(());
                 let result = match text {
                     Err(()) => Err(format!("{name}: {}", Msg::Unreadable.text(lang))),
-                    Ok(text) => {
-                        let b = &loaded.bundle;
-                        CaseLibrary::from_csv(
-                            &b.schema,
-                            &b.preprocessor,
-                            &b.metric.pca,
-                            &name,
-                            &text,
-                        )
-                        .map(|(library, skipped)| CustomLibrary {
-                            library: Rc::new(library),
-                            skipped,
-                        })
-                        .map_err(|e| error_text(&e, Some(&b.schema), lang))
-                    }
+                    Ok(text) => parse(&loaded, &name, &text, lang).await,
                 };
                 on_loaded.emit(result);
             });
@@ -95,7 +113,7 @@ pub fn LibraryLoader(props: &Props) -> Html {
                 <div class="warning" id="library-skipped" role="note">
                     <p>{ format!("{} ", c.skipped.len()) }{ Msg::RowsSkipped.text(lang) }</p>
                     <ul>
-                        { for c.skipped.iter().take(LISTED).map(|e| html! { <li>{ e.message.clone() }</li> }) }
+                        { for c.skipped.iter().take(LISTED).map(|e| html! { <li>{ e.clone() }</li> }) }
                         if c.skipped.len() > LISTED {
                             <li>{ format!("… {} {}", c.skipped.len() - LISTED, Msg::AndMore.text(lang)) }</li>
                         }

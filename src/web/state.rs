@@ -7,7 +7,6 @@ use yew::Reducible;
 
 use crate::bundle::Bundle;
 use crate::cases::{CaseLibrary, Options};
-use crate::dataset::RowError;
 use crate::error::Error;
 use crate::form::{self, FormOutcome};
 use crate::groups;
@@ -91,8 +90,8 @@ pub enum View {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomLibrary {
     pub library: Rc<CaseLibrary>,
-    /// Rows that did not pass the schema, with the reason.
-    pub skipped: Vec<RowError>,
+    /// Rows that did not pass the schema, with the reason (as shown).
+    pub skipped: Vec<String>,
 }
 
 /// Similar-case search settings as the user chose them.
