@@ -36,8 +36,10 @@ self.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || new URL(request.url).origin !== self.location.origin) return;
   event.respondWith((async () => {
     const cache = await caches.open(CACHE);
-    // A page address carries its bundle and language in the query; the page is the same.
-    const hit = await cache.match(request, { ignoreSearch: request.mode === 'navigate' });
+    // A page address carries its bundle and language in the query; the page is the same. So
+    // does the app module re-imported by "Restart" (main.js: `bedside.js?restart=N`).
+    const restart = new URL(request.url).searchParams.has('restart');
+    const hit = await cache.match(request, { ignoreSearch: request.mode === 'navigate' || restart });
     return hit || fetch(request);
   })());
 });

@@ -46,6 +46,16 @@ test('after one visit the app and every bundle work with the network off', async
     // The FHIR import loads its code (the widget build) on first use: precached too.
     await page.setInputFiles('#fhir-file', join(ROOT, 'data', 'fhir', 'fhiry_afhir_bundle.json'));
     await page.locator('#fhir-report').waitFor();
+    // The health check too, and a restart after a trap (the module re-imported from the cache).
+    await page.click('#tab-health');
+    await page.locator('#health').waitFor();
+    await page.click('#tab-assess');
+    const fields = () => page.$$eval('#bedside-app input[id^="f-"]', (els) => els.map((e) => [e.id, e.value]));
+    const typed = await fields();
+    await page.evaluate(() => window.dispatchEvent(new ErrorEvent('error', { error: new WebAssembly.RuntimeError('unreachable') })));
+    await page.click('#bedside-restart');
+    await page.locator('#bedside-fatal').waitFor({ state: 'hidden' });
+    await page.waitForFunction((want) => want.every(([id, v]) => document.getElementById(id)?.value === v), typed);
     // A bundle this page never opened online, with one of its real examples.
     await page.goto(`${env.server.url}?bundle=wdbc.bdsx&example=0`);
     await page.locator('.prob').first().waitFor();
