@@ -131,7 +131,9 @@ build_engine_wasm() { build_wasm_variant pkg/engine bedside_engine engine; }
 # with FHIR in and out, in pkg/widget/ (the app's FHIR panel loads it on first use).
 build_widget_wasm() {
   build_wasm_variant pkg/widget bedside_widget widget
-  cp pkg/lazy.js pkg/widget/lazy.js
+  # Beside the widget's own JS, lazy.js loads the widget module from its own directory.
+  sed "s#'./widget/bedside_widget.js'#'./bedside_widget.js'#" www/lazy.js \
+    | esbuild --minify --format=esm --log-level=warning --loader=js > pkg/widget/lazy.js
 }
 
 # What the service worker (www/sw.js) precaches, with a version that changes whenever any of

@@ -1,14 +1,15 @@
 // The FHIR panel's, the Health tab's and the case-library reader's code in the page (loaded on first use by the small
 // snippet in src/web/fhir_panel.rs, so the app's first download does not carry it). Both need
-// the widget build (pkg/widget), whose engine does the FHIR import and export and words the
-// health check: `widget` is its module URL. ./dev.sh build copies this file to pkg/ and
-// pkg/widget/, minified.
+// the widget build (pkg/widget), whose engine does the FHIR import and export, words the
+// health check and reads CSV case libraries. ./dev.sh build minifies this file into pkg/ and,
+// with WIDGET pointing at its own directory, into pkg/widget/.
+const WIDGET = new URL('./widget/bedside_widget.js', import.meta.url).href;
 const engines = new Map();
 const imported = new Map();
-function engine(widget, bundleUrl) {
+function engine(bundleUrl) {
   if (!engines.has(bundleUrl)) {
     const loading = (async () => {
-      const m = await import(widget);
+      const m = await import(WIDGET);
       await m.default();
       const r = await fetch(bundleUrl);
       // Checked again as the app checked it (same built-in keys and policy): this is a second fetch.
@@ -26,22 +27,22 @@ function today() {
   const d = new Date();
   return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
 }
-async function run(widget, section, text, done) {
+async function run(section, text, done) {
   const url = section.dataset.bundle;
   try {
-    const out = (await engine(widget, url)).fhirImport(text, today(), document.documentElement.lang);
+    const out = (await engine(url)).fhirImport(text, today(), document.documentElement.lang);
     imported.set(url, out);
     done(out.inputs, out.html);
   } catch (e) {
     done(null, fail(e));
   }
 }
-async function exportRisk(widget, section, done) {
+async function exportRisk(section, done) {
   const url = section.dataset.bundle;
   try {
     const last = imported.get(url);
     const inputs = section.dataset.inputs.split('\u001f');
-    const json = (await engine(widget, url)).riskAssessment(inputs, last?.subject ?? '', last?.basis ?? [], new Date().toISOString());
+    const json = (await engine(url)).riskAssessment(inputs, last?.subject ?? '', last?.basis ?? [], new Date().toISOString());
     const a = document.createElement('a');
     a.href = 'data:application/fhir+json;charset=utf-8,' + encodeURIComponent(json);
     a.download = 'bedside-riskassessment-' + section.dataset.id + '.json';
@@ -51,19 +52,19 @@ async function exportRisk(widget, section, done) {
   }
 }
 /** The health check's table, worded by the widget build (it is not in the app's own WASM). */
-export async function health_fill(widget, el, inputs, lang, si) {
+export async function health_fill(el, inputs, lang, si) {
   try {
-    el.innerHTML = (await engine(widget, el.dataset.bundle)).healthHtml(inputs, lang, si);
+    el.innerHTML = (await engine(el.dataset.bundle)).healthHtml(inputs, lang, si);
   } catch (e) {
     el.innerHTML = fail(e).replace('fhir-error', 'health-error');
   }
 }
 /** A case-library CSV read against the bundle: postcard bytes, or a rejection with the reason. */
-export async function library_parse(widget, bundleUrl, name, text, lang) {
-  return (await engine(widget, bundleUrl)).libraryFromCsv(name, text, lang);
+export async function library_parse(bundleUrl, name, text, lang) {
+  return (await engine(bundleUrl)).libraryFromCsv(name, text, lang);
 }
 /** Wire the panel once: its controls are found by id inside it when they are used. */
-export function fhir_attach(widget, section, done) {
+export function fhir_attach(section, done) {
   if (section.dataset.wired) return;
   section.dataset.wired = '1';
   // Export is possible once there is an estimate; the app says so in data-ready.
@@ -78,10 +79,10 @@ export function fhir_attach(widget, section, done) {
     const file = e.target.files[0];
     let text;
     try { text = await file.text(); } catch (err) { done(null, fail(file.name + ': ' + err)); return; }
-    run(widget, section, text, done);
+    run(section, text, done);
   });
   section.addEventListener('click', (e) => {
-    if (e.target.id === 'fhir-import') run(widget, section, section.querySelector('#fhir-text').value, done);
-    if (e.target.id === 'fhir-export' && section.dataset.ready === 'true') exportRisk(widget, section, done);
+    if (e.target.id === 'fhir-import') run(section, section.querySelector('#fhir-text').value, done);
+    if (e.target.id === 'fhir-export' && section.dataset.ready === 'true') exportRisk(section, done);
   });
 }

@@ -17,30 +17,15 @@ use super::state::{Action, Loaded, State};
 use crate::i18n::Msg;
 use crate::schema::Lang;
 
-// The glue to www/lazy.js (copied beside this build's JS by ./dev.sh build), imported on first
-// use; `WIDGET` is the widget build's module, which does the work.
-#[cfg_attr(
-    not(feature = "widget"),
-    wasm_bindgen(inline_js = "
+// The glue to www/lazy.js (minified beside this build's JS by ./dev.sh build), imported on
+// first use; it loads the widget build, which does the work.
+#[wasm_bindgen(inline_js = "
 const lazy = () => import(new URL('../../lazy.js', import.meta.url));
-const WIDGET = new URL('../../widget/bedside_widget.js', import.meta.url).href;
 const failed = (e) => '<p class=error role=alert>' + String(e).replace(/</g, '&lt;') + '</p>';
-export function fhir_attach(s, done) { lazy().then((m) => m.fhir_attach(WIDGET, s, done), (e) => done(null, failed(e))); }
-export function health_fill(el, i, l, si) { lazy().then((m) => m.health_fill(WIDGET, el, i, l, si), (e) => { el.innerHTML = failed(e); }); }
-export function library_parse(url, name, text, lang) { return lazy().then((m) => m.library_parse(WIDGET, url, name, text, lang)); }
-")
-)]
-#[cfg_attr(
-    feature = "widget",
-    wasm_bindgen(inline_js = "
-const lazy = () => import(new URL('../../lazy.js', import.meta.url));
-const WIDGET = new URL('../../bedside_widget.js', import.meta.url).href;
-const failed = (e) => '<p class=error role=alert>' + String(e).replace(/</g, '&lt;') + '</p>';
-export function fhir_attach(s, done) { lazy().then((m) => m.fhir_attach(WIDGET, s, done), (e) => done(null, failed(e))); }
-export function health_fill(el, i, l, si) { lazy().then((m) => m.health_fill(WIDGET, el, i, l, si), (e) => { el.innerHTML = failed(e); }); }
-export function library_parse(url, name, text, lang) { return lazy().then((m) => m.library_parse(WIDGET, url, name, text, lang)); }
-")
-)]
+export function fhir_attach(s, done) { lazy().then((m) => m.fhir_attach(s, done), (e) => done(null, failed(e))); }
+export function health_fill(el, i, l, si) { lazy().then((m) => m.health_fill(el, i, l, si), (e) => { el.innerHTML = failed(e); }); }
+export function library_parse(url, name, text, lang) { return lazy().then((m) => m.library_parse(url, name, text, lang)); }
+")]
 extern "C" {
     /// A case-library CSV read against the bundle at `url` by the widget build: resolves to
     /// postcard bytes of `(CaseLibrary, skipped rows as shown)`, rejects with the reason.
