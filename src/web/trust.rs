@@ -53,7 +53,7 @@ pub fn from_options(options: &JsValue) -> Result<Trust> {
         )
     } else {
         return Err(Error::Signature(
-            "trustedKeys must be an array of hex strings".into(),
+            "trustedKeys must be an array of hex keys or one comma-separated string of them".into(),
         ));
     };
     let policy = get("signaturePolicy");

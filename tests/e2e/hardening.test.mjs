@@ -23,10 +23,11 @@ test('every view of every bundle, the portal and the iframe page: only our own s
   for (const { file } of BUNDLES) {
     await page.goto(`${env.server.url}?bundle=${file}&example=0`);
     await page.locator('.prob').first().waitFor();
-    for (const tab of ['#tab-teach', '#tab-health', '#tab-assess']) {
-      await page.click(tab);
-    }
-    await page.locator('#health, #tab-assess[aria-selected="true"]').first().waitFor();
+    await page.click('#tab-teach');
+    await page.locator('#tab-teach[aria-selected="true"]').waitFor();
+    await page.click('#tab-health');
+    await page.locator('#health').waitFor();
+    await page.click('#tab-assess');
   }
   // FHIR import and the health check (both run in the lazily loaded widget build).
   await page.goto(`${env.server.url}?bundle=pima.bdsx`);
