@@ -87,13 +87,15 @@ pub fn FhirPanel(props: &Props) -> Html {
     let schema = &props.loaded.bundle.schema;
     // The controls never change but with the language, so they are one piece of markup (far
     // less WASM than a virtual-DOM node per element); the script finds them by id.
+    // Export starts disabled: the script that enables it once there is an estimate loads on
+    // first use, and until then the button must not look usable.
     let esc = crate::treatment::render::esc;
     let controls = format!(
         "<h2 id=\"fhir-h\">{}</h2><p class=\"muted\">{}</p>\
          <label for=\"fhir-file\">{}</label><input type=\"file\" id=\"fhir-file\" accept=\".json,application/json,application/fhir+json\">\
          <label for=\"fhir-text\">{}</label><textarea id=\"fhir-text\" rows=\"3\" spellcheck=\"false\"></textarea>\
          <div class=\"actions\"><button type=\"button\" class=\"secondary\" id=\"fhir-import\">{}</button>\
-         <button type=\"button\" id=\"fhir-export\">{}</button></div>",
+         <button type=\"button\" id=\"fhir-export\" disabled>{}</button></div>",
         esc(Msg::FhirHeading.text(lang)),
         esc(Msg::FhirIntro.text(lang)),
         esc(Msg::FhirFile.text(lang)),
