@@ -3,7 +3,7 @@
 // and a new version is offered with a visible prompt instead of being swapped in silently.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, ARTIFACTS, serveAndLaunch, recordedPage, startServer } from './helpers.mjs';
@@ -72,13 +72,15 @@ test('after one visit the app and every bundle work with the network off', async
 });
 
 test('a new version is offered with a prompt, and only taken when the user accepts', async () => {
-  // A site of our own whose precache list this test can change: links to the real files.
+  // A site of our own whose precache list this test can change: the real www/ and static/
+  // (linked whole: a served directory may itself be a link) and a copy of pkg/ (the server
+  // refuses links inside a served directory that lead out of it).
   const root = mkdtempSync(join(tmpdir(), 'bedside-update-'));
   symlinkSync(join(ROOT, 'www'), join(root, 'www'));
   symlinkSync(join(ROOT, 'static'), join(root, 'static'));
   mkdirSync(join(root, 'pkg'));
   for (const f of readdirSync(join(ROOT, 'pkg'))) {
-    if (f !== 'precache.js') symlinkSync(join(ROOT, 'pkg', f), join(root, 'pkg', f));
+    if (f !== 'precache.js') cpSync(join(ROOT, 'pkg', f), join(root, 'pkg', f), { recursive: true });
   }
   const precache = readFileSync(join(ROOT, 'pkg', 'precache.js'), 'utf8');
   writeFileSync(join(root, 'pkg', 'precache.js'), precache);
