@@ -33,7 +33,7 @@ use crate::treatment::trial::TrialModels;
 /// First four bytes of every bundle.
 pub const MAGIC: [u8; 4] = *b"BDSX";
 /// The payload format this build writes and reads. Bump on any change to the payload types.
-pub const FORMAT_VERSION: u16 = 5;
+pub const FORMAT_VERSION: u16 = 6;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 44;
 
@@ -211,8 +211,16 @@ impl Bundle {
     /// Decode an unsigned bundle whose length [`crate::signature::split`] has checked.
     pub fn decode(bytes: &[u8]) -> Result<Bundle> {
         let payload = check_hash(bytes)?;
-        let mut bundle: Bundle =
-            postcard::from_bytes(payload).map_err(|e| Error::Decode(e.to_string()))?;
+        crate::treatment::expr::take_depth_refusal();
+        let mut bundle: Bundle = postcard::from_bytes(payload).map_err(|e| {
+            // postcard drops the message of a refusal made inside a type's own decoder, so
+            // the one such refusal (a formula nested too deep) is named from its mark.
+            if crate::treatment::expr::take_depth_refusal() {
+                Error::Decode(crate::treatment::expr::too_deep())
+            } else {
+                Error::Decode(e.to_string())
+            }
+        })?;
         bundle.check()?;
         let k = bundle.schema.target.classes.len();
         bundle.model.prepare(k);
@@ -500,6 +508,183 @@ pub(crate) mod tests {
             Bundle::from_bytes(&bytes),
             Err(Error::InconsistentBundle(_))
         ));
+    }
+
+    /// A payload in a header with its correct length and SHA-256: what a hostile source that
+    /// knows the format can serve (a signature would not change what is decoded).
+    fn with_header(payload: &[u8]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&MAGIC);
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&[0, 0]);
+        bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&Sha256::digest(payload));
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    fn payload(b: &Bundle) -> Vec<u8> {
+        postcard::to_allocvec(b).unwrap()
+    }
+
+    /// The sample bundle with one derived value whose formula is `levels` nested negations
+    /// of 1. The nested bytes are spliced into the payload by hand: a tree that deep could
+    /// not even be built (or dropped) as a Rust value without overflowing the stack.
+    fn deep_formula_payload(levels: usize) -> Vec<u8> {
+        use crate::treatment::expr::Expr;
+        use crate::treatment::rules::Derived;
+        let marker = f64::from_bits(0x1234_5678_9abc_def0);
+        let mut b = sample_bundle();
+        b.rules.derived.push(Derived {
+            id: "deep".into(),
+            label: Text {
+                en: "Deep".into(),
+                zh: "深".into(),
+            },
+            unit: String::new(),
+            formula: "-(-(…))".into(),
+            expr: Expr::Num(marker),
+            operands: vec![],
+        });
+        let plain = payload(&b);
+        assert!(Bundle::decode(&with_header(&plain)).is_ok());
+        let mut at = [0u8; 9]; // variant 0 (Num), then the number
+        at[1..].copy_from_slice(&marker.to_le_bytes());
+        let pos = plain.windows(9).position(|w| w == at).unwrap();
+        assert_eq!(plain.windows(9).filter(|w| *w == at).count(), 1);
+        let mut nested = vec![2u8; levels - 1]; // variant 2 (Neg) per level
+        nested.push(0);
+        nested.extend_from_slice(&1.0f64.to_le_bytes());
+        [&plain[..pos], &nested[..], &plain[pos + 9..]].concat()
+    }
+
+    /// The sample bundle with a k-NN model on its three cases that consults `k` neighbours.
+    fn knn_payload(k: u32) -> Vec<u8> {
+        let mut b = sample_bundle();
+        b.model = Model::Knn(crate::model::Knn {
+            k,
+            width: 4,
+            x: b.library.x.clone(),
+            y: vec![0, 1, 1],
+        });
+        b.fold_models.clear();
+        payload(&b)
+    }
+
+    /// The sample bundle with a forest whose tree is `tree` (on the sample's 4 inputs).
+    fn forest_payload(tree: crate::model::Tree) -> Vec<u8> {
+        let mut b = sample_bundle();
+        b.model = Model::Forest {
+            trees: vec![tree],
+            max_depth: 6,
+            flat: Default::default(),
+        };
+        b.fold_models.clear();
+        payload(&b)
+    }
+
+    fn leaf_counts_payload(counts: Vec<u32>) -> Vec<u8> {
+        let mut tree = crate::model::tests::small_tree();
+        tree.nodes[2].counts = counts;
+        forest_payload(tree)
+    }
+
+    /// Each hostile payload, a name for its fuzz seed, and what the refusal must say.
+    fn hostile_payloads() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+        vec![
+            (
+                "hostile-deep-expr",
+                deep_formula_payload(100_000),
+                "a formula is nested more than 64 levels deep; accepted: at most 64 levels",
+            ),
+            (
+                "hostile-knn-k",
+                knn_payload(u32::MAX),
+                "k = 4294967295 neighbours among 3 stored training cases; accepted: 1 ≤ k ≤ 3",
+            ),
+            (
+                "hostile-leaf-counts",
+                leaf_counts_payload(vec![u32::MAX, u32::MAX]),
+                "forest tree 0: the class counts of leaf 2 add up to 8589934590 training rows",
+            ),
+            (
+                "hostile-deep-tree",
+                forest_payload(crate::model::tests::chain_tree(1000)),
+                "forest tree 0: it is more than 64 splits deep",
+            ),
+            (
+                "hostile-shared-child",
+                forest_payload({
+                    let mut t = crate::model::tests::small_tree();
+                    t.nodes[1].right = 2;
+                    t
+                }),
+                "forest tree 0: node 2 is the child of two nodes",
+            ),
+        ]
+    }
+
+    #[test]
+    fn hostile_but_correctly_hashed_payloads_are_refused_with_the_reason() {
+        for (name, payload, want) in hostile_payloads() {
+            let err = Bundle::from_bytes(&with_header(&payload)).unwrap_err();
+            assert!(
+                matches!(err, Error::Decode(_) | Error::InconsistentBundle(_)),
+                "{name}: {err:?}"
+            );
+            assert!(err.to_string().contains(want), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_same_shapes_just_inside_the_limits_load() {
+        use crate::model::MAX_TREE_DEPTH;
+        use crate::treatment::expr::MAX_DEPTH;
+        let ok = |payload: Vec<u8>| Bundle::from_bytes(&with_header(&payload)).unwrap();
+        let b = ok(deep_formula_payload(MAX_DEPTH));
+        // 63 negations of 1.
+        assert_eq!(b.rules.derived[0].expr.eval(&[]), Some(-1.0));
+        ok(knn_payload(1));
+        ok(knn_payload(3));
+        ok(leaf_counts_payload(vec![u32::MAX - 1, 1]));
+        ok(forest_payload(crate::model::tests::chain_tree(
+            MAX_TREE_DEPTH,
+        )));
+        for (payload, want) in [
+            (deep_formula_payload(MAX_DEPTH + 1), "nested more than 64"),
+            (knn_payload(0), "accepted: 1 ≤ k ≤ 3"),
+            (knn_payload(4), "k = 4 neighbours"),
+            (
+                forest_payload(crate::model::tests::chain_tree(MAX_TREE_DEPTH + 1)),
+                "more than 64 splits deep",
+            ),
+        ] {
+            let err = Bundle::from_bytes(&with_header(&payload)).unwrap_err();
+            assert!(err.to_string().contains(want), "{err}");
+        }
+    }
+
+    /// Seeds for the bundle fuzz target (`tests/fuzz/corpus/bundle/`): mode byte 0, then the
+    /// payload (the target wraps it in a correct header), so they stay valid across a
+    /// `FORMAT_VERSION` bump. Written only when `BEDSIDE_WRITE_FUZZ_SEEDS=1`; otherwise this
+    /// only checks that every hostile payload is refused with its reason.
+    #[test]
+    fn hostile_fuzz_seeds_are_refused_and_written_on_request() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz/corpus/bundle");
+        let write = std::env::var("BEDSIDE_WRITE_FUZZ_SEEDS").as_deref() == Ok("1");
+        for (name, payload, want) in hostile_payloads() {
+            let seed = [&[0u8][..], &payload].concat();
+            let err = Bundle::from_bytes(&with_header(&seed[1..])).unwrap_err();
+            assert!(err.to_string().contains(want), "{name}: {err}");
+            assert!(
+                seed.len() < 160_000,
+                "{name}: within ./dev.sh fuzz's -max_len"
+            );
+            let path = format!("{dir}/{name}");
+            if write {
+                std::fs::write(&path, &seed).unwrap();
+            }
+        }
     }
 
     #[test]

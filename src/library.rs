@@ -53,13 +53,20 @@ impl Library {
     /// Whether the stored shapes agree.
     pub fn is_consistent(&self, width: usize) -> bool {
         self.width as usize == width
-            && self.x.len() == self.y.len() * width
+            // Checked: on wasm32 a crafted length could wrap and pass as consistent.
+            && self.y.len().checked_mul(width) == Some(self.x.len())
             && !self.nn_p99.is_nan()
     }
 
     fn row(&self, i: usize) -> &[f32] {
         let w = self.width as usize;
-        self.x.get(i * w..(i + 1) * w).unwrap_or(&[])
+        let (Some(start), Some(end)) = (
+            i.checked_mul(w),
+            i.checked_add(1).and_then(|j| j.checked_mul(w)),
+        ) else {
+            return &[];
+        };
+        self.x.get(start..end).unwrap_or(&[])
     }
 
     fn dist(row: &[f32], x: &[f64]) -> f64 {

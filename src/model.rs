@@ -15,6 +15,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// The deepest tree a bundle may carry, in splits from the root to a leaf. The trainer grows
+/// trees of depth 6; explaining a tree (TreeSHAP) recurses once per level and keeps a path as
+/// long as the depth, so a hostile tree thousands of levels deep would overflow the browser's
+/// stack. 64 is ten times what is trained and still a trivial recursion.
+pub const MAX_TREE_DEPTH: usize = 64;
+
 /// A linear model on the preprocessed inputs.
 ///
 /// Binary: one row; `P(class 1) = σ(w·x + b)`, as smartcore's binary logistic regression.
@@ -130,26 +136,33 @@ impl Tree {
         p
     }
 
+    /// Training rows at a leaf, all classes together. Summed in `u64`: counts of a hostile
+    /// bundle can add up past `u32::MAX` (refused by [`Model::check`], but the sum must not
+    /// overflow before that, nor in a model built some other way).
+    pub fn leaf_total(node: &Node) -> u64 {
+        node.counts.iter().map(|&c| u64::from(c)).sum()
+    }
+
     /// The share of `class` at a leaf (`n_classes` classes); no allocation, for the
-    /// explanation's inner loops.
+    /// explanation's inner loops. An empty leaf gives every class the same share.
     pub fn leaf_class_proba(node: &Node, n_classes: usize, class: usize) -> f64 {
-        let total: u32 = node.counts.iter().sum();
+        let total = Tree::leaf_total(node);
         if total == 0 {
             1.0 / n_classes.max(1) as f64
         } else {
-            f64::from(node.counts.get(class).copied().unwrap_or(0)) / f64::from(total)
+            f64::from(node.counts.get(class).copied().unwrap_or(0)) / total as f64
         }
     }
 
     /// Add the class distribution at a leaf to `acc` (one entry per class).
     pub fn add_leaf_proba(node: &Node, acc: &mut [f64]) {
-        let total: u32 = node.counts.iter().sum();
+        let total = Tree::leaf_total(node);
         let uniform = 1.0 / acc.len().max(1) as f64;
         for (c, a) in acc.iter_mut().enumerate() {
             *a += if total == 0 {
                 uniform
             } else {
-                f64::from(node.counts.get(c).copied().unwrap_or(0)) / f64::from(total)
+                f64::from(node.counts.get(c).copied().unwrap_or(0)) / total as f64
             };
         }
     }
@@ -169,23 +182,44 @@ pub struct Knn {
     pub y: Vec<u16>,
 }
 
+/// Up to this many neighbours, the nearest are kept by insertion into a short sorted list
+/// (fastest for the k of 5 or 15 the trainer uses); beyond it, by one selection over all
+/// distances, so that even k = every case costs linear time per prediction, not quadratic.
+const INSERTION_K: usize = 32;
+
 impl Knn {
-    /// Class shares among the `k` nearest cases (ties broken by case order).
+    /// Class shares among the `k` nearest cases (ties broken by case order). `k` beyond the
+    /// number of cases counts every case ([`Model::check`] refuses such a bundle; this keeps
+    /// a model built some other way from reserving memory for `k` it cannot use).
     pub fn proba(&self, x: &[f64], n_classes: usize) -> Vec<f64> {
-        let w = self.width as usize;
-        let mut best: Vec<(f64, usize)> = Vec::with_capacity(self.k as usize + 1);
-        for (i, row) in self.x.chunks_exact(w.max(1)).enumerate() {
-            let d: f64 = row
-                .iter()
+        let rows = self.x.chunks_exact((self.width as usize).max(1));
+        let k = (self.k as usize).min(rows.len());
+        let dist = |row: &[f32]| -> f64 {
+            row.iter()
                 .zip(x)
                 .map(|(&a, &b)| (f64::from(a) - b).powi(2))
-                .sum();
-            if best.len() < self.k as usize || best.last().is_some_and(|&(bd, _)| d < bd) {
-                let pos = best.partition_point(|&(bd, _)| bd <= d);
-                best.insert(pos, (d, i));
-                best.truncate(self.k as usize);
+                .sum()
+        };
+        let best: Vec<(f64, usize)> = if k <= INSERTION_K {
+            let mut best = Vec::with_capacity(k + 1);
+            for (i, row) in rows.enumerate() {
+                let d = dist(row);
+                if best.len() < k || best.last().is_some_and(|&(bd, _)| d < bd) {
+                    let pos = best.partition_point(|&(bd, _)| bd <= d);
+                    best.insert(pos, (d, i));
+                    best.truncate(k);
+                }
             }
-        }
+            best
+        } else {
+            let mut all: Vec<(f64, usize)> = rows.enumerate().map(|(i, r)| (dist(r), i)).collect();
+            if k < all.len() {
+                // The same k as the insertion: smallest distance, then earliest case.
+                all.select_nth_unstable_by(k, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                all.truncate(k);
+            }
+            all
+        };
         let mut votes = vec![0.0; n_classes];
         for &(_, i) in &best {
             if let Some(v) = self.y.get(i).and_then(|&c| votes.get_mut(c as usize)) {
@@ -255,8 +289,10 @@ impl FlatForest {
                     FlatNode {
                         threshold: node.threshold,
                         feature: node.feature,
-                        left: base + node.left,
-                        right: base + node.right,
+                        // In range by `Model::check`; saturating so that a forest that was
+                        // not checked cannot overflow here either.
+                        left: base.saturating_add(node.left),
+                        right: base.saturating_add(node.right),
                     }
                 });
             }
@@ -402,34 +438,27 @@ impl Model {
                 if trees.is_empty() {
                     return bad("empty forest");
                 }
-                for t in trees {
-                    let n = t.nodes.len();
-                    for (i, node) in t.nodes.iter().enumerate() {
-                        let ok = if node.is_leaf() {
-                            node.counts.len() == n_classes
-                        } else {
-                            // Children come after their parent, so walking can never loop.
-                            (node.feature as usize) < width
-                                && (node.left as usize) > i
-                                && (node.right as usize) > i
-                                && (node.left as usize) < n
-                                && (node.right as usize) < n
-                                && node.threshold.is_finite()
-                        };
-                        if !ok {
-                            return bad("forest tree");
-                        }
-                    }
+                for (t, tree) in trees.iter().enumerate() {
+                    check_tree(tree, width, n_classes)
+                        .map_err(|e| Error::InconsistentBundle(format!("forest tree {t}: {e}")))?;
                 }
             }
             Model::Knn(knn) => {
+                let cases = knn.y.len();
                 if knn.width as usize != width
-                    || knn.k == 0
-                    || knn.x.len() != knn.y.len() * width
+                    || cases.checked_mul(width) != Some(knn.x.len())
                     || knn.y.iter().any(|&c| c as usize >= n_classes)
                     || knn.y.is_empty()
+                    || !knn.x.iter().all(|v| v.is_finite())
                 {
                     return bad("k-nearest-neighbour model");
+                }
+                if knn.k == 0 || knn.k as usize > cases {
+                    return Err(Error::InconsistentBundle(format!(
+                        "k-nearest-neighbour model consults k = {} neighbours among {cases} \
+                         stored training cases; accepted: 1 ≤ k ≤ {cases}",
+                        knn.k
+                    )));
                 }
             }
         }
@@ -474,6 +503,75 @@ impl Model {
             Model::Knn(knn) => knn.proba(x, n_classes),
         }
     }
+}
+
+/// Check one tree: children in range and after their parent (so walking it never loops), every
+/// node but the root the child of exactly one node (a shared child would make the explanation,
+/// which visits every root-to-leaf path, take exponential time), at most [`MAX_TREE_DEPTH`]
+/// splits deep (the explanation recurses once per level), and leaf counts that fit the classes
+/// and add up to at most `u32::MAX` rows (what the training-row counts elsewhere can hold). An
+/// empty leaf is accepted: it predicts every class equally. A tree without nodes is not: it
+/// would predict nothing while counting in the forest's average, so the probabilities would
+/// not add up to 1. Returns what is wrong, in words.
+fn check_tree(tree: &Tree, width: usize, n_classes: usize) -> std::result::Result<(), String> {
+    let n = tree.nodes.len();
+    if n == 0 {
+        return Err("it has no nodes; accepted: at least a root".into());
+    }
+    // Per node: splits from the root, and whether a parent has claimed it. Parents come
+    // before their children, so a node's depth is final when it is reached.
+    let mut depth = vec![0usize; n];
+    let mut claimed = vec![false; n];
+    for (i, node) in tree.nodes.iter().enumerate() {
+        if node.is_leaf() {
+            if node.counts.len() != n_classes {
+                return Err(format!(
+                    "leaf {i} has {} class counts; accepted: one per class ({n_classes})",
+                    node.counts.len()
+                ));
+            }
+            let total = Tree::leaf_total(node);
+            if total > u64::from(u32::MAX) {
+                return Err(format!(
+                    "the class counts of leaf {i} add up to {total} training rows; accepted: \
+                     at most {}",
+                    u32::MAX
+                ));
+            }
+            continue;
+        }
+        let (left, right) = (node.left as usize, node.right as usize);
+        if (node.feature as usize) >= width || !node.threshold.is_finite() {
+            return Err(format!(
+                "node {i} splits on input {} at {}; accepted: an input below {width} and a \
+                 finite threshold",
+                node.feature, node.threshold
+            ));
+        }
+        if !(left > i && right > i && left < n && right < n) {
+            return Err(format!(
+                "node {i} has children {left} and {right}; accepted: nodes after it and \
+                 below {n}"
+            ));
+        }
+        let below = depth[i] + 1;
+        if below > MAX_TREE_DEPTH {
+            return Err(format!(
+                "it is more than {MAX_TREE_DEPTH} splits deep (at node {i}); accepted: at most \
+                 {MAX_TREE_DEPTH}"
+            ));
+        }
+        for child in [left, right] {
+            if std::mem::replace(&mut claimed[child], true) {
+                return Err(format!(
+                    "node {child} is the child of two nodes; accepted: a tree, where every \
+                     node but the root has one parent"
+                ));
+            }
+            depth[child] = below;
+        }
+    }
+    Ok(())
 }
 
 /// Logistic function, stable for large |z|.
@@ -641,6 +739,214 @@ pub(crate) mod tests {
         let p = knn.predict_proba(&[0.05], 2);
         assert!((p[0] - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(knn.predict_proba(&[5.05], 2), vec![0.0, 1.0]);
+    }
+
+    fn forest(tree: Tree) -> Model {
+        Model::Forest {
+            trees: vec![small_tree(), tree],
+            max_depth: 2,
+            flat: FlatForest::default(),
+        }
+    }
+
+    fn refusal(model: &Model, width: usize, n_classes: usize) -> String {
+        match model.check(width, n_classes) {
+            Err(Error::InconsistentBundle(m)) => m,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    /// A chain `depth` splits deep: each split's left child is a leaf, its right the next split.
+    pub(crate) fn chain_tree(depth: usize) -> Tree {
+        let leaf = || Node {
+            feature: 0,
+            threshold: 0.0,
+            left: 0,
+            right: 0,
+            cover: 1,
+            counts: vec![1, 0],
+        };
+        let mut nodes = Vec::new();
+        for d in 0..depth {
+            let i = nodes.len() as u32;
+            nodes.push(Node {
+                feature: 0,
+                threshold: d as f64,
+                left: i + 1,
+                right: i + 2,
+                cover: 1,
+                counts: vec![],
+            });
+            nodes.push(leaf());
+        }
+        nodes.push(leaf());
+        // Node 2d is split d; its left child (2d + 1) a leaf, its right (2d + 2) the next.
+        Tree { nodes }
+    }
+
+    #[test]
+    fn leaf_counts_past_u32_max_are_summed_without_overflow_and_refused_at_load() {
+        let mut t = small_tree();
+        t.nodes[2].counts = vec![u32::MAX, u32::MAX];
+        assert_eq!(Tree::leaf_total(&t.nodes[2]), 2 * u64::from(u32::MAX));
+        assert_eq!(Tree::leaf_class_proba(&t.nodes[2], 2, 0), 0.5);
+        assert_eq!(Tree::leaf_proba(&t.nodes[2], 2), vec![0.5, 0.5]);
+        let mut model = forest(t);
+        model.prepare(2);
+        assert_eq!(model.predict_proba(&[1.0, 0.0], 2), vec![0.375, 0.625]);
+        let m = refusal(&model, 2, 2);
+        assert!(
+            m.contains("forest tree 1: the class counts of leaf 2 add up to 8589934590")
+                && m.contains("accepted: at most 4294967295"),
+            "{m}"
+        );
+        // At the limit is fine, and so is an empty leaf (every class equally likely).
+        let mut t = small_tree();
+        t.nodes[2].counts = vec![u32::MAX - 1, 1];
+        t.nodes[3].counts = vec![0, 0];
+        assert!(forest(t).check(2, 2).is_ok());
+    }
+
+    #[test]
+    fn a_tree_deeper_than_the_limit_is_refused_naming_the_limit() {
+        assert!(forest(chain_tree(MAX_TREE_DEPTH)).check(2, 2).is_ok());
+        let m = refusal(&forest(chain_tree(MAX_TREE_DEPTH + 1)), 2, 2);
+        assert!(
+            m.contains("forest tree 1: it is more than 64 splits deep")
+                && m.contains("accepted: at most 64"),
+            "{m}"
+        );
+        // 100 000 levels: refused by a loop, not a recursion.
+        assert!(forest(chain_tree(100_000)).check(2, 2).is_err());
+    }
+
+    #[test]
+    fn a_tree_whose_nodes_share_a_child_is_refused() {
+        // A diamond, 0 → (1, 2) and 1 → (3, 2): acyclic, children after parents, not a tree.
+        let mut t = small_tree();
+        t.nodes[1].right = 2;
+        let m = refusal(&forest(t), 2, 2);
+        assert!(
+            m.contains("node 2 is the child of two nodes") && m.contains("accepted: a tree"),
+            "{m}"
+        );
+        let mut t = small_tree();
+        t.nodes[1].left = 4;
+        let m = refusal(&forest(t), 2, 2);
+        assert!(m.contains("node 4 is the child of two nodes"), "{m}");
+    }
+
+    #[test]
+    fn tree_faults_are_named() {
+        type Damage = fn(&mut Tree);
+        let cases: [(Damage, &str); 5] = [
+            (|t| t.nodes.clear(), "it has no nodes"),
+            (|t| t.nodes[1].feature = 7, "node 1 splits on input 7"),
+            (
+                |t| t.nodes[0].threshold = f64::NAN,
+                "node 0 splits on input 0 at NaN",
+            ),
+            (|t| t.nodes[1].right = 9, "node 1 has children 3 and 9"),
+            (|t| t.nodes[3].counts = vec![1], "leaf 3 has 1 class counts"),
+        ];
+        for (damage, want) in cases {
+            let mut t = small_tree();
+            damage(&mut t);
+            let m = refusal(&forest(t), 2, 2);
+            assert!(m.contains(want) && m.contains("accepted"), "{want}: {m}");
+        }
+    }
+
+    #[test]
+    fn what_the_trainer_fits_passes_the_load_checks() {
+        use crate::train::Spec;
+        let mut rng = crate::train::split::Rng::new(5);
+        let x: Vec<Vec<f64>> = (0..300)
+            .map(|_| (0..3).map(|_| rng.below(1000) as f64 / 100.0).collect())
+            .collect();
+        let y: Vec<usize> = x
+            .iter()
+            .map(|r| usize::from(r[0] + r[1] * 0.5 + rng.below(300) as f64 / 100.0 > 8.0))
+            .collect();
+        for spec in [
+            Spec::Forest {
+                trees: 30,
+                max_depth: 6,
+                min_leaf: 3,
+            },
+            Spec::Forest {
+                trees: 5,
+                max_depth: 40,
+                min_leaf: 1,
+            },
+            Spec::Knn { k: 15 },
+        ] {
+            let model = spec.fit(&x, &y, 2, 9).unwrap();
+            assert_eq!(model.check(3, 2), Ok(()), "{}", spec.params());
+        }
+    }
+
+    fn knn(k: u32, cases: usize) -> Knn {
+        // Deterministic, scattered points on two inputs; classes in thirds.
+        let x = (0..cases * 2)
+            .map(|i| ((i * 7919) % 1009) as f32 / 100.0)
+            .collect();
+        let y = (0..cases).map(|i| (i % 3) as u16).collect();
+        Knn { k, width: 2, x, y }
+    }
+
+    #[test]
+    fn a_knn_k_outside_one_to_the_number_of_cases_is_refused_naming_k_and_the_range() {
+        assert!(Model::Knn(knn(1, 5)).check(2, 3).is_ok());
+        assert!(Model::Knn(knn(5, 5)).check(2, 3).is_ok());
+        for k in [0, 6, u32::MAX] {
+            let m = refusal(&Model::Knn(knn(k, 5)), 2, 3);
+            assert!(
+                m.contains(&format!("k = {k} neighbours among 5 stored training cases"))
+                    && m.contains("accepted: 1 ≤ k ≤ 5"),
+                "{m}"
+            );
+        }
+        let mut bad = knn(3, 5);
+        bad.x[4] = f32::NAN;
+        assert!(Model::Knn(bad).check(2, 3).is_err());
+    }
+
+    #[test]
+    fn knn_with_any_k_votes_among_the_same_neighbours_as_sorting_every_case() {
+        let cases = 200;
+        let query = [3.3, 6.1];
+        for k in [1, 5, INSERTION_K, INSERTION_K + 1, 77, cases] {
+            let model = knn(k as u32, cases);
+            let mut all: Vec<(f64, usize)> = model
+                .x
+                .chunks_exact(2)
+                .enumerate()
+                .map(|(i, r)| {
+                    let d =
+                        (f64::from(r[0]) - query[0]).powi(2) + (f64::from(r[1]) - query[1]).powi(2);
+                    (d, i)
+                })
+                .collect();
+            all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let mut want = vec![0.0; 3];
+            for &(_, i) in &all[..k] {
+                want[model.y[i] as usize] += 1.0 / k as f64;
+            }
+            let got = model.proba(&query, 3);
+            for (g, w) in got.iter().zip(&want) {
+                assert!((g - w).abs() < 1e-12, "k = {k}: {got:?} vs {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn knn_prediction_with_an_unchecked_huge_k_counts_every_case() {
+        // Never loaded (check refuses it), but prediction must not try to reserve room for
+        // four billion neighbours.
+        let p = knn(u32::MAX, 9).proba(&[0.0, 0.0], 3);
+        assert_eq!(p, vec![1.0 / 3.0; 3]);
+        assert_eq!(knn(0, 9).proba(&[0.0, 0.0], 3), vec![0.0; 3]);
     }
 
     proptest! {
