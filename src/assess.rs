@@ -124,12 +124,13 @@ pub struct Assessment {
     pub what_would_change: Change,
 }
 
-/// Where `v` lies against an inclusive range: below, above, or (`None`) inside it. The flags
-/// and the health check both judge values this way.
+/// Where `v` lies against a range: below, above, or (`None`) inside it, each bound inclusive
+/// or exclusive as the range says (a value on "< 140" is above it). The flags and the health
+/// check both judge values this way, so they never disagree about a value.
 pub fn side_of(range: &Interval, v: f64) -> Option<Side> {
-    if range.min.is_some_and(|lo| v < lo) {
+    if range.is_below(v) {
         Some(Side::Low)
-    } else if range.max.is_some_and(|hi| v > hi) {
+    } else if range.is_above(v) {
         Some(Side::High)
     } else {
         None
@@ -317,10 +318,7 @@ fn flags(bundle: &Bundle, record: &PatientRecord) -> Vec<Flag> {
             observed: (lo, hi), ..
         } = step
         {
-            let range = Interval {
-                min: Some(*lo),
-                max: Some(*hi),
-            };
+            let range = Interval::closed(*lo, *hi);
             if let Some(side) = side(&range) {
                 out.push(Flag::OutsideTraining {
                     field: feature.column.clone(),
@@ -373,6 +371,66 @@ mod tests {
             vec![("reference", Side::High), ("training", Side::High)]
         );
         assert!(a.distance.nearest > 0.0);
+    }
+
+    /// The sample bundle with glucose's normal range replaced by `reference`.
+    fn with_reference(reference: crate::schema::Reference) -> Bundle {
+        let mut b = sample_bundle();
+        if let Some(Kind::Numeric { reference: r, .. }) =
+            b.schema.features.first_mut().map(|f| &mut f.kind)
+        {
+            *r = Some(reference);
+        }
+        b
+    }
+
+    #[test]
+    fn a_value_on_an_exclusive_normal_bound_is_flagged_and_one_just_inside_is_not() {
+        // ADA: 2-h glucose < 140 mg/dL is normal.
+        let b = with_reference(crate::schema::Reference {
+            min: None,
+            max: None,
+            above: None,
+            below: Some(140.0),
+            source: "ADA".into(),
+        });
+        let reference_flags = |glu: &str| {
+            let a =
+                assess_text(&b, &format!(r#"{{"glu": {glu}, "smoker": 0, "sex": "f"}}"#)).unwrap();
+            a.flags
+                .into_iter()
+                .filter(|f| matches!(f, Flag::OutsideReference { .. }))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(reference_flags("139.5"), vec![]);
+        let Some(Flag::OutsideReference { side, range, .. }) = reference_flags("140").pop() else {
+            panic!("140 is not below 140")
+        };
+        assert_eq!(side, Side::High);
+        assert_eq!((range.max, range.max_open), (Some(140.0), true));
+    }
+
+    #[test]
+    fn the_shipped_pima_ranges_judge_values_as_their_sources_state_them() {
+        let pima = crate::schema::tests::shipped("pima");
+        let judge = |column: &str, v: f64| {
+            let Some(Kind::Numeric {
+                reference: Some(r), ..
+            }) = pima.feature(column).map(|f| &f.kind)
+            else {
+                panic!("{column} has a normal range")
+            };
+            side_of(&r.interval(), v)
+        };
+        // ADA < 140 mg/dL; ACC/AHA diastolic < 80 mmHg; WHO BMI 18.5–24.9, i.e. ≥ 18.5, < 25.
+        assert_eq!(judge("glu", 139.5), None);
+        assert_eq!(judge("glu", 140.0), Some(Side::High));
+        assert_eq!(judge("bp", 79.5), None);
+        assert_eq!(judge("bp", 80.0), Some(Side::High));
+        assert_eq!(judge("bmi", 24.95), None);
+        assert_eq!(judge("bmi", 25.0), Some(Side::High));
+        assert_eq!(judge("bmi", 18.5), None);
+        assert_eq!(judge("bmi", 18.4), Some(Side::Low));
     }
 
     #[test]

@@ -161,7 +161,7 @@ fn target_code(
         format!(
             "row {row_no}, column `{}`: `{}` is not a number",
             d.time,
-            cell(a)
+            crate::error::excerpt(cell(a), crate::schema::Lang::En)
         )
     })?;
     let t = &schema.target;
@@ -228,8 +228,9 @@ fn read_row(
                     .map(Json::Number)
                     .ok_or_else(|| {
                         format!(
-                            "row {row_no}, column `{}`: `{cell}` is not a number",
-                            feature.column
+                            "row {row_no}, column `{}`: `{}` is not a number",
+                            feature.column,
+                            crate::error::excerpt(cell, crate::schema::Lang::En)
                         )
                     })?,
                 _ => Json::String(cell.to_string()),

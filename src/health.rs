@@ -65,7 +65,9 @@ pub struct Row<'a> {
 
 /// Every numeric feature of `schema` against its normal range, from the form's texts in the
 /// schema's units (schema order); shown in the second unit where `second` and the schema
-/// declares one. Boundaries are inclusive, as the flags in the assessment treat them.
+/// declares one. Each bound is inclusive or exclusive as the schema's source states it ("< 140
+/// mg/dL": 139.5 is normal, 140 is above), judged by [`side_of`] as the flags in the
+/// assessment are.
 pub fn rows<'a>(schema: &'a Schema, inputs: &[String], lang: Lang, second: bool) -> Vec<Row<'a>> {
     let texts = if second {
         crate::form::switch_units(schema, inputs, true)
@@ -114,7 +116,9 @@ pub fn rows<'a>(schema: &'a Schema, inputs: &[String], lang: Lang, second: bool)
 }
 
 /// A small scale: the plausible range as the track, the normal range shaded, a mark at the
-/// value. Decorative beside the words, so hidden from screen readers.
+/// value. Decorative beside the words, so hidden from screen readers. An exclusive bound is
+/// shaded to the same point as an inclusive one (the excluded point has no width); which side
+/// a value on the bound falls is said in words and by ▲/▼.
 fn gauge(plausible: (f64, f64), normal: Option<&Interval>, value: f64) -> String {
     let (lo, hi) = plausible;
     let span = (hi - lo).max(f64::EPSILON);
@@ -203,7 +207,7 @@ pub fn html(schema: &Schema, inputs: &[String], lang: Lang, second: bool) -> Str
             |r| {
                 format!(
                     "{}<br><span class=\"source\">{}</span>",
-                    esc(&range_text(&r.interval(), unit)),
+                    esc(&range_text(&r.interval(), unit, lang)),
                     esc(&r.source)
                 )
             },
@@ -272,36 +276,62 @@ mod tests {
     }
 
     #[test]
-    fn values_are_judged_against_the_cited_range_inclusively() {
+    fn values_are_judged_against_each_bound_as_the_source_states_it() {
         let s = pima();
-        // glu: normal ≤ 139; bp: normal ≤ 79; bmi: 18.5–24.9; npreg has no cited range.
-        let rows = rows(
-            &s,
-            &inputs(
-                &s,
-                &[
-                    ("glu", "139"),
-                    ("bp", "80"),
-                    ("bmi", "18.4"),
-                    ("npreg", "3"),
-                ],
-            ),
-            Lang::En,
-            false,
+        // glu: normal < 140 (ADA); bp: < 80 (ACC/AHA); bmi: ≥ 18.5 and < 25 (WHO 18.5–24.9);
+        // npreg has no cited range.
+        let judged = |values: &[(&str, &str)]| rows(&s, &inputs(&s, values), Lang::En, false);
+        let on_the_normal_side = judged(&[
+            ("glu", "139.5"),
+            ("bp", "79.5"),
+            ("bmi", "24.95"),
+            ("npreg", "3"),
+        ]);
+        assert_eq!(status_of(&on_the_normal_side, "glu"), Status::Normal);
+        assert_eq!(status_of(&on_the_normal_side, "bp"), Status::Normal);
+        assert_eq!(status_of(&on_the_normal_side, "bmi"), Status::Normal);
+        assert_eq!(status_of(&on_the_normal_side, "npreg"), Status::NoRange);
+        assert_eq!(status_of(&on_the_normal_side, "age"), Status::NotEntered);
+        // An exclusive bound is itself outside.
+        let on_the_bound = judged(&[("glu", "140"), ("bp", "80"), ("bmi", "25")]);
+        assert_eq!(status_of(&on_the_bound, "glu"), Status::High);
+        assert_eq!(status_of(&on_the_bound, "bp"), Status::High);
+        assert_eq!(status_of(&on_the_bound, "bmi"), Status::High);
+        // An inclusive bound is itself inside.
+        assert_eq!(
+            status_of(&judged(&[("bmi", "18.5")]), "bmi"),
+            Status::Normal
         );
-        assert_eq!(status_of(&rows, "glu"), Status::Normal);
-        assert_eq!(status_of(&rows, "bp"), Status::High);
-        assert_eq!(status_of(&rows, "bmi"), Status::Low);
-        assert_eq!(status_of(&rows, "npreg"), Status::NoRange);
-        assert_eq!(status_of(&rows, "age"), Status::NotEntered);
-        let rows2 = super::rows(
-            &s,
-            &inputs(&s, &[("glu", "139.01"), ("bmi", "24.9")]),
-            Lang::En,
-            false,
+        assert_eq!(status_of(&judged(&[("bmi", "18.4")]), "bmi"), Status::Low);
+    }
+
+    #[test]
+    fn the_normal_column_states_each_bound_as_the_source_does_in_both_languages() {
+        let s = pima();
+        let form = inputs(&s, &[("glu", "120"), ("bp", "70"), ("bmi", "22")]);
+        let en = html(&s, &form, Lang::En, false);
+        assert!(en.contains("&lt; 140 mg/dL<br>"), "{en}");
+        assert!(en.contains("&lt; 80 mmHg<br>"), "{en}");
+        assert!(en.contains("≥ 18.5 and &lt; 25 kg/m²<br>"), "{en}");
+        let zh = html(&s, &form, Lang::Zh, false);
+        assert!(zh.contains("≥ 18.5 且 &lt; 25 kg/m²<br>"), "{zh}");
+        assert!(zh.contains("&lt; 140 mg/dL<br>"), "{zh}");
+    }
+
+    #[test]
+    fn in_si_units_the_strict_glucose_bound_stays_strict() {
+        // < 140 mg/dL × 0.0555 is < 7.77 mmol/L: 7.77 is on the excluded bound, 7.76 under it.
+        let s = pima();
+        let si = |mg_dl: &str| rows(&s, &inputs(&s, &[("glu", mg_dl)]), Lang::En, true);
+        // The form keeps values in mg/dL; 140 mg/dL shows as 7.77 mmol/L.
+        let on_bound = si("140");
+        let glu = on_bound.iter().find(|r| r.feature.column == "glu").unwrap();
+        assert_eq!((glu.value, &glu.status), (Some(7.77), &Status::High));
+        assert_eq!(
+            status_of(&si("139.82"), "glu"),
+            Status::Normal,
+            "7.76 mmol/L"
         );
-        assert_eq!(status_of(&rows2, "glu"), Status::High);
-        assert_eq!(status_of(&rows2, "bmi"), Status::Normal);
     }
 
     #[test]
@@ -345,10 +375,11 @@ mod tests {
         assert!(zh.contains("▲ 高于正常范围"));
         assert!(zh.contains("已填写的 2 项中，1 项超出正常范围。"));
         assert!(zh.contains("口服 75 克葡萄糖后 2 小时血浆葡萄糖"));
-        // In SI units: 150 mg/dL is 8.325 mmol/L, above 7.7145 (139 mg/dL).
+        // In SI units: 150 mg/dL is 8.325 mmol/L, above < 7.77 (140 mg/dL × 0.0555, the
+        // schema's factor; the ADA's own "< 7.8" is that rounded), still a strict bound.
         let si = html(&s, &form, Lang::En, true);
         assert!(si.contains("8.325 mmol/L"), "{si}");
-        assert!(si.contains("≤ 7.7145 mmol/L"));
+        assert!(si.contains("&lt; 7.77 mmol/L"), "{si}");
         assert!(si.contains("data-field=\"glu\" data-status=\"high\""));
     }
 }

@@ -184,6 +184,24 @@ pub enum Msg {
     Sort,
     OutcomeMix,
     Unreadable,
+    /// The patient banner: nothing entered yet.
+    PatientNone,
+    /// The patient banner: values typed by hand.
+    PatientTyped,
+    /// The patient banner: an example case (followed by its row).
+    PatientExample,
+    /// The patient banner: a case of the library (followed by its number).
+    PatientCase,
+    /// The patient banner: given by the host page.
+    PatientHost,
+    /// The patient banner: from a FHIR record (followed by name, birth date, id).
+    PatientRecord,
+    /// "born" before a birth date.
+    Born,
+    /// How many values were changed by hand after the patient came in.
+    EditedByHand,
+    /// The banner's label.
+    PatientOnScreen,
 }
 
 impl Msg {
@@ -334,6 +352,15 @@ impl Msg {
         Msg::Sort,
         Msg::OutcomeMix,
         Msg::Unreadable,
+        Msg::PatientNone,
+        Msg::PatientTyped,
+        Msg::PatientExample,
+        Msg::PatientCase,
+        Msg::PatientHost,
+        Msg::PatientRecord,
+        Msg::Born,
+        Msg::EditedByHand,
+        Msg::PatientOnScreen,
         Msg::TreatmentHeading,
         Msg::TreatmentIntro,
         Msg::RankedBy,
@@ -538,6 +565,15 @@ impl Msg {
                 "the file could not be read as UTF-8 text",
                 "无法以 UTF-8 文本读取该文件",
             ),
+            Msg::PatientNone => ("No patient yet: nothing entered", "尚无患者：未填写任何内容"),
+            Msg::PatientTyped => ("Entered by hand (not identified)", "手动填写（未标识身份）"),
+            Msg::PatientExample => ("Example case from the test set, row", "测试集示例病例，第"),
+            Msg::PatientCase => ("Case from the case library, no.", "病例库中的病例，编号"),
+            Msg::PatientHost => ("Given by the host page (not identified)", "由宿主页面提供（未标识身份）"),
+            Msg::PatientRecord => ("From the record", "来自病历记录"),
+            Msg::Born => ("born", "出生"),
+            Msg::EditedByHand => ("values edited by hand:", "手动修改的数值："),
+            Msg::PatientOnScreen => ("Patient on screen", "当前患者"),
             Msg::TreatmentHeading => (
                 "Treatment options",
                 "治疗选项",
@@ -655,17 +691,37 @@ impl Msg {
     }
 }
 
-/// `min–max unit`, `≤ max unit` or `≥ min unit`.
-pub fn range_text(r: &Interval, unit: &str) -> String {
-    let unit = if unit.is_empty() {
-        String::new()
-    } else {
-        format!(" {unit}")
+/// A range as its source states it: `min–max unit` when both ends are inclusive ("18.5–24.9",
+/// the usual way to write a closed range); a single bound as `≤ 139`, `< 140`, `≥ 18.5` or
+/// `> 0`; and both bounds spelt out and joined ("≥ 18.5 and < 25", "≥ 18.5 且 < 25") when
+/// either end is exclusive, because "18.5–25" would read as including 25.
+pub fn range_text(r: &Interval, unit: &str, lang: Lang) -> String {
+    let unit = with_space(unit);
+    let lower = |lo: f64| {
+        if r.min_open {
+            format!("> {lo}")
+        } else {
+            format!("≥ {lo}")
+        }
+    };
+    let upper = |hi: f64| {
+        if r.max_open {
+            format!("< {hi}")
+        } else {
+            format!("≤ {hi}")
+        }
     };
     match (r.min, r.max) {
-        (Some(lo), Some(hi)) => format!("{lo}–{hi}{unit}"),
-        (None, Some(hi)) => format!("≤ {hi}{unit}"),
-        (Some(lo), None) => format!("≥ {lo}{unit}"),
+        (Some(lo), Some(hi)) if !r.min_open && !r.max_open => format!("{lo}–{hi}{unit}"),
+        (Some(lo), Some(hi)) => {
+            let and = match lang {
+                Lang::En => "and",
+                Lang::Zh => "且",
+            };
+            format!("{} {and} {}{unit}", lower(lo), upper(hi))
+        }
+        (None, Some(hi)) => format!("{}{unit}", upper(hi)),
+        (Some(lo), None) => format!("{}{unit}", lower(lo)),
         (None, None) => String::new(),
     }
 }
@@ -686,6 +742,7 @@ fn label<'a>(schema: Option<&'a Schema>, column: &'a str, lang: Lang) -> &'a str
 
 /// An error as a clinician should read it, with the field's label and what is accepted.
 pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
+    use crate::error::{excerpt, given};
     use Lang::{En, Zh};
     match (e, lang) {
         (
@@ -725,26 +782,51 @@ pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
                 expected,
             },
             En,
-        ) => {
-            format!("{}: {value} is not {expected}", label(schema, field, En))
-        }
+        ) => format!(
+            "{}: expected {expected}, got {}",
+            label(schema, field, En),
+            given(value, En)
+        ),
         (Error::WrongType { field, value, .. }, Zh) => {
+            use crate::schema::Kind;
             let hint = match schema.and_then(|s| s.feature(field)).map(|f| &f.kind) {
-                Some(crate::schema::Kind::Numeric {
+                Some(Kind::Numeric {
                     plausible,
                     unit,
                     integer,
                     ..
                 }) => format!(
-                    "应为 {}–{} {unit} 之间的{}",
+                    "应为 {}–{}{} 之间的{}",
                     plausible.min,
                     plausible.max,
+                    with_space(unit),
                     if *integer { "整数" } else { "数值" }
                 ),
-                _ => "类型不正确".to_string(),
+                Some(Kind::Boolean {
+                    false_code,
+                    true_code,
+                }) => format!("应为 true 或 false（或文本“{true_code}”或“{false_code}”）"),
+                Some(Kind::Categorical { levels }) => {
+                    format!("应为代码 {} 之一", crate::schema::codes(levels))
+                }
+                None => "类型不正确".to_string(),
             };
-            format!("{}：{value} {hint}", label(schema, field, Zh))
+            format!(
+                "{}：{hint}，收到的是{}",
+                label(schema, field, Zh),
+                given(value, Zh)
+            )
         }
+        (Error::NumberAsText { field, value }, En) => format!(
+            "{}: expected a number, got the text \"{}\"",
+            label(schema, field, En),
+            excerpt(value, En)
+        ),
+        (Error::NumberAsText { field, value }, Zh) => format!(
+            "{}：应为数字，收到的是文本“{}”",
+            label(schema, field, Zh),
+            excerpt(value, Zh)
+        ),
         (
             Error::UnknownCategory {
                 field,
@@ -754,8 +836,9 @@ pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
             En,
         ) => {
             format!(
-                "{}: “{value}” is not one of {accepted}",
-                label(schema, field, En)
+                "{}: “{}” is not one of {accepted}",
+                label(schema, field, En),
+                excerpt(value, En)
             )
         }
         (
@@ -767,17 +850,21 @@ pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
             Zh,
         ) => {
             format!(
-                "{}：“{value}”不是可选值之一（{accepted}）",
-                label(schema, field, Zh)
+                "{}：“{}”不是可选值之一（{accepted}）",
+                label(schema, field, Zh),
+                excerpt(value, Zh)
             )
         }
         (Error::MissingValue { field }, En) => format!("{} is required", label(schema, field, En)),
         (Error::MissingValue { field }, Zh) => format!("{}为必填项", label(schema, field, Zh)),
         (Error::UnknownField { field, accepted }, En) => {
-            format!("unknown field “{field}”; this model accepts: {accepted}")
+            format!(
+                "unknown field “{}”; this model accepts: {accepted}",
+                excerpt(field, En)
+            )
         }
         (Error::UnknownField { field, accepted }, Zh) => {
-            format!("未知字段“{field}”；本模型接受：{accepted}")
+            format!("未知字段“{}”；本模型接受：{accepted}", excerpt(field, Zh))
         }
         (Error::NotABundle, Zh) => "该文件不是 Bedside 模型包（缺少 BDSX 标识）".into(),
         (Error::UnsupportedVersion { found, supported }, Zh) => {
@@ -845,10 +932,88 @@ pub fn skipped_text(s: &crate::fhir::Skipped, schema: &Schema, lang: Lang) -> St
         (Why::NotUsed, Lang::Zh) => "本模型不使用".to_string(),
         (Why::NoValue, Lang::En) => "the observation has no numeric value".to_string(),
         (Why::NoValue, Lang::Zh) => "该观察没有数值".to_string(),
+        (Why::OtherSubject(r), Lang::En) => {
+            format!("it is about another subject ({r}), not this record's patient")
+        }
+        (Why::OtherSubject(r), Lang::Zh) => format!("它属于另一对象（{r}），不是本记录的患者"),
+        (Why::NoSubject, Lang::En) => {
+            "it names no patient (no subject), so it cannot be verified to be this patient's"
+                .to_string()
+        }
+        (Why::NoSubject, Lang::Zh) => {
+            "它未指明患者（没有 subject），无法确认属于本患者".to_string()
+        }
+        (
+            Why::Bound {
+                comparator,
+                value,
+                unit,
+            },
+            Lang::En,
+        ) => format!(
+            "reported as {comparator} {value}{}: a bound, not a measured value; the current \
+             value is unknown, so older readings are not used either",
+            with_space(unit)
+        ),
+        (
+            Why::Bound {
+                comparator,
+                value,
+                unit,
+            },
+            Lang::Zh,
+        ) => format!(
+            "报告为 {comparator} {value}{}：这是界限值，不是测量值；\
+             当前数值未知，因此也不使用更早的读数",
+            with_space(unit)
+        ),
     }
 }
 
-/// A flag in words: "Plasma glucose … 148 mg/dL is above the normal range (≤ 139 mg/dL; source)".
+/// An old reading in words: "old reading: measured 2 412 days ago; this model asks for
+/// readings from the last 365 days". In English the days are grouped by thousands with a
+/// no-break space, so a large number reads at a glance and never wraps mid-number; Chinese
+/// writes it plain.
+pub fn stale_text(stale: &crate::fhir::Stale, lang: Lang) -> String {
+    let max = stale.max_days;
+    match lang {
+        Lang::En => {
+            // A stale reading is always in the past (more days than the limit, at least 1).
+            let digits = stale.days.unsigned_abs().to_string();
+            let mut days = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    days.push('\u{a0}');
+                }
+                days.push(c);
+            }
+            format!(
+                "old reading: measured {days} days ago; this model asks for readings from the \
+                 last {max} days"
+            )
+        }
+        Lang::Zh => format!(
+            "旧读数：测量于 {} 天前；本模型要求使用最近 {max} 天内的读数",
+            stale.days
+        ),
+    }
+}
+
+/// Whose record a FHIR import is, for its banner: "Record: Aaron697 Brekke496, born
+/// 1945-12-10, Patient/5cbc…".
+pub fn record_text(p: &crate::fhir::PatientInfo, lang: Lang) -> String {
+    let (title, unnamed, born, sep) = match lang {
+        Lang::En => ("Record: ", "no name recorded", "born ", ", "),
+        Lang::Zh => ("病历：", "未记录姓名", "出生日期 ", "，"),
+    };
+    let mut parts = vec![p.name.clone().unwrap_or_else(|| unnamed.to_string())];
+    parts.extend(p.birth_date.as_ref().map(|b| format!("{born}{b}")));
+    parts.extend(p.reference.clone());
+    format!("{title}{}", parts.join(sep))
+}
+
+/// A flag in words: "Plasma glucose …: 148 mg/dL — above the normal range (normal: < 140 mg/dL;
+/// source)", each bound as the source states it.
 pub fn flag_text(flag: &Flag, schema: &Schema, lang: Lang) -> String {
     let unit = |field: &str| schema.feature(field).map_or("", |f| f.unit());
     match flag {
@@ -869,7 +1034,7 @@ pub fn flag_text(flag: &Flag, schema: &Schema, lang: Lang) -> String {
                 with_space(unit(field)),
                 where_.text(lang),
                 Msg::NormalRange.text(lang),
-                range_text(range, unit(field))
+                range_text(range, unit(field), lang)
             )
         }
         Flag::OutsideTraining {
@@ -883,7 +1048,7 @@ pub fn flag_text(flag: &Flag, schema: &Schema, lang: Lang) -> String {
             with_space(unit(field)),
             Msg::OutsideTraining.text(lang),
             Msg::TrainingRange.text(lang),
-            range_text(range, unit(field))
+            range_text(range, unit(field), lang)
         ),
     }
 }
@@ -1179,6 +1344,31 @@ pub fn bootstrap_text(replicates: usize, alpha: f64, lang: Lang) -> String {
     }
 }
 
+/// Who vouches for a bundle, in words: "signed by key 0123…", "not signed", …
+pub fn signature_text(provenance: &crate::signature::Provenance, lang: Lang) -> String {
+    use crate::signature::Provenance;
+    match provenance {
+        Provenance::Verified(k) => format!("{} {k}…", Msg::SignedBy.text(lang)),
+        Provenance::Unsigned => Msg::NotSigned.text(lang).to_string(),
+        Provenance::UnknownSigner(k) => format!("{} {k}…", Msg::UnknownSigner.text(lang)),
+        Provenance::NotChecked => Msg::NotChecked.text(lang).to_string(),
+    }
+}
+
+/// The model bundle an output rests on, in one sentence: id, full SHA-256 and signature.
+pub fn bundle_basis_text(
+    id: &str,
+    sha256: &str,
+    provenance: &crate::signature::Provenance,
+    lang: Lang,
+) -> String {
+    let signature = signature_text(provenance, lang);
+    match lang {
+        Lang::En => format!("Model bundle {id}, SHA-256 {sha256}; signature: {signature}."),
+        Lang::Zh => format!("模型包 {id}，SHA-256 {sha256}；签名：{signature}。"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1279,19 +1469,67 @@ mod tests {
     #[test]
     fn ranges_read_naturally() {
         let r = Interval {
-            min: None,
             max: Some(139.0),
+            ..Interval::default()
         };
-        assert_eq!(range_text(&r, "mg/dL"), "≤ 139 mg/dL");
+        assert_eq!(range_text(&r, "mg/dL", Lang::En), "≤ 139 mg/dL");
         assert_eq!(
-            range_text(
-                &Interval {
-                    min: Some(18.5),
-                    max: Some(24.9)
-                },
-                ""
-            ),
+            range_text(&Interval::closed(18.5, 24.9), "", Lang::Zh),
             "18.5–24.9"
+        );
+        let lower = Interval {
+            min: Some(0.0),
+            min_open: true,
+            ..Interval::default()
+        };
+        assert_eq!(range_text(&lower, "mm", Lang::En), "> 0 mm");
+    }
+
+    #[test]
+    fn ranges_show_each_bound_as_the_source_states_it_in_both_languages() {
+        let below = Interval {
+            max: Some(140.0),
+            max_open: true,
+            ..Interval::default()
+        };
+        assert_eq!(range_text(&below, "mg/dL", Lang::En), "< 140 mg/dL");
+        assert_eq!(range_text(&below, "mg/dL", Lang::Zh), "< 140 mg/dL");
+        // "18.5–25" would read as including 25, so a half-open range spells out both bounds.
+        let who = Interval {
+            max_open: true,
+            ..Interval::closed(18.5, 25.0)
+        };
+        assert_eq!(range_text(&who, "kg/m²", Lang::En), "≥ 18.5 and < 25 kg/m²");
+        assert_eq!(range_text(&who, "kg/m²", Lang::Zh), "≥ 18.5 且 < 25 kg/m²");
+        let open = Interval {
+            min_open: true,
+            max_open: true,
+            ..Interval::closed(1.0, 2.0)
+        };
+        assert_eq!(range_text(&open, "", Lang::En), "> 1 and < 2");
+    }
+
+    #[test]
+    fn a_flag_states_the_normal_range_with_its_bound_kind_in_both_languages() {
+        let s = Schema::from_toml(&SAMPLE.replace("max = 139,", "below = 140,")).unwrap();
+        let flag = Flag::OutsideReference {
+            field: "glu".into(),
+            value: 140.0,
+            side: Side::High,
+            range: Interval {
+                max: Some(140.0),
+                max_open: true,
+                ..Interval::default()
+            },
+            source: "ADA 2024".into(),
+        };
+        assert_eq!(
+            flag_text(&flag, &s, Lang::En),
+            "Glucose: 140 mg/dL — above the normal range (normal: < 140 mg/dL; ADA 2024)"
+        );
+        assert_eq!(
+            flag_text(&flag, &s, Lang::Zh),
+            "血糖: 140 mg/dL — 高于正常范围 (正常范围: < 140 mg/dL; ADA 2024)"
         );
     }
 }

@@ -50,22 +50,56 @@ impl Lang {
     }
 }
 
-/// An inclusive numeric interval; either end may be open.
+/// A numeric interval; either end may be missing (unbounded), and each bound may be
+/// inclusive (≥, ≤) or exclusive (>, <). Normal ranges need both kinds because guidelines state
+/// them both ways ("< 140 mg/dL", "18.5–24.9"); plausible and training ranges are closed.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Interval {
-    /// Lower bound (inclusive), if any.
+    /// Lower bound, if any.
     #[serde(default)]
     pub min: Option<f64>,
-    /// Upper bound (inclusive), if any.
+    /// Upper bound, if any.
     #[serde(default)]
     pub max: Option<f64>,
+    /// Whether `min` itself lies outside (> rather than ≥). Defaults to inclusive, so closed
+    /// ranges are written and read as before.
+    #[serde(default)]
+    pub min_open: bool,
+    /// Whether `max` itself lies outside (< rather than ≤).
+    #[serde(default)]
+    pub max_open: bool,
 }
 
 impl Interval {
-    /// Whether `v` lies inside the interval.
+    /// The closed interval `min`–`max` (plausible and training ranges).
+    pub fn closed(min: f64, max: f64) -> Interval {
+        Interval {
+            min: Some(min),
+            max: Some(max),
+            ..Interval::default()
+        }
+    }
+
+    /// Whether `v` is under the lower bound, or on it when that bound is exclusive.
+    pub fn is_below(&self, v: f64) -> bool {
+        self.min
+            .is_some_and(|lo| if self.min_open { v <= lo } else { v < lo })
+    }
+
+    /// Whether `v` is over the upper bound, or on it when that bound is exclusive.
+    pub fn is_above(&self, v: f64) -> bool {
+        self.max
+            .is_some_and(|hi| if self.max_open { v >= hi } else { v > hi })
+    }
+
+    /// Whether `v` lies inside the interval (never for NaN against a bound).
     pub fn contains(&self, v: f64) -> bool {
-        self.min.is_none_or(|lo| v >= lo) && self.max.is_none_or(|hi| v <= hi)
+        self.min
+            .is_none_or(|lo| if self.min_open { v > lo } else { v >= lo })
+            && self
+                .max
+                .is_none_or(|hi| if self.max_open { v < hi } else { v <= hi })
     }
 }
 
@@ -79,27 +113,81 @@ pub struct Plausible {
     pub max: f64,
 }
 
-/// A normal (reference) range with the source it is taken from.
+/// A normal (reference) range with the source it is taken from, each bound written as the
+/// source states it: `min`/`max` for "≥"/"≤", `above`/`below` for ">"/"<" (the words the rules
+/// files use for strict tests). Writing "< 140 mg/dL" as `max = 139` would call 139.5 abnormal,
+/// so the exclusive bound is kept as such. [`Schema::validate`] accepts at most one lower bound
+/// (`min` or `above`) and one upper bound (`max` or `below`), the lower below the upper.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
-    /// Lower bound of normal (inclusive), if any.
+    /// Lower bound of normal, inclusive (≥), if any.
     #[serde(default)]
     pub min: Option<f64>,
-    /// Upper bound of normal (inclusive), if any.
+    /// Upper bound of normal, inclusive (≤), if any.
     #[serde(default)]
     pub max: Option<f64>,
+    /// Lower bound of normal, exclusive (>), if any.
+    #[serde(default)]
+    pub above: Option<f64>,
+    /// Upper bound of normal, exclusive (<), if any.
+    #[serde(default)]
+    pub below: Option<f64>,
     /// Where the range comes from (guideline, year).
     pub source: String,
 }
 
 impl Reference {
-    /// The range as an [`Interval`].
+    /// The range as an [`Interval`], bound kinds kept. Validation allows one bound per side;
+    /// should both be present, the inclusive one is used.
     pub fn interval(&self) -> Interval {
         Interval {
-            min: self.min,
-            max: self.max,
+            min: self.min.or(self.above),
+            max: self.max.or(self.below),
+            min_open: self.min.is_none() && self.above.is_some(),
+            max_open: self.max.is_none() && self.below.is_some(),
         }
+    }
+
+    /// A range a reader can take one way only: one bound per side, at least one bound, each
+    /// within the plausible range, the lower below the upper (an empty normal range would
+    /// call every value abnormal). The messages say which keys are accepted.
+    fn check(&self, column: &str, plausible: &Plausible) -> Result<()> {
+        let bad = |why: String| Err(Error::Schema(format!("feature `{column}`: {why}")));
+        if let (Some(min), Some(above)) = (self.min, self.above) {
+            return bad(format!(
+                "the reference range gives two lower bounds, `min = {min}` and `above = {above}`; give one: `min` (≥, inclusive) or `above` (>, exclusive)"
+            ));
+        }
+        if let (Some(max), Some(below)) = (self.max, self.below) {
+            return bad(format!(
+                "the reference range gives two upper bounds, `max = {max}` and `below = {below}`; give one: `max` (≤, inclusive) or `below` (<, exclusive)"
+            ));
+        }
+        let range = self.interval();
+        let (lower, upper) = (range.min, range.max);
+        if lower.is_none() && upper.is_none() {
+            return bad(
+                "the reference range needs a bound: `min` (≥), `above` (>), `max` (≤) or `below` (<)"
+                    .into(),
+            );
+        }
+        for v in [lower, upper].into_iter().flatten() {
+            if !(v >= plausible.min && v <= plausible.max) {
+                return bad(format!(
+                    "reference range bound {v} must lie within the plausible range {}–{}",
+                    plausible.min, plausible.max
+                ));
+            }
+        }
+        if let (Some(lo), Some(hi)) = (lower, upper) {
+            if lo >= hi {
+                return bad(format!(
+                    "the reference range's lower bound {lo} must be below its upper bound {hi}"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -236,7 +324,9 @@ pub struct FhirSource {
     /// The UCUM code of the feature's unit (`valueQuantity.code`), e.g. `mm[Hg]`, `kg/m2`.
     #[serde(default)]
     pub ucum: Option<String>,
-    /// Age in whole years on the day of the import, from `Patient.birthDate`.
+    /// Age in whole years from `Patient.birthDate`, taken on the date of the most recent
+    /// observation the import uses (so it matches the other values), or on the day of the
+    /// import when none is used.
     #[serde(default)]
     pub birth_date: bool,
     /// `Patient.gender` → this feature's code: `gender = { female = "0", male = "1" }` in the
@@ -247,6 +337,12 @@ pub struct FhirSource {
     /// Codes that are not this measurement although they may look like it.
     #[serde(default)]
     pub not: Vec<NotSame>,
+    /// How many days old an observation may be before the import flags it (it is still used:
+    /// an old value is the clinician's call, but they must see that it is old). Only for
+    /// `loinc` sources; when absent, [`crate::fhir::DEFAULT_MAX_AGE_DAYS`] (a year). Set it
+    /// tighter for values that change quickly, such as blood pressure.
+    #[serde(default)]
+    pub max_age_days: Option<u32>,
 }
 
 /// A LOINC code that is not the feature's measurement, and why.
@@ -292,9 +388,12 @@ impl Feature {
                     min: to(plausible.min),
                     max: to(plausible.max),
                 },
+                // Each bound keeps its kind: "< 140 mg/dL" stays strict in mmol/L.
                 reference: reference.as_ref().map(|r| Reference {
                     min: r.min.map(to),
                     max: r.max.map(to),
+                    above: r.above.map(to),
+                    below: r.below.map(to),
                     source: r.source.clone(),
                 }),
                 step: None,
@@ -493,16 +592,7 @@ impl Schema {
                         ));
                     }
                     if let Some(r) = reference {
-                        let inside = |v: Option<f64>| {
-                            v.is_none_or(|v| v >= plausible.min && v <= plausible.max)
-                        };
-                        if (r.min.is_none() && r.max.is_none()) || !inside(r.min) || !inside(r.max)
-                        {
-                            return bad(format!(
-                                "feature `{}`: reference range must have a bound and lie within the plausible range",
-                                f.column
-                            ));
-                        }
+                        r.check(&f.column, plausible)?;
                     }
                     if step.is_some_and(|s| !(s.is_finite() && s > 0.0)) {
                         return bad(format!("feature `{}`: step must be positive", f.column));
@@ -730,6 +820,8 @@ mod file {
         gender: std::collections::BTreeMap<String, String>,
         #[serde(default)]
         not: Vec<NotSame>,
+        #[serde(default)]
+        max_age_days: Option<u32>,
     }
 
     impl From<RawFhir> for FhirSource {
@@ -740,6 +832,7 @@ mod file {
                 birth_date: r.birth_date,
                 gender: r.gender.into_iter().collect(),
                 not: r.not,
+                max_age_days: r.max_age_days,
             }
         }
     }
@@ -874,6 +967,15 @@ fn check_fhir(col: &str, kind: &Kind, fhir: &FhirSource) -> Result<()> {
     if fhir.not.iter().any(|n| fhir.loinc.contains(&n.loinc)) {
         return bad("a code is both mapped and listed under `not`");
     }
+    // An age limit only means something for an observation: the age and the gender come from
+    // the Patient, which has no date of measurement.
+    match fhir.max_age_days {
+        Some(_) if fhir.loinc.is_empty() => {
+            return bad("`max_age_days` applies only to observations (`loinc` codes)")
+        }
+        Some(0) => return bad("`max_age_days` must be at least 1 (day)"),
+        _ => {}
+    }
     Ok(())
 }
 
@@ -996,6 +1098,107 @@ cuts = [20, 140, 200]
             .unwrap_err()
             .to_string()
             .contains("reference range"));
+        let text = SAMPLE.replace("max = 139,", "below = 900,");
+        let err = Schema::from_toml(&text).unwrap_err().to_string();
+        assert!(
+            err.contains("bound 900 must lie within the plausible range 20–600"),
+            "{err}"
+        );
+    }
+
+    /// The reference line of [`SAMPLE`] with other bounds.
+    fn sample_with_reference(bounds: &str) -> Result<Schema> {
+        Schema::from_toml(&SAMPLE.replace("max = 139,", &format!("{bounds},")))
+    }
+
+    #[test]
+    fn a_reference_range_takes_each_bound_inclusive_or_exclusive_as_written() {
+        let interval = |bounds: &str| {
+            let s = sample_with_reference(bounds).unwrap();
+            let Kind::Numeric {
+                reference: Some(r), ..
+            } = &s.features[0].kind
+            else {
+                panic!("glu has a reference range")
+            };
+            r.interval()
+        };
+        let below = interval("below = 140");
+        assert_eq!((below.max, below.max_open), (Some(140.0), true));
+        assert!(below.contains(139.5) && !below.contains(140.0));
+        let half_open = interval("min = 70, below = 140");
+        assert_eq!(
+            half_open,
+            Interval {
+                max_open: true,
+                ..Interval::closed(70.0, 140.0)
+            }
+        );
+        assert!(half_open.contains(70.0) && half_open.contains(139.95));
+        assert!(!half_open.contains(140.0) && !half_open.contains(69.9));
+        let above = interval("above = 30, max = 40");
+        assert!(!above.contains(30.0) && above.contains(30.5) && above.contains(40.0));
+    }
+
+    #[test]
+    fn a_reference_range_with_two_bounds_on_one_side_is_refused_saying_what_is_accepted() {
+        let err = sample_with_reference("min = 70, above = 60")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "schema: feature `glu`: the reference range gives two lower bounds, `min = 70` and \
+             `above = 60`; give one: `min` (≥, inclusive) or `above` (>, exclusive)"
+        );
+        let err = sample_with_reference("max = 139, below = 140")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("two upper bounds")
+                && err.contains("`max` (≤, inclusive) or `below` (<, exclusive)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_reference_range_that_is_empty_or_unbounded_is_refused() {
+        for bounds in [
+            "min = 25, below = 25",
+            "above = 30, max = 20",
+            "min = 80, max = 80",
+        ] {
+            let err = sample_with_reference(bounds).unwrap_err().to_string();
+            assert!(
+                err.contains("lower bound") && err.contains("must be below its upper bound"),
+                "{bounds}: {err}"
+            );
+        }
+        let err = Schema::from_toml(&SAMPLE.replace("max = 139, ", ""))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("needs a bound: `min` (≥), `above` (>), `max` (≤) or `below` (<)"));
+    }
+
+    #[test]
+    fn the_second_unit_keeps_each_bound_kind() {
+        // pima: glucose normal < 140 mg/dL; × 0.0555 is < 7.77 mmol/L (the ADA's "< 7.8"
+        // rounded further), still strict.
+        let pima = shipped("pima");
+        let glu = pima
+            .feature("glu")
+            .and_then(Feature::in_second_unit)
+            .unwrap();
+        let Kind::Numeric {
+            reference: Some(r), ..
+        } = &glu.kind
+        else {
+            panic!("glucose has a normal range")
+        };
+        assert_eq!(
+            (r.min, r.max, r.above, r.below),
+            (None, None, None, Some(7.77))
+        );
+        assert!(r.interval().is_above(7.77) && !r.interval().is_above(7.7699));
     }
 
     #[test]
@@ -1045,13 +1248,28 @@ cuts = [20, 140, 200]
     }
 
     #[test]
-    fn interval_bounds_are_inclusive_and_optional() {
+    fn interval_bounds_are_inclusive_unless_marked_open_and_optional() {
         let i = Interval {
-            min: None,
             max: Some(139.0),
+            ..Interval::default()
         };
         assert!(i.contains(139.0));
-        assert!(!i.contains(139.5));
-        assert!(i.contains(-1e9));
+        assert!(!i.contains(139.5) && i.is_above(139.5));
+        assert!(i.contains(-1e9) && !i.is_below(-1e9));
+        let open = Interval {
+            min_open: true,
+            max_open: true,
+            ..Interval::closed(1.0, 2.0)
+        };
+        assert!(!open.contains(1.0) && open.is_below(1.0));
+        assert!(!open.contains(2.0) && open.is_above(2.0));
+        assert!(open.contains(1.5));
+        assert!(!open.contains(f64::NAN) && !open.is_below(f64::NAN) && !open.is_above(f64::NAN));
+    }
+
+    #[test]
+    fn closed_intervals_read_from_json_without_the_open_flags() {
+        let i: Interval = serde_json::from_str(r#"{"min": 100, "max": 180}"#).unwrap();
+        assert_eq!(i, Interval::closed(100.0, 180.0));
     }
 }

@@ -43,6 +43,15 @@ pub enum Policy {
 }
 
 impl Policy {
+    /// The policy's name as [`Policy::parse`] reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Require => "require",
+            Policy::Warn => "warn",
+            Policy::Off => "off",
+        }
+    }
+
     /// `require`, `warn` or `off`.
     pub fn parse(text: &str) -> Result<Policy> {
         match text.trim() {
@@ -50,7 +59,8 @@ impl Policy {
             "warn" => Ok(Policy::Warn),
             "off" => Ok(Policy::Off),
             other => Err(Error::Signature(format!(
-                "signature policy `{other}` is not one of require, warn, off"
+                "signature policy `{}` is not one of require, warn, off",
+                crate::error::excerpt(other, crate::schema::Lang::En)
             ))),
         }
     }

@@ -40,17 +40,22 @@ fn core_api_refuses_each_bad_input_with_its_exact_message() {
     let b = pima();
     let nested = format!("{}{}", "[".repeat(200), "]".repeat(200));
     let wdbc = r#"{"mean radius": 14.1, "mean texture": 19.3}"#;
+    let long = "x".repeat(20_000_000);
     let a = |p: &str| err(assess::assess_text(&b, p).map(|a| a.top));
     let cases: Vec<(&str, String, &str)> = vec![
-        ("NaN as a string", a(&patient(r#""glu": "NaN""#)), "field `glu`: \"NaN\" is not a number in mg/dL between 20 and 600"),
-        ("Infinity as a string", a(&patient(r#""glu": "Infinity""#)), "field `glu`: \"Infinity\" is not a number in mg/dL between 20 and 600"),
+        ("NaN as a string", a(&patient(r#""glu": "NaN""#)), "field `glu`: expected a number in mg/dL between 20 and 600, got the text \"NaN\""),
+        ("Infinity as a string", a(&patient(r#""glu": "Infinity""#)), "field `glu`: expected a number in mg/dL between 20 and 600, got the text \"Infinity\""),
         ("a number too large for a double", a(&patient(r#""glu": 1e999"#)), "patient input is not a JSON object of field → value: number out of range at line 1 column 85"),
         ("a huge but finite number", a(&patient(r#""glu": 1e308"#)), "field `glu`: 1e308 mg/dL is outside the plausible range 20–600 mg/dL"),
         ("a negative age", a(r#"{"npreg": 6, "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": -5}"#), "field `age`: -5 is outside the plausible range 21–110"),
         ("glucose in mmol/L where mg/dL is expected", a(&patient(r#""glu": 8.2"#)), "field `glu`: 8.2 mg/dL is outside the plausible range 20–600 mg/dL"),
-        ("a unit in the value", a(&patient(r#""glu": "148 mg/dL""#)), "field `glu`: \"148 mg/dL\" is not a number in mg/dL between 20 and 600"),
-        ("a boolean for a number", a(&patient(r#""glu": true"#)), "field `glu`: true is not a number in mg/dL between 20 and 600"),
-        ("a fraction for a count", a(r#"{"npreg": 2.5, "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#), "field `npreg`: 2.5 is not a whole number between 0 and 25"),
+        ("a unit in the value", a(&patient(r#""glu": "148 mg/dL""#)), "field `glu`: expected a number in mg/dL between 20 and 600, got the text \"148 mg/dL\""),
+        ("a number given as text", a(&patient(r#""glu": "148""#)), "field `glu`: expected a number, got the text \"148\""),
+        ("a 20-million-character value", a(&patient(&format!(r#""glu": "{long}""#))), "field `glu`: expected a number in mg/dL between 20 and 600, got the text \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (20000000 characters)\""),
+        ("a 20-million-character field name", a(&patient(&format!(r#""glu": 148, "{long}": 1"#))), "unknown field `xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (20000000 characters)`; accepted fields: npreg, glu, bp, skin, bmi, ped, age"),
+        ("a 20-million-character string instead of the object", a(&format!(r#""{long}""#)), "patient input is not a JSON object of field → value: expected an object, got the text \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (20000000 characters)\""),
+        ("a boolean for a number", a(&patient(r#""glu": true"#)), "field `glu`: expected a number in mg/dL between 20 and 600, got true"),
+        ("a fraction for a count", a(r#"{"npreg": 2.5, "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#), "field `npreg`: expected a whole number between 0 and 25, got 2.5"),
         ("an unknown field", a(&patient(r#""glu": 148, "insulin": 80"#)), "unknown field `insulin`; accepted fields: npreg, glu, bp, skin, bmi, ped, age"),
         ("a field in the wrong case", a(&patient(r#""GLU": 148"#)), "unknown field `GLU`; accepted fields: npreg, glu, bp, skin, bmi, ped, age"),
         ("a duplicate field", a(&patient(r#""glu": 148, "glu": 90"#)), "patient input is not a JSON object of field → value: field `glu` appears more than once at line 1 column 95"),
@@ -58,14 +63,14 @@ fn core_api_refuses_each_bad_input_with_its_exact_message() {
         ("an empty object", a("{}"), "field `npreg` is required (missing values are not allowed for it)"),
         ("an array", a("[1, 2, 3]"), "patient input is not a JSON object of field → value: invalid type: sequence, expected an object of field → value at line 1 column 0"),
         ("null", a("null"), "patient input is not a JSON object of field → value: invalid type: null, expected an object of field → value at line 1 column 4"),
-        ("a string", a(r#""glu=148""#), "patient input is not a JSON object of field → value: invalid type: string \"glu=148\", expected an object of field → value at line 1 column 9"),
+        ("a string", a(r#""glu=148""#), "patient input is not a JSON object of field → value: expected an object, got the text \"glu=148\""),
         ("empty input", a(""), "patient input is not a JSON object of field → value: EOF while parsing a value at line 1 column 0"),
         ("deeply nested JSON", a(&format!("{{\"glu\": {nested}}}")), "patient input is not a JSON object of field → value: recursion limit exceeded at line 1 column 135"),
         ("truncated JSON", a(r#"{"glu": 148, "#), "patient input is not a JSON object of field → value: EOF while parsing a value at line 1 column 13"),
         ("the other data set's patient (wrong bundle for the data)", a(wdbc), "unknown field `mean radius`; accepted fields: npreg, glu, bp, skin, bmi, ped, age"),
         ("an empty bundle file", err(Bundle::from_bytes(b"")), "not a Bedside model bundle (the file does not start with the BDSX signature)"),
         ("an image instead of a bundle", err(Bundle::from_bytes(b"\x89PNG\r\n\x1a\n....")), "not a Bedside model bundle (the file does not start with the BDSX signature)"),
-        ("a bundle cut inside its header", err(Bundle::from_bytes(b"BDSX\x05\x00")), "bundle is truncated: 6 bytes, expected 44"),
+        ("a bundle cut inside its header", err(Bundle::from_bytes(b"BDSX\x06\x00")), "bundle is truncated: 6 bytes, expected 44"),
         ("an empty schema", err(Schema::from_toml("")), "schema: TOML parse error at line 1, column 1\n  |\n1 | \n  | ^\nmissing field `id`\n"),
         ("a schema that is not TOML", err(Schema::from_toml("{\"id\": 1}")), "schema: TOML parse error at line 1, column 1\n  |\n1 | {\"id\": 1}\n  | ^\ninvalid key-value pair, expected key\n"),
         ("an empty CSV", err(dataset::read_csv(&b.schema, "")), "data: the CSV is empty (no header, no rows)"),
@@ -144,6 +149,7 @@ fn cli_refuses_each_bad_input_with_its_exact_message() {
     let (code, _) = cli(&["keygen", "--out", "@tmp/k"], b"");
     assert_eq!(code, Some(0));
     let zero_key = "00".repeat(32);
+    let long_value = format!(r#"{{"glu": "{}"}}"#, "血".repeat(20_000_000));
     let pima_schema = root().join("data/pima.schema.toml").display().to_string();
     let cases: Vec<(&str, Vec<&str>, &[u8], &str)> = vec![
         ("a bundle that does not exist (a 404 on disk)", vec!["assess", "--bundle", "/nonexistent/x.bdsx", "--patient", "-"], b"{}", "error: reading /nonexistent/x.bdsx: No such file or directory (os error 2)\n"),
@@ -151,6 +157,7 @@ fn cli_refuses_each_bad_input_with_its_exact_message() {
         ("a patient file that is not UTF-8", vec!["assess", "--bundle", "@pima", "--patient", "@tmp/latin1.json"], b"", "error: TMP/latin1.json is not UTF-8 text\n"),
         ("an empty patient file", vec!["assess", "--bundle", "@pima", "--patient", "@tmp/empty.json"], b"", "error: patient input is not a JSON object of field → value: EOF while parsing a value at line 1 column 0\n"),
         ("a 20 MB patient file", vec!["assess", "--bundle", "@pima", "--patient", "@tmp/huge.json"], b"", "error: patient input is not a JSON object of field → value: invalid type: sequence, expected an object of field → value at line 1 column 20971520\n"),
+        ("a 20-million-character value on standard input", vec!["assess", "--bundle", "@pima", "--patient", "-"], long_value.as_bytes(), "error: field `glu`: expected a number in mg/dL between 20 and 600, got the text \"血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血血… (20000000 characters)\"\n"),
         ("NaN on standard input", vec!["assess", "--bundle", "@pima", "--patient", "-"], br#"{"glu": NaN}"#, "error: patient input is not a JSON object of field → value: expected value at line 1 column 9\n"),
         ("an empty training CSV", vec!["train", "--data", "@tmp/empty.csv", "--schema", &pima_schema, "--out", "@tmp/o.bdsx"], b"", "error: training pima: data: the CSV is empty (no header, no rows)\n"),
         ("a training CSV that is not UTF-8", vec!["train", "--data", "@tmp/latin1.csv", "--schema", &pima_schema, "--out", "@tmp/o.bdsx"], b"", "error: TMP/latin1.csv is not UTF-8 text\n"),

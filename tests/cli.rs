@@ -158,15 +158,19 @@ fn bad_patient_input_is_refused_with_a_clear_message() {
         ),
         (
             r#"{"npreg": 6, "glu": "high", "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#,
-            "field `glu`: \"high\" is not a number in mg/dL between 20 and 600",
+            "field `glu`: expected a number in mg/dL between 20 and 600, got the text \"high\"",
         ),
         (
             r#"{"npreg": 2.5, "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#,
-            "field `npreg`: 2.5 is not a whole number between 0 and 25",
+            "field `npreg`: expected a whole number between 0 and 25, got 2.5",
         ),
         (
             r#"{"npreg": 6, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#,
             "field `glu` is required (missing values are not allowed for it)",
+        ),
+        (
+            r#"{"npreg": "6", "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50}"#,
+            "field `npreg`: expected a number, got the text \"6\"",
         ),
         (
             r#"{"npreg": 6, "glu": 148, "bp": 72, "skin": 35, "bmi": 33.6, "ped": 0.627, "age": 50, "insulin": 80}"#,

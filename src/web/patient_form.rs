@@ -48,20 +48,19 @@ fn hint(f: &Feature, lang: Lang) -> String {
         ..
     } = &f.kind
     {
-        let accepted = Interval {
-            min: Some(plausible.min),
-            max: Some(plausible.max),
-        };
+        let accepted = Interval::closed(plausible.min, plausible.max);
         parts.push(format!(
             "{} {}",
             Msg::PlausibleRange.text(lang),
-            range_text(&accepted, unit)
+            range_text(&accepted, unit, lang)
         ));
+        // The normal range as its source states it ("< 140 mg/dL"), as the health check and
+        // the flags show it.
         if let Some(r) = reference {
             parts.push(format!(
                 "{} {}",
                 Msg::NormalRange.text(lang),
-                range_text(&r.interval(), unit)
+                range_text(&r.interval(), unit, lang)
             ));
         }
     }

@@ -14,16 +14,21 @@ const MAN = join(ROOT, 'data', 'fhir', 'fhiry_afhir_bundle.json');
 const GIRL = join(ROOT, 'data', 'fhir', 'Johnnie679_Hermiston71_2cd30bd6-3a87-4191-af90-6daa70f58f55.json');
 const PYTHON = join(ROOT, 'target', 'fhir-venv', 'bin', 'python');
 
-/** The man's latest BMI and diastolic pressure, and his age today, read straight from the file. */
+/**
+ * The man's latest BMI and diastolic pressure, and his age on the date of the latest of those
+ * readings (an age is taken on the data's date, not on today's), read straight from the file.
+ */
 function expected() {
   const entries = JSON.parse(readFileSync(MAN, 'utf8')).entry.map((e) => e.resource);
-  const latest = (pick) => entries.filter((r) => r.resourceType === 'Observation' && r.status === 'final')
-    .map((r) => [r.effectiveDateTime, pick(r)]).filter(([, v]) => v !== undefined).sort().at(-1)[1];
+  const readings = (pick) => entries.filter((r) => r.resourceType === 'Observation' && r.status === 'final')
+    .map((r) => [r.effectiveDateTime, pick(r)]).filter(([, v]) => v !== undefined).sort();
+  const latest = (pick) => readings(pick).at(-1)[1];
   const code = (c) => (r) => (r.code.coding.some((x) => x.code === c) ? r.valueQuantity?.value : undefined);
   const diastolic = (r) => r.component?.find((c) => c.code.coding.some((x) => x.code === '8462-4'))?.valueQuantity.value;
-  const born = new Date(entries.find((r) => r.resourceType === 'Patient').birthDate);
-  const now = new Date();
-  const age = now.getFullYear() - born.getUTCFullYear() - ((now.getMonth() < born.getUTCMonth() || (now.getMonth() === born.getUTCMonth() && now.getDate() < born.getUTCDate())) ? 1 : 0);
+  const on = [readings(code('39156-5')).at(-1)[0], readings(diastolic).at(-1)[0]].sort().at(-1).slice(0, 10);
+  const [y, m, d] = on.split('-').map(Number);
+  const [by, bm, bd] = entries.find((r) => r.resourceType === 'Patient').birthDate.split('-').map(Number);
+  const age = y - by - ((m < bm || (m === bm && d < bd)) ? 1 : 0);
   return { bmi: latest(code('39156-5')), bp: latest(diastolic), age };
 }
 
@@ -78,13 +83,13 @@ test('pasted FHIR: a value outside the range is refused with the range; bad JSON
   await page.click('#fhir-import');
   assert.equal(await page.locator('#fhir-error').textContent(), 'FHIR: expected a FHIR Bundle, Patient or Observation, got a Claim');
 
-  // A girl born in 2009: 17 is below the ages the model accepts (21–110).
+  // A girl born in 2009: 9 on the date of her latest reading, below the ages the model accepts (21–110).
   // A large paste, set at once (typing 680 KB would only test Playwright).
   await page.$eval('#fhir-text', (el, text) => { el.value = text; }, readFileSync(GIRL, 'utf8'));
   await page.click('#fhir-import');
   await page.locator('#fhir-report').waitFor();
   assert.equal(await page.inputValue('#f-age'), '');
-  assert.match(await page.locator('#fhir-skipped li[data-what="age"]').textContent(), /Age \(years\): .*17.* outside the plausible range 21–110/);
+  assert.match(await page.locator('#fhir-skipped li[data-what="age"]').textContent(), /Age \(years\): .*9.* outside the plausible range 21–110/);
   assert.notEqual(await page.inputValue('#f-bmi'), '');
 
   // In 简体中文 the panel and the import's report are Chinese.

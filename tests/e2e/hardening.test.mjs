@@ -155,11 +155,11 @@ test('JS API: each bad input is refused with its exact message', async () => {
   assert.deepEqual(results, [
     'not a Bedside model bundle (the file does not start with the BDSX signature)',
     'bundle is truncated: 100 bytes, expected ' + (44 + readFileSync(join(ROOT, 'static', 'bundles', 'pima.bdsx')).readUInt32LE(8)),
-    'field `glu`: "NaN" is not a number in mg/dL between 20 and 600',
-    'field `glu`: "Infinity" is not a number in mg/dL between 20 and 600',
-    'field `glu`: "-Infinity" is not a number in mg/dL between 20 and 600',
+    'field `glu`: expected a number in mg/dL between 20 and 600, got the text "NaN"',
+    'field `glu`: expected a number in mg/dL between 20 and 600, got the text "Infinity"',
+    'field `glu`: expected a number in mg/dL between 20 and 600, got the text "-Infinity"',
     'patient input is not a JSON object of field → value: it could not be written as JSON (Do not know how to serialize a BigInt)',
-    'field `glu`: "148" is not a number in mg/dL between 20 and 600',
+    'field `glu`: expected a number, got the text "148"',
     'field `glu`: 1e300 mg/dL is outside the plausible range 20–600 mg/dL',
     'field `age`: -3 is outside the plausible range 21–110',
     'unknown field `insulin`; accepted fields: npreg, glu, bp, skin, bmi, ped, age',
@@ -182,16 +182,16 @@ test('UI: each bad input is shown next to its field or in place of the model, wi
   for (const [k, v] of Object.entries({ npreg: '6', bp: '72', skin: '35', bmi: '33.6', ped: '0.627', age: '50' })) await page.fill(`#f-${k}`, v);
   const G = 'Plasma glucose 2 h after 75 g oral glucose (OGTT)';
   const cases = [
-    ['glu', 'NaN', `${G}: "NaN" is not a number in mg/dL between 20 and 600`],
-    ['glu', 'Infinity', `${G}: "Infinity" is not a number in mg/dL between 20 and 600`],
-    ['glu', '1e400', `${G}: "1e400" is not a number in mg/dL between 20 and 600`],
+    ['glu', 'NaN', `${G}: expected a number in mg/dL between 20 and 600, got the text "NaN"`],
+    ['glu', 'Infinity', `${G}: expected a number in mg/dL between 20 and 600, got the text "Infinity"`],
+    ['glu', '1e400', `${G}: expected a number in mg/dL between 20 and 600, got the text "1e400"`],
     ['glu', '1e300', `${G}: 1e300 mg/dL is outside the plausible range 20\u2013600 mg/dL`],
-    ['glu', 'abc', `${G}: "abc" is not a number in mg/dL between 20 and 600`],
-    ['glu', '148 mg/dL', `${G}: "148 mg/dL" is not a number in mg/dL between 20 and 600`],
+    ['glu', 'abc', `${G}: expected a number in mg/dL between 20 and 600, got the text "abc"`],
+    ['glu', '148 mg/dL', `${G}: expected a number in mg/dL between 20 and 600, got the text "148 mg/dL"`],
     ['glu', '8.2', `${G}: 8.2 mg/dL is outside the plausible range 20\u2013600 mg/dL`],
-    ['bmi', '33,6', `Body mass index: "33,6" is not a number in kg/m\u00b2 between 10 and 80`],
+    ['bmi', '33,6', `Body mass index: expected a number in kg/m\u00b2 between 10 and 80, got the text "33,6"`],
     ['age', '-5', `Age (years): -5 is outside the plausible range 21\u2013110`],
-    ['npreg', '2.5', `Number of pregnancies: 2.5 is not a whole number between 0 and 25`],
+    ['npreg', '2.5', `Number of pregnancies: expected a whole number between 0 and 25, got 2.5`],
   ];
   const got = [];
   for (const [field, value] of cases) {
