@@ -26,6 +26,7 @@ pub mod calibrate;
 pub mod card;
 pub mod cases;
 pub mod cds;
+pub mod context;
 pub mod counterfactual;
 pub mod csv_text;
 pub mod dataset;

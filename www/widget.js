@@ -14,7 +14,8 @@
 // Bedside's never meet; nothing is added to `window`; each widget has its own state. Bundle
 // names resolve against Bedside's own bundle directory; a full URL is used as it is.
 // Signatures: the keys built into this build are trusted, plus `trustedKeys`; the policy is
-// `signaturePolicy` (require | warn | off), else `require` when any key is trusted.
+// `signaturePolicy` (require | warn | off), else `require` (also when no key is trusted:
+// `warn` is only ever an explicit choice).
 import init, { mount as mountApp } from '../pkg/widget/bedside_widget.js';
 
 const BUNDLES = new URL('../static/bundles/', import.meta.url);
@@ -79,6 +80,9 @@ export class BedsideWidget extends HTMLElement {
   assessment() { return this.#handle?.assessment() ?? null; }
 
   cards() { return this.#handle?.cards() ?? null; }
+
+  /** Who the patient on screen is: `{ serial, subject, display }`, or null before mounting. */
+  patient() { return this.#handle?.patient() ?? null; }
 }
 
 if (!customElements.get('bedside-widget')) customElements.define('bedside-widget', BedsideWidget);

@@ -277,11 +277,15 @@ pub fn patient_rows(
     rows
 }
 
-/// The report as a self-contained HTML page (no scripts, no external resources): the patient
-/// as entered, the estimate, every option and rule with its basis, and the decisions.
+/// The report as a self-contained HTML page (no scripts, no external resources): who the
+/// patient is (`who`, the patient context's own words, so the report names the patient it was
+/// made for), the patient as entered, the estimate, every option and rule with its basis, and
+/// the decisions.
+#[allow(clippy::too_many_arguments)]
 pub fn report_html(
     bundle: &Bundle,
     sha256: &str,
+    who: &str,
     patient: &[(String, String)],
     assessment: Option<&Assessment>,
     s: Option<&Suggestions>,
@@ -300,11 +304,12 @@ pub fn report_html(
     para(&mut out, "", Msg::Disclaimer.text(lang));
     let _ = write!(
         out,
-        "<p class=\"muted\">{}: {} · SHA-256 {}</p><h2>{}</h2><table>",
+        "<p class=\"muted\">{}: {} · SHA-256 {}</p><h2>{}</h2><p id=\"report-patient\">{}</p><table>",
         Msg::Model.text(lang),
         esc(&bundle.schema.id),
         esc(sha256),
-        Msg::Patient.text(lang)
+        Msg::Patient.text(lang),
+        esc(who)
     );
     for (k, v) in patient {
         let _ = write!(out, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(v));
@@ -434,9 +439,19 @@ mod tests {
                 ("Sex".to_string(), "Female".to_string()),
             ]
         );
-        let html = report_html(&b, "abc123", &rows, None, Some(&s), &[d], Lang::Zh);
+        let html = report_html(
+            &b,
+            "abc123",
+            "测试集示例病例，第 3",
+            &rows,
+            None,
+            Some(&s),
+            &[d],
+            Lang::Zh,
+        );
         assert!(html.starts_with("<!doctype html><html lang=\"zh-CN\">"));
         assert!(html.contains("SHA-256 abc123") && html.contains("<td>100 mg/dL</td>"));
+        assert!(html.contains("<p id=\"report-patient\">测试集示例病例，第 3</p>"));
         assert!(
             html.contains("declined &lt;b&gt;"),
             "the decision is in the report, escaped"

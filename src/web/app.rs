@@ -11,6 +11,7 @@ use super::basis::Basis;
 use super::fhir_panel::FhirPanel;
 use super::library_loader::LibraryLoader;
 use super::model_card::ModelCard;
+use super::patient_banner::PatientBanner;
 use super::patient_form::PatientForm;
 use super::results::Results;
 use super::similar_cases::SimilarCases;
@@ -164,6 +165,8 @@ async fn fetch_bundle(file: &str, trust: &Trust, url_ok: bool) -> Result<Rc<Load
         bundle,
         sha256,
         provenance,
+        trust: trust.clone(),
+        bytes: Rc::new(bytes),
     }))
 }
 
@@ -241,6 +244,9 @@ pub fn App(props: &AppProps) -> Html {
                 yew::platform::spawn_local(async move {
                     let trust = trust.unwrap_or_else(super::trust::built_in);
                     let result = fetch_bundle(&file, &trust, url_ok).await;
+                    if let Ok(loaded) = &result {
+                        super::fhir_panel::register(loaded);
+                    }
                     state.dispatch(Action::BundleLoaded(file, result));
                 });
             }
@@ -263,6 +269,7 @@ pub fn App(props: &AppProps) -> Html {
     {
         let marked = use_mut_ref(|| false);
         let has_result = state
+            .patient
             .outcome
             .as_ref()
             .is_some_and(|o| o.assessment.is_some());
@@ -393,6 +400,7 @@ pub fn App(props: &AppProps) -> Html {
                 if loaded.provenance.is_warning() {
                     <p class="warning" role="note" id="signature-warning">{ super::basis::signature_text(&loaded.provenance, lang) }</p>
                 }
+                <PatientBanner patient={state.patient.clone()} {lang} />
                 <div class="tabs" role="tablist">
                     { tab(View::Assess, "tab-assess", Msg::Assess) }
                     { tab(View::Teach, "tab-teach", Msg::Teach) }
@@ -402,7 +410,8 @@ pub fn App(props: &AppProps) -> Html {
             };
             match state.view {
                 View::Assess => {
-                    let outcome = state.outcome.clone();
+                    let p = &state.patient;
+                    let outcome = p.outcome.clone();
                     let record = outcome.as_ref().and_then(|o| o.record.clone()).map(Rc::new);
                     let probabilities =
                         outcome
@@ -420,18 +429,16 @@ pub fn App(props: &AppProps) -> Html {
                         <>
                         { tabs }
                         <div class="panels">
-                            <PatientForm loaded={loaded.clone()} inputs={state.inputs.clone()} outcome={state.outcome.clone()} si={state.si}
+                            <PatientForm loaded={loaded.clone()} inputs={p.inputs.clone()} outcome={p.outcome.clone()} si={state.si}
                                 {lang} {on_input} {on_example} {on_clear} />
                             <div class="side">
-                                <Results loaded={loaded.clone()} outcome={state.outcome.clone()} {lang} />
+                                <Results loaded={loaded.clone()} outcome={p.outcome.clone()} {lang} />
                                 <Basis loaded={loaded.clone()} {lang} />
                             </div>
-                            <FhirPanel key={loaded.file.clone()} loaded={loaded.clone()} report={state.fhir.clone()} canonical={state.canonical.clone()}
-                                ready={state.outcome.as_ref().is_some_and(|o| o.assessment.is_some())} {lang} dispatch={state.dispatcher()} />
+                            <FhirPanel key={loaded.file.clone()} loaded={loaded.clone()} patient={p.clone()} error={state.import_error.clone()}
+                                {lang} dispatch={state.dispatcher()} />
                             if !loaded.bundle.rules.is_empty() || loaded.bundle.trial.is_some() {
-                                <TreatmentPanel loaded={loaded.clone()} treatment={state.treatment.clone()}
-                                    answers={state.answers.clone()} decisions={state.decisions.clone()}
-                                    inputs={state.canonical.clone()} outcome={state.outcome.clone()} {lang}
+                                <TreatmentPanel loaded={loaded.clone()} patient={p.clone()} {lang}
                                     dispatch={state.dispatcher()} />
                             }
                             if let Some(record) = record {
@@ -448,7 +455,7 @@ pub fn App(props: &AppProps) -> Html {
                     <>
                     { tabs }
                     <div class="panels">
-                        <super::health_panel::HealthPanel loaded={loaded.clone()} inputs={state.canonical.clone()} {lang} si={state.si} />
+                        <super::health_panel::HealthPanel loaded={loaded.clone()} inputs={state.patient.canonical.clone()} {lang} si={state.si} />
                     </div>
                     </>
                 },

@@ -8,7 +8,6 @@ use yew::prelude::*;
 use super::state::Loaded;
 use crate::i18n::Msg;
 use crate::schema::Lang;
-use crate::signature::Provenance;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -18,14 +17,7 @@ pub struct Props {
 
 /// Who vouches for the bundle, in words (the basis shows it; a warning is also shown above
 /// every view).
-pub fn signature_text(provenance: &Provenance, lang: Lang) -> String {
-    match provenance {
-        Provenance::Verified(k) => format!("{} {k}…", Msg::SignedBy.text(lang)),
-        Provenance::Unsigned => Msg::NotSigned.text(lang).to_string(),
-        Provenance::UnknownSigner(k) => format!("{} {k}…", Msg::UnknownSigner.text(lang)),
-        Provenance::NotChecked => Msg::NotChecked.text(lang).to_string(),
-    }
-}
+pub use crate::i18n::signature_text;
 
 #[function_component]
 pub fn Basis(props: &Props) -> Html {

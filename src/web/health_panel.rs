@@ -50,7 +50,7 @@ pub fn HealthPanel(props: &Props) -> Html {
         );
     }
     html! {
-        <div ref={host} class="health-host" data-bundle={super::app::bundle_url(&props.loaded.file)}>
+        <div ref={host} class="health-host" data-sha={props.loaded.sha256.clone()}>
             <p class="muted">{ crate::i18n::Msg::Loading.text(props.lang) }</p>
         </div>
     }

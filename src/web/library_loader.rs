@@ -31,15 +31,19 @@ async fn parse(
     lang: Lang,
 ) -> Result<CustomLibrary, String> {
     let tag = if lang == Lang::Zh { "zh" } else { "en" };
-    let url = super::app::bundle_url(&loaded.file);
-    let bytes = JsFuture::from(super::fhir_panel::library_parse(&url, name, text, tag))
-        .await
-        .map_err(|e| {
-            js_sys::Reflect::get(&e, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-                .unwrap_or_else(|| format!("{name}: {}", Msg::Unreadable.text(lang)))
-        })?;
+    let bytes = JsFuture::from(super::fhir_panel::library_parse(
+        &loaded.sha256,
+        name,
+        text,
+        tag,
+    ))
+    .await
+    .map_err(|e| {
+        js_sys::Reflect::get(&e, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string())
+            .unwrap_or_else(|| format!("{name}: {}", Msg::Unreadable.text(lang)))
+    })?;
     let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
     let (library, skipped): (CaseLibrary, Vec<String>) = postcard::from_bytes(&bytes)
         .ok()

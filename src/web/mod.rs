@@ -11,6 +11,7 @@ mod fhir_panel;
 mod health_panel;
 mod library_loader;
 mod model_card;
+mod patient_banner;
 mod patient_form;
 mod results;
 mod similar_cases;

@@ -7,12 +7,12 @@ use yew::Reducible;
 
 use crate::bundle::Bundle;
 use crate::cases::{CaseLibrary, Options};
+use crate::context::{FromRecord, Origin, PatientContext};
 use crate::error::Error;
-use crate::form::{self, FormOutcome};
+use crate::form;
 use crate::groups;
 use crate::schema::{Lang, Text};
-use crate::treatment::decision::{self, Decision};
-use crate::treatment::{suggest, Suggestions};
+use crate::treatment::decision::Decision;
 
 /// One entry of `static/bundles/index.json`.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +51,10 @@ pub struct Loaded {
     pub sha256: String,
     /// Who vouches for it (its signature, as the page's policy judged it).
     pub provenance: crate::signature::Provenance,
+    /// The trust it was judged under (so code loaded later judges the same bytes the same way).
+    pub trust: crate::signature::Trust,
+    /// The bytes as fetched and verified: code loaded later uses these, never a second fetch.
+    pub bytes: Rc<Vec<u8>>,
     /// The bundle's own training cases, shared with the views.
     pub cases: Rc<CaseLibrary>,
 }
@@ -139,13 +143,8 @@ pub struct State {
     /// The bundle file chosen (drives the fetch effect).
     pub selected: Option<String>,
     pub bundle: Option<Load<Rc<Loaded>>>,
-    /// Raw text of each input, in schema order, in the units shown.
-    pub inputs: Rc<Vec<String>>,
-    /// The same in the schema's units (what the model, rules and report use).
-    pub canonical: Rc<Vec<String>>,
     /// Whether features with a second unit (glucose in mmol/L) are shown in it.
     pub si: bool,
-    pub outcome: Option<Rc<FormOutcome>>,
     /// Example to fill in once the bundle has loaded (from `?example=`).
     pub pending_example: Option<usize>,
     pub view: View,
@@ -154,15 +153,10 @@ pub struct State {
     /// Why the last CSV could not be used.
     pub library_error: Option<String>,
     pub search: Search,
-    /// Answers to the rules' own questions (contraindications), in the rule file's order.
-    pub answers: Rc<Vec<Option<bool>>>,
-    /// The treatment panel's content for the current patient and answers.
-    pub treatment: Option<Rc<Suggestions>>,
-    /// The clinician's agree / override decisions (kept in memory, exported with the report).
-    pub decisions: Rc<Vec<Decision>>,
-    /// The last FHIR import's report (escaped HTML: what was used, what was not), or why it
-    /// failed.
-    pub fhir: Option<Rc<String>>,
+    /// Everything about the patient on screen: replaced whole when the patient changes.
+    pub patient: PatientContext,
+    /// Why the last FHIR import could not be used (the patient on screen is unchanged).
+    pub import_error: Option<Rc<String>>,
 }
 
 impl State {
@@ -172,19 +166,14 @@ impl State {
             index: Load::Loading,
             bundle: selected.as_ref().map(|_| Load::Loading),
             selected,
-            inputs: Rc::new(Vec::new()),
-            canonical: Rc::new(Vec::new()),
             si: false,
-            outcome: None,
             pending_example,
             view: View::Assess,
             custom: None,
             library_error: None,
             search: Search::default(),
-            answers: Rc::new(Vec::new()),
-            treatment: None,
-            decisions: Rc::new(Vec::new()),
-            fhir: None,
+            patient: PatientContext::blank(0, None),
+            import_error: None,
         }
     }
 
@@ -203,43 +192,38 @@ impl State {
         }
     }
 
-    fn with_inputs(mut self, inputs: Vec<String>) -> State {
-        let si = self.si;
-        self.outcome = self
-            .loaded()
-            .map(|l| Rc::new(form::evaluate_in(&l.bundle, &inputs, si)));
-        self.canonical = Rc::new(match self.loaded() {
-            Some(l) => form::canonical(&l.bundle.schema, &inputs, si),
-            None => inputs.clone(),
-        });
-        self.inputs = Rc::new(inputs);
-        self.with_treatment()
+    fn model(&self) -> Option<&Bundle> {
+        self.loaded().map(|l| &l.bundle)
     }
 
-    /// Form texts given in the schema's units (examples, library cases), in the units shown.
-    fn with_schema_inputs(self, inputs: Vec<String>) -> State {
-        let inputs = match self.loaded() {
-            Some(l) if self.si => form::switch_units(&l.bundle.schema, &inputs, true),
-            _ => inputs,
-        };
-        self.with_inputs(inputs)
+    /// The serial number for the next patient.
+    fn next_serial(&self) -> u64 {
+        self.patient.serial.wrapping_add(1)
     }
 
-    /// Recompute the treatment panel from the current outcome and answers.
-    fn with_treatment(mut self) -> State {
-        self.treatment = match (self.loaded(), self.outcome.as_deref()) {
-            (Some(l), Some(o)) if !l.bundle.rules.is_empty() || l.bundle.trial.is_some() => {
-                match (&o.record, &o.assessment) {
-                    (Some(r), Some(a)) => {
-                        let p: Vec<f64> = a.probabilities.iter().map(|c| c.probability).collect();
-                        Some(Rc::new(suggest(&l.bundle, r, &self.answers, &p)))
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
+    /// Replace the patient on screen (and what belongs to the last one: an import error).
+    fn new_patient(mut self, patient: PatientContext) -> State {
+        self.patient = patient;
+        self.import_error = None;
         self
+    }
+
+    /// A new, empty patient.
+    fn blank(self) -> State {
+        let p = PatientContext::blank(self.next_serial(), self.model());
+        self.new_patient(p)
+    }
+
+    /// A new patient from values in the schema's units (examples, library cases, a host's).
+    fn given(self, origin: Origin, canonical: Vec<String>) -> State {
+        let Some(l) = self.loaded().cloned() else {
+            return self;
+        };
+        if canonical.len() != l.bundle.schema.features.len() {
+            return self; // damaged input: the patient on screen stays as it is
+        }
+        let p = PatientContext::given(self.next_serial(), &l.bundle, origin, canonical, self.si);
+        self.new_patient(p)
     }
 }
 
@@ -265,9 +249,9 @@ pub enum Action {
     Answer(usize, Option<bool>),
     /// Record a decision on a suggestion.
     Decide(Decision),
-    /// A FHIR import: its values (schema units; `None` when it failed) replace the fields it
-    /// found, the rest stay as typed; and its report.
-    FhirImported(Option<Vec<String>>, String),
+    /// A FHIR import for bundle `sha256`: a new patient from the record, or why it could not be
+    /// used (then the patient on screen stays).
+    FhirImported(String, Result<FromRecord, String>),
     /// A new patient from the embedding host: every field (schema units) replaced.
     #[cfg(feature = "widget")]
     Fill(Vec<String>),
@@ -289,10 +273,8 @@ impl Reducible for State {
                     s.bundle = Some(Load::Loading);
                     s.custom = None;
                     s.library_error = None;
-                    s.fhir = None;
                     s.search = Search::default();
-                    s = s.with_inputs(Vec::new());
-                    s.outcome = None;
+                    s = s.blank();
                 }
             }
             Action::BundleLoaded(file, result) => {
@@ -301,42 +283,33 @@ impl Reducible for State {
                 }
                 match result {
                     Ok(loaded) => {
-                        let blank = vec![String::new(); loaded.bundle.schema.features.len()];
-                        s.answers = Rc::new(vec![None; loaded.bundle.rules.inputs.len()]);
-                        s.decisions = Rc::new(Vec::new());
                         let example = s
                             .pending_example
                             .take()
                             .and_then(|k| loaded.bundle.examples.get(k).cloned());
                         s.bundle = Some(Load::Ready(loaded));
-                        s = s.with_inputs(blank);
+                        s = s.blank();
                         if let Some(ex) = example {
-                            s = fill_example(s, &ex.inputs);
+                            s = s.given(Origin::Example { row: ex.row }, ex.inputs);
                         }
                     }
                     Err(e) => s.bundle = Some(Load::Failed(e)),
                 }
             }
             Action::Input(i, text) => {
-                let mut inputs = (*s.inputs).clone();
-                if let Some(slot) = inputs.get_mut(i) {
-                    *slot = text;
-                }
-                s = s.with_inputs(inputs);
+                let l = s.loaded().cloned();
+                let bundle = l.as_ref().map(|l| &l.bundle);
+                s.patient = s.patient.with_input(bundle, i, text, s.si);
             }
             Action::SetUnits(si) => {
-                if si != s.si {
-                    let inputs = match s.loaded() {
-                        Some(l) => form::switch_units(&l.bundle.schema, &s.inputs, si),
-                        None => (*s.inputs).clone(),
-                    };
-                    s.si = si;
-                    s = s.with_inputs(inputs);
-                }
+                let l = s.loaded().cloned();
+                let bundle = l.as_ref().map(|l| &l.bundle);
+                s.patient = s.patient.with_units(bundle, s.si, si);
+                s.si = si;
             }
             Action::Example(k) => {
                 if let Some(ex) = s.loaded().and_then(|l| l.bundle.examples.get(k).cloned()) {
-                    s = fill_example(s, &ex.inputs);
+                    s = s.given(Origin::Example { row: ex.row }, ex.inputs);
                 }
             }
             Action::SetView(v) => s.view = v,
@@ -353,56 +326,41 @@ impl Reducible for State {
             Action::AssessCase(i) => {
                 if let (Some(loaded), Some(lib)) = (s.loaded().cloned(), s.library()) {
                     let json = lib.case_json(&loaded.bundle.schema, i);
-                    s = s.with_schema_inputs(form::from_json(&loaded.bundle.schema, &json));
+                    let canonical = form::from_json(&loaded.bundle.schema, &json);
+                    s = s.given(Origin::Case { index: i }, canonical);
                     s.view = View::Assess;
                 }
             }
-            Action::Clear => {
-                let n = s.loaded().map_or(0, |l| l.bundle.schema.features.len());
-                s.answers = Rc::new(vec![None; s.answers.len()]);
-                s.decisions = Rc::new(Vec::new());
-                s = s.with_inputs(vec![String::new(); n]);
-            }
+            Action::Clear => s = s.blank(),
             Action::Answer(i, a) => {
-                let mut answers = (*s.answers).clone();
-                if let Some(slot) = answers.get_mut(i) {
-                    *slot = a;
-                }
-                s.answers = Rc::new(answers);
-                s = s.with_treatment();
+                let l = s.loaded().cloned();
+                let bundle = l.as_ref().map(|l| &l.bundle);
+                s.patient = s.patient.with_answer(bundle, i, a);
             }
-            Action::Decide(d) => s.decisions = Rc::new(decision::record(&s.decisions, d)),
+            Action::Decide(d) => s.patient = s.patient.with_decision(d),
             #[cfg(feature = "widget")]
-            Action::Fill(inputs) => {
-                if s.loaded()
-                    .is_some_and(|l| l.bundle.schema.features.len() == inputs.len())
-                {
-                    s = s.with_schema_inputs(inputs);
+            Action::Fill(inputs) => s = s.given(Origin::Host, inputs),
+            Action::FhirImported(sha256, result) => {
+                let Some(l) = s.loaded().cloned() else {
+                    return self;
+                };
+                if l.sha256 != sha256 {
+                    return self; // an import read against a bundle no longer loaded
                 }
-            }
-            Action::FhirImported(inputs, report) => {
-                if let Some(imported) = inputs {
-                    let mut merged = (*s.canonical).clone();
-                    if imported.len() == merged.len() {
-                        for (slot, value) in merged.iter_mut().zip(imported) {
-                            if !value.is_empty() {
-                                *slot = value;
-                            }
-                        }
-                        s = s.with_schema_inputs(merged);
+                match result {
+                    Ok(r) if r.inputs.len() == l.bundle.schema.features.len() => {
+                        let p = PatientContext::from_record(s.next_serial(), &l.bundle, r, s.si);
+                        s = s.new_patient(p);
                     }
+                    Ok(_) => {
+                        s.import_error = Some(Rc::new(
+                            "<p class=\"error\" role=\"alert\" id=\"fhir-error\">the import does not match this model's fields</p>".into(),
+                        ))
+                    }
+                    Err(e) => s.import_error = Some(Rc::new(e)),
                 }
-                s.fhir = Some(Rc::new(report));
             }
         }
         Rc::new(s)
     }
-}
-
-fn fill_example(s: State, inputs: &[String]) -> State {
-    let n = s.loaded().map_or(0, |l| l.bundle.schema.features.len());
-    if inputs.len() != n {
-        return s; // a damaged example: leave the form as it is
-    }
-    s.with_schema_inputs(inputs.to_vec())
 }

@@ -8,7 +8,8 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::state::{same, Action, Loaded, State};
+use super::state::{Action, Loaded, State};
+use crate::context::PatientContext;
 use crate::form::FormOutcome;
 use crate::i18n::Msg;
 use crate::schema::Lang;
@@ -23,25 +24,25 @@ use crate::treatment::Suggestions;
 #[derive(Properties)]
 pub struct Props {
     pub loaded: Rc<Loaded>,
-    pub treatment: Option<Rc<Suggestions>>,
-    pub answers: Rc<Vec<Option<bool>>>,
-    pub decisions: Rc<Vec<Decision>>,
-    /// For the report: the form as typed and its assessment.
-    pub inputs: Rc<Vec<String>>,
-    pub outcome: Option<Rc<FormOutcome>>,
+    /// The patient on screen: suggestions, answers, decisions, and for the report the form
+    /// and its assessment — all of one patient.
+    pub patient: PatientContext,
     pub lang: Lang,
     pub dispatch: UseReducerDispatcher<State>,
 }
 
-/// Shared fields compare by pointer: the state hands out a new `Rc` whenever one changes.
+/// Shared fields compare by pointer: the context hands out a new `Rc` whenever one changes.
 impl PartialEq for Props {
     fn eq(&self, o: &Props) -> bool {
+        let (a, b) = (&self.patient, &o.patient);
         Rc::ptr_eq(&self.loaded, &o.loaded)
-            && same(&self.treatment, &o.treatment)
-            && Rc::ptr_eq(&self.answers, &o.answers)
-            && Rc::ptr_eq(&self.decisions, &o.decisions)
-            && Rc::ptr_eq(&self.inputs, &o.inputs)
-            && same(&self.outcome, &o.outcome)
+            && a.serial == b.serial
+            && super::state::same(&a.treatment, &b.treatment)
+            && Rc::ptr_eq(&a.answers, &b.answers)
+            && Rc::ptr_eq(&a.decisions, &b.decisions)
+            && Rc::ptr_eq(&a.canonical, &b.canonical)
+            && Rc::ptr_eq(&a.sources, &b.sources)
+            && super::state::same(&a.outcome, &b.outcome)
             && self.lang == o.lang
     }
 }
@@ -52,14 +53,14 @@ fn raw(html: String) -> Html {
 
 #[function_component]
 pub fn TreatmentPanel(props: &Props) -> Html {
-    let state = props;
+    let state = &props.patient;
     let lang = props.lang;
     let bundle = &props.loaded.bundle;
     let decision = |item: &str| {
         let id = format!("reason-{item}");
         let click = |verdict: Verdict| {
-            let (st, item, id) = (props.dispatch.clone(), item.to_string(), id.clone());
-            Callback::from(move |_: MouseEvent| decide(&st, &item, &id, verdict, lang))
+            let (st, item) = (props.dispatch.clone(), item.to_string());
+            Callback::from(move |e: MouseEvent| decide(&st, &item, &e, verdict, lang))
         };
         html! {
             <div class="decision" data-item={item.to_string()}>
@@ -92,30 +93,14 @@ pub fn TreatmentPanel(props: &Props) -> Html {
             </label>
         }
     });
-    let body = match &props.treatment {
+    let body = match &state.treatment {
         None => html! { <p class="muted">{ Msg::AwaitingInput.text(lang) }</p> },
         Some(s) => {
             let standalone = s.rules.iter().filter(|r| r.option.is_none());
             let on_export = {
-                let p = (
-                    props.inputs.clone(),
-                    props.outcome.clone(),
-                    props.treatment.clone(),
-                    props.answers.clone(),
-                    props.decisions.clone(),
-                );
+                let patient = props.patient.clone();
                 let loaded = props.loaded.clone();
-                Callback::from(move |_: MouseEvent| {
-                    download_report(
-                        &loaded,
-                        &p.0,
-                        p.1.as_deref(),
-                        p.2.as_deref(),
-                        &p.3,
-                        &p.4,
-                        lang,
-                    )
-                })
+                Callback::from(move |_: MouseEvent| download_report(&loaded, &patient, lang))
             };
             html! {
                 <>
@@ -177,19 +162,23 @@ pub fn TreatmentPanel(props: &Props) -> Html {
     }
 }
 
-/// Record agree / override for `item`, reading the reason from its input; an override without
-/// a reason is refused in place (the browser's own validation message, announced to screen
-/// readers), so nothing is recorded without one.
+/// Record agree / override for `item`, reading the reason from the input beside the clicked
+/// button; an override without a reason is refused in place (the browser's own validation
+/// message, announced to screen readers), so nothing is recorded without one. The input is
+/// found from the button, not by document id: embedded, the panel lives in a shadow root that
+/// `document.getElementById` does not search.
 fn decide(
     dispatch: &UseReducerDispatcher<State>,
     item: &str,
-    input_id: &str,
+    click: &MouseEvent,
     verdict: Verdict,
     lang: Lang,
 ) {
-    let input = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(input_id))
+    let input = click
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|b| b.closest(".decision").ok().flatten())
+        .and_then(|d| d.query_selector("input.reason").ok().flatten())
         .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok());
     let reason = input.as_ref().map(|i| i.value()).unwrap_or_default();
     match Decision::new(item, verdict, &reason) {
@@ -208,26 +197,22 @@ fn decide(
     }
 }
 
-/// Save the report (an HTML page: patient as entered, estimate, options with their basis,
-/// decisions) on this device: a `data:` link clicked in place, so nothing is uploaded.
-fn download_report(
-    loaded: &Loaded,
-    inputs: &[String],
-    outcome: Option<&FormOutcome>,
-    treatment: Option<&Suggestions>,
-    answers: &[Option<bool>],
-    decisions: &[Decision],
-    lang: Lang,
-) {
+/// Save the report (an HTML page: who the patient is, the patient as entered, estimate,
+/// options with their basis, decisions) on this device: a `data:` link clicked in place, so
+/// nothing is uploaded. Everything in it comes from one patient context.
+fn download_report(loaded: &Loaded, p: &PatientContext, lang: Lang) {
     let bundle = &loaded.bundle;
-    let patient = patient_rows(bundle, inputs, answers, lang);
+    let rows = patient_rows(bundle, &p.canonical, &p.answers, lang);
+    let outcome: Option<&FormOutcome> = p.outcome.as_deref();
+    let treatment: Option<&Suggestions> = p.treatment.as_deref();
     let text = report_html(
         bundle,
         &loaded.sha256,
-        &patient,
+        &p.who(lang),
+        &rows,
         outcome.and_then(|o| o.assessment.as_ref()),
         treatment,
-        decisions,
+        &p.decisions,
         lang,
     );
     let href = format!(

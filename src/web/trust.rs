@@ -20,15 +20,12 @@ pub fn built_in() -> Trust {
     trust(built::KEYS.to_vec(), None)
 }
 
-/// `keys` under the host's policy, else the built-in one, else `require` when any key is
-/// trusted and `warn` when none is (so an unsigned development build still works, and says
-/// so above every view).
+/// `keys` under the host's policy, else the one the deployer built in
+/// (`BEDSIDE_SIGNATURE_POLICY`), else `require` — also when no key is trusted at all, so a
+/// build without keys refuses every bundle rather than quietly accepting unsigned or re-signed
+/// ones behind a banner. `warn` is only ever an explicit choice.
 fn trust(keys: Vec<[u8; 32]>, policy: Option<Policy>) -> Trust {
-    let policy = policy.or(built::POLICY).unwrap_or(if keys.is_empty() {
-        Policy::Warn
-    } else {
-        Policy::Require
-    });
+    let policy = policy.or(built::POLICY).unwrap_or(Policy::Require);
     Trust { keys, policy }
 }
 

@@ -18,7 +18,7 @@ use yew::prelude::*;
 
 use super::app::{App, AppProps, Embed};
 use super::state::{Action, Loaded, State};
-use crate::form::FormOutcome;
+use crate::context::PatientContext;
 use crate::schema::Lang;
 
 /// What a handle needs from its app.
@@ -26,7 +26,8 @@ struct Bridge {
     host: web_sys::Element,
     dispatch: Option<UseReducerDispatcher<State>>,
     loaded: Option<Rc<Loaded>>,
-    outcome: Option<Rc<FormOutcome>>,
+    /// The patient on screen: every answer to the host is about this one.
+    patient: Option<PatientContext>,
     lang: Lang,
     /// A patient given before the bundle had loaded.
     pending: Option<serde_json::Value>,
@@ -57,7 +58,7 @@ pub fn use_bridge(id: Option<u32>, state: &UseReducerHandle<State>) {
         let bridge = b.get_mut(&id)?;
         bridge.dispatch = Some(state.dispatcher());
         bridge.loaded = state.loaded().cloned();
-        bridge.outcome = state.outcome.clone();
+        bridge.patient = Some(state.patient.clone());
         bridge.lang = state.lang;
         if bridge.loaded.is_some() {
             bridge.pending.take()
@@ -70,18 +71,75 @@ pub fn use_bridge(id: Option<u32>, state: &UseReducerHandle<State>) {
             event(id, "bedside:error", &JsValue::from_str(&e));
         }
     }
-    let outcome = state.outcome.clone();
-    use_effect_with(outcome, move |outcome| {
-        let assessment = outcome.as_ref().and_then(|o| o.assessment.as_ref());
+    // A new estimate, or the same values with other answers or decisions (the cards change),
+    // or another patient: the host hears of each.
+    let p = &state.patient;
+    let key = (
+        p.serial,
+        p.outcome.clone(),
+        p.answers.clone(),
+        p.decisions.clone(),
+        p.sources.clone(),
+    );
+    use_effect_with(key, move |_| {
         let detail = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(
-            &detail,
-            &"assessment".into(),
-            &assessment.map_or(JsValue::NULL, to_js),
-        );
+        let _ = js_sys::Reflect::set(&detail, &"assessment".into(), &assessment(id));
         let _ = js_sys::Reflect::set(&detail, &"cards".into(), &cards(id));
+        let _ = js_sys::Reflect::set(&detail, &"patient".into(), &patient(id));
+        let _ = js_sys::Reflect::set(&detail, &"bundle".into(), &bundle(id));
         event(id, "bedside:assessment", &detail);
     });
+}
+
+/// The current assessment, or `null`.
+fn assessment(id: u32) -> JsValue {
+    BRIDGES.with(|b| {
+        b.borrow()
+            .get(&id)
+            .and_then(|b| {
+                b.patient
+                    .as_ref()?
+                    .outcome
+                    .as_ref()?
+                    .assessment
+                    .as_ref()
+                    .map(to_js)
+            })
+            .unwrap_or(JsValue::NULL)
+    })
+}
+
+/// Who the patient on screen is, for the host: `{ serial, origin, subject, display }`, where
+/// `subject` is the FHIR `Patient/<id>` the values came from, or `null`.
+fn patient(id: u32) -> JsValue {
+    BRIDGES.with(|b| {
+        let b = b.borrow();
+        let Some((p, lang)) = b.get(&id).and_then(|b| Some((b.patient.as_ref()?, b.lang))) else {
+            return JsValue::NULL;
+        };
+        to_js(&serde_json::json!({
+            "serial": p.serial,
+            "subject": p.subject(),
+            "display": p.who(lang),
+        }))
+    })
+}
+
+/// The bundle the answers rest on: `{ id, sha256, signature, signer }`.
+fn bundle(id: u32) -> JsValue {
+    BRIDGES.with(|b| {
+        let b = b.borrow();
+        let Some(l) = b.get(&id).and_then(|b| b.loaded.as_ref()) else {
+            return JsValue::NULL;
+        };
+        let (status, signer) = crate::cds::signature_status(&l.provenance);
+        to_js(&serde_json::json!({
+            "id": l.bundle.schema.id,
+            "sha256": l.sha256,
+            "signature": status,
+            "signer": signer,
+        }))
+    })
 }
 
 /// Dispatch a `CustomEvent` on the widget's host element (it crosses the shadow boundary).
@@ -104,15 +162,25 @@ fn cards(id: u32) -> JsValue {
         let Some(bridge) = b.get(&id) else {
             return JsValue::NULL;
         };
-        let (Some(loaded), Some(outcome)) = (&bridge.loaded, &bridge.outcome) else {
+        let (Some(loaded), Some(p)) = (&bridge.loaded, &bridge.patient) else {
+            return JsValue::NULL;
+        };
+        let Some(outcome) = &p.outcome else {
             return JsValue::NULL;
         };
         let (Some(record), Some(assessment)) = (&outcome.record, &outcome.assessment) else {
             return JsValue::NULL;
         };
+        let who = crate::cds::Clinician {
+            sha256: &loaded.sha256,
+            provenance: &loaded.provenance,
+            subject: p.subject(),
+            answers: &p.answers,
+            decisions: &p.decisions,
+        };
         to_js(&crate::cds::cards_for(
             &loaded.bundle,
-            &loaded.sha256,
+            &who,
             record,
             assessment,
             None,
@@ -156,8 +224,8 @@ fn set_patient(id: u32, patient: serde_json::Value) -> Result<(), String> {
     if patient.get("resourceType").is_some() {
         let imported = crate::fhir::import(schema, &patient, today()).map_err(|e| e.to_string())?;
         let html = crate::fhir::report_html(schema, &imported, lang);
-        dispatch.dispatch(Action::Fill(imported.inputs));
-        dispatch.dispatch(Action::FhirImported(None, html));
+        let record = crate::context::FromRecord::from_imported(schema, &imported, html);
+        dispatch.dispatch(Action::FhirImported(loaded.sha256.clone(), Ok(record)));
     } else {
         crate::patient::PatientRecord::from_json(schema, &patient).map_err(|e| e.to_string())?;
         dispatch.dispatch(Action::Fill(crate::form::from_json(schema, &patient)));
@@ -187,12 +255,13 @@ impl WidgetHandle {
     /// The current assessment (as `Engine.assess` returns it), or `null` while the form is
     /// incomplete or invalid.
     pub fn assessment(&self) -> JsValue {
-        BRIDGES.with(|b| {
-            b.borrow()
-                .get(&self.id)
-                .and_then(|b| b.outcome.as_ref()?.assessment.as_ref().map(to_js))
-                .unwrap_or(JsValue::NULL)
-        })
+        assessment(self.id)
+    }
+
+    /// Who the patient on screen is: `{ serial, subject, display }` (`subject`: the FHIR
+    /// `Patient/<id>` its values came from, or `null`).
+    pub fn patient(&self) -> JsValue {
+        patient(self.id)
     }
 
     /// The current suggestions as CDS Hooks cards (`{cards: [...]}`), or `null`.
@@ -277,7 +346,7 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
                 host: element.clone(),
                 dispatch: None,
                 loaded: None,
-                outcome: None,
+                patient: None,
                 lang,
                 pending: None,
             },

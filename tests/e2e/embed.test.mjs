@@ -119,7 +119,7 @@ test('iframe mode talks by postMessage only with the allowed origins', async () 
     <script>window.got = { ok: [], no: [] };
       addEventListener('message', (e) => { for (const id of ['ok', 'no']) if (e.source === document.getElementById(id)?.contentWindow) got[id].push(e.data); });</script>
     <iframe id="ok" src="${embed}?bundle=pima.bdsx&allow=http://127.0.0.1:4999" width="900" height="600"></iframe>
-    <iframe id="no" src="${embed}?bundle=pima.bdsx&allow=http://other.test" width="900" height="600"></iframe>`;
+    <iframe id="no" src="${embed}?bundle=pima.bdsx&allow=https://other.test" width="900" height="600"></iframe>`;
   const host = createServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(html));
   await new Promise((r) => host.listen(4999, '127.0.0.1', r));
   await page.goto('http://127.0.0.1:4999/host.html');
