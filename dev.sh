@@ -228,6 +228,58 @@ fuzz() {
   done
 }
 
+
+# scikit-learn in its own venv (PyPI), for the parity benchmark.
+parity_venv() {
+  local venv=target/parity-venv
+  if [ ! -x "$venv/bin/python" ]; then
+    say "creating a Python venv with scikit-learn (PyPI)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet scikit-learn pandas
+  fi
+}
+
+# The ONNX comparison's tools (pinned: scikit-learn, skl2onnx, onnxruntime from PyPI;
+# onnxruntime-web from npm) and both stacks' models, in target/onnx-bench.
+onnx_setup() {
+  local out=target/onnx-bench ort_version=1.30.0
+  if [ ! -x "$out/venv/bin/python" ] || ! cmp -s tests/bench/onnx/requirements.txt "$out/venv/requirements.txt"; then
+    say "creating a Python venv with scikit-learn, skl2onnx and onnxruntime (PyPI)"
+    rm -rf "$out/venv"
+    python3 -m venv "$out/venv"
+    "$out/venv/bin/pip" install --quiet -r tests/bench/onnx/requirements.txt
+    cp tests/bench/onnx/requirements.txt "$out/venv/requirements.txt"
+  fi
+  if [ "$(node -p "require('./$out/npm/node_modules/onnxruntime-web/package.json').version" 2>/dev/null)" != "$ort_version" ]; then
+    say "installing onnxruntime-web $ort_version (npm)"
+    mkdir -p "$out/npm"
+    echo '{ "name": "bedside-onnx-bench", "private": true }' > "$out/npm/package.json"
+    npm install --prefix "$out/npm" --no-audit --no-fund --ignore-scripts "onnxruntime-web@$ort_version" >/dev/null
+  fi
+  say "training both stacks' models"
+  "$out/venv/bin/python" tests/bench/onnx_models.py "$out/site"
+}
+
+# Every benchmark script, run briefly (a few iterations, tiny sizes): it proves each still runs
+# against today's app and engine; no figure is judged (BENCHMARKS.md has the real runs).
+bench_smoke() {
+  local log=target/bench-smoke.log
+  run_quiet() { "$@" > "$log" 2>&1 || { tail -40 "$log" >&2; echo "error: benchmark smoke run failed: $*" >&2; return 1; }; }
+  say "benchmark smoke run: bench.mjs"
+  BENCH_RUNS=1 BENCH_CALLS=10 run_quiet node tests/bench/bench.mjs
+  say "benchmark smoke run: load.mjs"
+  LOAD_SECONDS=2 LOAD_RATE=50 run_quiet node tests/bench/load.mjs
+  build_bench_wasm
+  say "benchmark smoke run: cases_bench.mjs"
+  CASE_SIZES=1000 CASE_SAMPLES=5 RECALL_QUERIES=5 run_quiet node tests/bench/cases_bench.mjs
+  parity_venv
+  say "benchmark smoke run: sklearn_parity.py"
+  BENCH_SMOKE=1 run_quiet target/parity-venv/bin/python tests/bench/sklearn_parity.py
+  onnx_setup
+  say "benchmark smoke run: onnx_bench.mjs"
+  BENCH_SMOKE=1 BENCH_RUNS=1 run_quiet node tests/bench/onnx_bench.mjs
+}
+
 run_tests() {
   say "format and lints (native and wasm32)"
   cargo fmt --check
@@ -245,6 +297,7 @@ run_tests() {
     | grep -v 'failed to get wasm-pack version'
   say "end-to-end tests (Playwright + Debian Chromium)"
   node --test --test-reporter=spec tests/e2e/
+  bench_smoke
   say "fuzz smoke run (20 s per target; the long runs are in RELIABILITY.md)"
   fuzz 20
 }
@@ -255,36 +308,8 @@ case "${1:-}" in
   bench) build_all; node tests/bench/bench.mjs; build_bench_wasm; node tests/bench/cases_bench.mjs ;;
   bench-load) build_all; node tests/bench/load.mjs ;;
   bench-cases) build_all; build_bench_wasm; node tests/bench/cases_bench.mjs ;;
-  parity)
-    build_cli
-    venv=target/parity-venv
-    if [ ! -x "$venv/bin/python" ]; then
-      say "creating a Python venv with scikit-learn (PyPI)"
-      python3 -m venv "$venv"
-      "$venv/bin/pip" install --quiet scikit-learn pandas
-    fi
-    "$venv/bin/python" tests/bench/sklearn_parity.py ;;
-  bench-onnx)
-    build_all
-    out=target/onnx-bench
-    if [ ! -x "$out/venv/bin/python" ] || ! cmp -s tests/bench/onnx/requirements.txt "$out/venv/requirements.txt"; then
-      say "creating a Python venv with scikit-learn, skl2onnx and onnxruntime (PyPI)"
-      rm -rf "$out/venv"
-      python3 -m venv "$out/venv"
-      "$out/venv/bin/pip" install --quiet -r tests/bench/onnx/requirements.txt
-      cp tests/bench/onnx/requirements.txt "$out/venv/requirements.txt"
-    fi
-    ort_version=1.30.0
-    if [ "$(node -p "require('./$out/npm/node_modules/onnxruntime-web/package.json').version" 2>/dev/null)" != "$ort_version" ]; then
-      say "installing onnxruntime-web $ort_version (npm)"
-      mkdir -p "$out/npm"
-      echo '{ "name": "bedside-onnx-bench", "private": true }' > "$out/npm/package.json"
-      npm install --prefix "$out/npm" --no-audit --no-fund --ignore-scripts "onnxruntime-web@$ort_version" >/dev/null
-    fi
-    say "training both stacks' models"
-    "$out/venv/bin/python" tests/bench/onnx_models.py "$out/site"
-    say "measuring in Chromium"
-    node tests/bench/onnx_bench.mjs ;;
+  parity) build_cli; parity_venv; target/parity-venv/bin/python tests/bench/sklearn_parity.py ;;
+  bench-onnx) build_all; onnx_setup; say "measuring in Chromium"; node tests/bench/onnx_bench.mjs ;;
   fuzz) build_all; fuzz "${2:-600}" "${3:-}" ;;
   setup) setup ;;
   build) build_all ;;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ROOT, ARTIFACTS, startServer, launch } from '../e2e/helpers.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS || 7);
-const CALLS = 1000;
+const CALLS = Number(process.env.BENCH_CALLS || 1000);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const size = (path) => { const b = readFileSync(path); return { raw: b.length, gzip: gzipSync(b, { level: 9 }).length }; };
@@ -77,8 +77,9 @@ try {
           const patient = {};
           for (const el of document.querySelectorAll('.fields input, .fields select')) {
             if (el.value === '') continue;
-            // A yes/no select holds "true"/"false"; the API takes booleans.
-            patient[el.name] = el.type === 'number' ? Number(el.value) : ({ true: true, false: false })[el.value] ?? el.value;
+            // Numeric fields are text boxes (what was typed is kept); the API takes numbers. A
+            // yes/no select holds "true"/"false"; the API takes booleans.
+            patient[el.name] = el.tagName === 'INPUT' ? Number(el.value) : ({ true: true, false: false })[el.value] ?? el.value;
           }
           const text = JSON.stringify(patient);
           const perCallObj = [];

@@ -24,7 +24,8 @@ import { join, extname, normalize } from 'node:path';
 import { ROOT, ARTIFACTS, launch } from '../e2e/helpers.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS || 11);
-const CALLS = 10_000;
+// BENCH_SMOKE (./dev.sh test): one chunk of calls, to prove the script runs; no figures.
+const CALLS = process.env.BENCH_SMOKE ? 1_000 : 10_000;
 const CHUNK = 1_000;
 const SITE = join(ROOT, 'target', 'onnx-bench', 'site');
 const ORT_DIST = join(ROOT, 'target', 'onnx-bench', 'npm', 'node_modules', 'onnxruntime-web', 'dist');
