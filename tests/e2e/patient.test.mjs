@@ -99,7 +99,7 @@ test('standalone app: an example, Clear, a library case and another bundle each 
     if (await page.locator('#export-report').count()) {
       const report = await download(page, '#export-report');
       leaks.report_decision = /Recorded: you agree/.test(report);
-      leaks.report_answer = />No<\/td>/.test(report);
+      leaks.report_answer = /another NSAID<\/td><td>No<\/td>/.test(report);
       leaks.report_identity = !report.includes(b.banner.replace(/^Patient on screen: /, ''));
     }
     tally(path, leaks);
@@ -149,8 +149,11 @@ test('FHIR in the page: each import is a new patient; the export names the patie
     await page.waitForFunction((serial) => document.querySelector('#patient-banner')?.dataset.patient !== serial, before);
     return snapshot(page);
   };
+  // What the record could not give, typed by hand (the girl's age, 9 on her latest reading, is
+  // outside the model's 21–110 and stays blank).
   const complete = async () => {
     for (const [k, v] of Object.entries({ npreg: 1, glu: 120, skin: 25, ped: 0.4 })) await page.fill(`#f-${k}`, String(v));
+    if ((await page.inputValue('#f-age')) === '') await page.fill('#f-age', '30');
     await page.locator('.prob').first().waitFor();
   };
   const exported = async () => JSON.parse(await download(page, '#fhir-export'));
