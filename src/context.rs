@@ -399,7 +399,8 @@ fn fit<T: Clone>(mut v: Vec<T>, n: usize, pad: T) -> Vec<T> {
     v
 }
 
-#[cfg(test)]
+// Native only: the tests train bundles on the real data (the trainer is not built for wasm32).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use crate::treatment::decision::Verdict;

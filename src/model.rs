@@ -857,6 +857,8 @@ pub(crate) mod tests {
         }
     }
 
+    // Native only: the trainer is not built for wasm32.
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn what_the_trainer_fits_passes_the_load_checks() {
         use crate::train::Spec;
