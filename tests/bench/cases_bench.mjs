@@ -104,7 +104,8 @@ async function inPage(browser, origin, body, args) {
     // The app's code with the benchmark-only entry points (`./dev.sh bench-cases` builds it).
     await page.route('**/pkg/**', (route) => {
       const name = new URL(route.request().url()).pathname.replace(/^\/pkg\//, '');
-      if (!/^bedside(_bg)?\.(js|wasm)$/.test(name)) return route.fulfill({ status: 404, body: 'not in the benchmark build' });
+      // The module, its WASM and its JS snippets (wasm-bindgen's inline_js files).
+      if (!/^(bedside(_bg)?\.(js|wasm)|snippets\/[\w.-]+\/[\w.-]+\.js)$/.test(name)) return route.fulfill({ status: 404, body: 'not in the benchmark build' });
       const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
       return route.fulfill({ status: 200, contentType: type, body: readFileSync(join(ROOT, 'target', 'bench-pkg', name)) });
     });
