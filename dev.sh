@@ -6,6 +6,7 @@
 #   ./dev.sh parity  the same models in scikit-learn on identical splits (see BENCHMARKS.md)
 #   ./dev.sh bench-onnx  Bedside against scikit-learn → ONNX → ONNX Runtime Web, one Chromium
 #   ./dev.sh bench-load  1,000 assessments/s for 60 s in Chromium: rate, p99, memory (BENCHMARKS.md)
+#   ./dev.sh bench-lighthouse  Lighthouse on the app, desktop and mobile, medians (BENCHMARKS.md)
 #   ./dev.sh fuzz [seconds] [target]  fuzz every decoder (default 600 s each; RELIABILITY.md)
 # Each setup step checks versions and skips itself when already done.
 set -euo pipefail
@@ -92,7 +93,9 @@ sign_bundles() {
 }
 
 build_wasm() {
-  say "building the app (wasm-pack)"
+  say "building the UI (wasm-pack): the page, the widget and the iframe"
+  # wasm-pack does not clear its output directory: a build of an older layout would linger.
+  rm -rf pkg
   wasm-pack build --target web --release --mode no-install 2>&1 | grep -v 'failed to get wasm-pack version' || true
   test -f pkg/bedside_bg.wasm
   # The JS glue and snippets as shipped, minified (esbuild, npm): 2 KB of the app's gzip budget
@@ -105,44 +108,32 @@ build_wasm() {
   # The page's script too (www/main.js imports ../pkg/ files; from pkg/ they are ./).
   sed "s#'\.\./pkg/#'./#g; s#\`\.\./pkg/#\`./#g" www/main.js \
     | esbuild --minify --format=esm --log-level=warning --loader=js > pkg/main.js
-  # The FHIR panel's and the Health tab's code, imported on first use (www/lazy.js): beside the
-  # app's JS and the widget's, where their snippets look for it.
-  esbuild www/lazy.js --minify --format=esm --log-level=warning --outfile=pkg/lazy.js
 }
 
-# A second build of the crate with cargo `features`, into `dir` as `name`.js / `name`_bg.wasm.
+# A second build of the crate with cargo `features` (and no default features: the UI), into
+# `dir` as `name`.js / `name`_bg.wasm.
 build_wasm_variant() {
   local dir=$1 name=$2 features=$3
-  say "building $dir (--features $features)"
+  say "building $dir (--no-default-features --features $features)"
   wasm-pack build --target web --release --mode no-install --out-dir "$dir" --out-name "$name" --no-pack \
-    -- --features "$features" 2>&1 | grep -v 'failed to get wasm-pack version' || true
+    -- --no-default-features --features "$features" 2>&1 | grep -v 'failed to get wasm-pack version' || true
   test -f "$dir/${name}_bg.wasm"
   local f
   for f in "$dir/$name.js" "$dir"/snippets/*/*.js; do
+    [ -f "$f" ] || continue
     esbuild "$f" --minify --format=esm --log-level=warning --outfile="$f" --allow-overwrite
   done
 }
 
-# The headless JS API (`Engine`) for portals and benchmarks, in pkg/engine/: nothing in it
-# mounts the UI, so the UI's code is left out and it stays small.
+# The headless JS API (`Engine`) for portals that only score, in pkg/engine/: no UI code at all,
+# so it stays small and can never mount anything.
 build_engine_wasm() { build_wasm_variant pkg/engine bedside_engine engine; }
-
-# The embeddable widget (`mount`, `<bedside-widget>` in www/widget.js): the app and the JS API
-# with FHIR in and out, in pkg/widget/ (the app's FHIR panel loads it on first use).
-build_widget_wasm() {
-  build_wasm_variant pkg/widget bedside_widget widget
-  # Beside the widget's own JS, lazy.js loads the widget module from its own directory.
-  sed "s#'./widget/bedside_widget.js'#'./bedside_widget.js'#" www/lazy.js \
-    | esbuild --minify --format=esm --log-level=warning --loader=js > pkg/widget/lazy.js
-}
 
 # What the service worker (www/sw.js) precaches, with a version that changes whenever any of
 # those files does: a changed version is what makes the browser install the new worker.
 write_precache() {
-  # The widget build is there for the FHIR import and export, which load it on first use.
-  local files=(www/index.html pkg/main.js pkg/lazy.js www/manifest.webmanifest www/icon.svg
+  local files=(www/index.html pkg/main.js www/manifest.webmanifest www/icon.svg
                pkg/style.css pkg/bedside.js pkg/bedside_bg.wasm pkg/snippets/*/*.js
-               pkg/widget/bedside_widget.js pkg/widget/bedside_widget_bg.wasm pkg/widget/snippets/*/*.js
                static/bundles/index.json static/bundles/*.bdsx)
   local version f
   version=$(cat "${files[@]}" | sha256sum | cut -c1-16)
@@ -164,11 +155,11 @@ write_npm_package() {
   cp www/npm/package.json www/npm/README.md www/npm/widget.d.ts pkg/
   # wasm-pack's .gitignore files say "*"; npm would honour them. package.json's `files` decides.
   local d
-  for d in pkg pkg/engine pkg/widget; do echo "# package.json's files field decides what is packed" > "$d/.npmignore"; done
-  sed -e "s#'../pkg/widget/#'./widget/#" -e "s#'../pkg/style.css'#'./style.css'#" www/widget.js > pkg/widget.js
+  for d in pkg pkg/engine; do echo "# package.json's files field decides what is packed" > "$d/.npmignore"; done
+  sed -e "s#'../pkg/bedside.js'#'./bedside.js'#" -e "s#'../pkg/style.css'#'./style.css'#" www/widget.js > pkg/widget.js
 }
 
-build_all() { setup; build_cli; train_bundles; sign_bundles; build_wasm; build_engine_wasm; build_widget_wasm; write_precache; write_npm_package; }
+build_all() { setup; build_cli; train_bundles; sign_bundles; build_wasm; build_engine_wasm; write_precache; write_npm_package; }
 
 # The app plus its benchmark-only entry points (synthetic case libraries), in target/bench-pkg;
 # the case benchmark serves it in place of pkg/.
@@ -260,6 +251,17 @@ onnx_setup() {
   "$out/venv/bin/python" tests/bench/onnx_models.py "$out/site"
 }
 
+# Lighthouse (npm, pinned; 12.x runs on Node 20) in target/lighthouse, for the page-load audit.
+lighthouse_setup() {
+  local out=target/lighthouse version=12.8.2
+  if [ "$(node -p "require('./$out/node_modules/lighthouse/package.json').version" 2>/dev/null)" != "$version" ]; then
+    say "installing lighthouse $version (npm)"
+    mkdir -p "$out"
+    echo '{ "name": "bedside-lighthouse", "private": true }' > "$out/package.json"
+    npm install --prefix "$out" --no-audit --no-fund "lighthouse@$version" >/dev/null
+  fi
+}
+
 # Every benchmark script, run briefly (a few iterations, tiny sizes): it proves each still runs
 # against today's app and engine; no figure is judged (BENCHMARKS.md has the real runs).
 bench_smoke() {
@@ -278,6 +280,9 @@ bench_smoke() {
   onnx_setup
   say "benchmark smoke run: onnx_bench.mjs"
   BENCH_SMOKE=1 BENCH_RUNS=1 run_quiet node tests/bench/onnx_bench.mjs
+  lighthouse_setup
+  say "benchmark smoke run: lighthouse.mjs"
+  LH_RUNS=1 run_quiet node tests/bench/lighthouse.mjs
 }
 
 run_tests() {
@@ -285,15 +290,17 @@ run_tests() {
   cargo fmt --check
   cargo clippy --locked --all-targets -- -D warnings
   cargo clippy --locked --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy --locked --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
+  cargo clippy --locked --lib --target wasm32-unknown-unknown --no-default-features --features engine -- -D warnings
+  cargo clippy --locked --lib --target wasm32-unknown-unknown --no-default-features --features bench -- -D warnings
   cargo clippy --locked --lib --target wasm32-unknown-unknown --features bench -- -D warnings
-  cargo clippy --locked --lib --target wasm32-unknown-unknown --features widget -- -D warnings
   say "unit and integration tests"
   cargo test --locked
   say "FHIR output against the FHIR model (fhir.resources)"
   fhir_venv
   target/fhir-venv/bin/python tests/fhir/validate.py
   say "WASM tests in headless Chromium"
-  CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --mode no-install -- --features engine 2>&1 \
+  CHROMEDRIVER=/usr/bin/chromedriver wasm-pack test --headless --chrome --mode no-install 2>&1 \
     | grep -v 'failed to get wasm-pack version'
   say "end-to-end tests (Playwright + Debian Chromium)"
   node --test --test-reporter=spec tests/e2e/
@@ -307,11 +314,12 @@ case "${1:-}" in
   test) build_all; run_tests; say "all tests passed" ;;
   bench) build_all; node tests/bench/bench.mjs; build_bench_wasm; node tests/bench/cases_bench.mjs ;;
   bench-load) build_all; node tests/bench/load.mjs ;;
+  bench-lighthouse) build_all; lighthouse_setup; node tests/bench/lighthouse.mjs ;;
   bench-cases) build_all; build_bench_wasm; node tests/bench/cases_bench.mjs ;;
   parity) build_cli; parity_venv; target/parity-venv/bin/python tests/bench/sklearn_parity.py ;;
   bench-onnx) build_all; onnx_setup; say "measuring in Chromium"; node tests/bench/onnx_bench.mjs ;;
   fuzz) build_all; fuzz "${2:-600}" "${3:-}" ;;
   setup) setup ;;
   build) build_all ;;
-  *) echo "usage: ./dev.sh serve | test | bench | bench-cases | bench-load | bench-onnx | parity | fuzz [seconds] [target]" >&2; exit 64 ;;
+  *) echo "usage: ./dev.sh serve | test | bench | bench-cases | bench-load | bench-lighthouse | bench-onnx | parity | fuzz [seconds] [target]" >&2; exit 64 ;;
 esac

@@ -1,6 +1,7 @@
 // Loads the WebAssembly app. Kept in its own file so the Content-Security-Policy needs no
-// 'unsafe-inline'. The app mounts itself into #bedside-app when the module starts.
-import init from '../pkg/bedside.js';
+// 'unsafe-inline'. The module mounts nothing by itself: `mountPage` puts the app into
+// #bedside-app (the same build serves the widget, which must not mount a page app).
+import init, { mountPage } from '../pkg/bedside.js';
 
 // A bundle named in the URL starts downloading now, alongside the app, instead of after it;
 // the app's own request for it is then served from this preload.
@@ -16,7 +17,10 @@ if (bundle && /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.bdsx$/.test(bundle)) {
 
 performance.mark('bedside:init-start');
 const fatal = document.getElementById('bedside-fatal');
-const started = init().then(() => performance.mark('bedside:init-done'));
+const started = init().then(() => {
+  performance.mark('bedside:init-done');
+  mountPage();
+});
 started.catch((err) => {
   fatal.hidden = false;
   console.error('Bedside failed to start:', err);
@@ -37,11 +41,13 @@ document.getElementById('bedside-restart').addEventListener('click', async () =>
     .filter((el) => el.value !== '')
     .map((el) => [el.id, el.value]);
   root.replaceChildren();
+  root.removeAttribute('data-bedside-mounted');
   fatal.hidden = true;
   restarts += 1;
   // A new URL is a new module instance, with its own memory.
   const fresh = await import(`../pkg/bedside.js?restart=${restarts}`);
   await fresh.default();
+  fresh.mountPage();
   for (const [id, value] of kept) {
     const el = await appear(root, `#${CSS.escape(id)}`);
     if (!el) continue;

@@ -16,7 +16,7 @@
 // Signatures: the keys built into this build are trusted, plus `trustedKeys`; the policy is
 // `signaturePolicy` (require | warn | off), else `require` (also when no key is trusted:
 // `warn` is only ever an explicit choice).
-import init, { mount as mountApp } from '../pkg/widget/bedside_widget.js';
+import init, { mount as mountApp } from '../pkg/bedside.js';
 
 const BUNDLES = new URL('../static/bundles/', import.meta.url);
 const STYLESHEET = new URL('../pkg/style.css', import.meta.url).href;

@@ -6,10 +6,10 @@ use wasm_bindgen::prelude::*;
 use crate::bundle::{payload_sha256, Bundle};
 use crate::cases::{CaseLibrary, Options};
 use crate::patient::PatientRecord;
-#[cfg(feature = "widget")]
+#[cfg(feature = "ui")]
 use crate::schema::Lang;
 use crate::signature::Provenance;
-#[cfg(feature = "widget")]
+#[cfg(feature = "ui")]
 use serde::Serialize;
 use serde_json::Value as Json;
 use wasm_bindgen::JsCast;
@@ -162,7 +162,7 @@ impl Engine {
     /// browser's Web Crypto, then decode it. Resolves to an `Engine`; rejects with an `Error`
     /// that says which check failed and why. (Widget build; the lean headless build has
     /// `signedMessage` and `openChecked` instead, which need no async support in its WASM.)
-    #[cfg(feature = "widget")]
+    #[cfg(feature = "ui")]
     pub async fn open(bytes: Vec<u8>, options: JsValue) -> Result<Engine, JsError> {
         let trust = super::trust::from_options(&options).map_err(js_err)?;
         let (bundle, provenance) = super::trust::open(&bytes, &trust).await.map_err(js_err)?;
@@ -277,37 +277,14 @@ impl Engine {
     }
 }
 
-/// FHIR R4 in and out: in the widget build (`pkg/widget`, which the app also loads for its
-/// FHIR panel), not in the lean headless scoring build (`pkg/engine`).
-#[cfg(feature = "widget")]
+/// FHIR R4 in and out: in the UI build (`pkg/bedside.js`), not in the lean headless scoring
+/// build (`pkg/engine`).
+#[cfg(feature = "ui")]
 #[wasm_bindgen]
 impl Engine {
-    /// A case library from CSV text (`name` is the file's, for messages) read against this
-    /// bundle: postcard bytes of `(CaseLibrary, skipped rows as shown)`. Throws the reason, in
-    /// `lang`, when the file cannot be used at all. The app's case-library loader calls this.
-    #[wasm_bindgen(js_name = libraryFromCsv)]
-    pub fn library_from_csv(&self, name: &str, text: &str, lang: &str) -> Result<Vec<u8>, JsError> {
-        let b = &self.bundle;
-        let lang = Lang::from_tag(lang);
-        let (library, skipped) =
-            CaseLibrary::from_csv(&b.schema, &b.preprocessor, &b.metric.pca, name, text)
-                .map_err(|e| JsError::new(&crate::i18n::error_text(&e, Some(&b.schema), lang)))?;
-        let skipped: Vec<String> = skipped.into_iter().map(|e| e.message).collect();
-        postcard::to_allocvec(&(library, skipped)).map_err(js_err)
-    }
-
-    /// The health check (`health::html`) of form inputs in the schema's units, as HTML in
-    /// `lang`, with values shown in the second unit when `si`. The app's Health tab calls this
-    /// (it loads this build on first use, to keep the app's own WASM within its budget).
-    #[wasm_bindgen(js_name = healthHtml)]
-    pub fn health_html(&self, inputs: Vec<String>, lang: &str, si: bool) -> String {
-        crate::health::html(&self.bundle.schema, &inputs, Lang::from_tag(lang), si)
-    }
-
     /// Map FHIR R4 JSON text (a Bundle, Patient or Observation) onto this model's features,
     /// taking ages on `today` (`YYYY-MM-DD`). Returns `fhir::report_json`'s object (in `lang`:
     /// `en` or `zh`) with `html`, the same report as escaped HTML.
-    /// The app loads this build (the widget build) only when FHIR is used.
     #[wasm_bindgen(js_name = fhirImport)]
     pub fn fhir_import(&self, text: &str, today: &str, lang: &str) -> Result<JsValue, JsError> {
         let lang = Lang::from_tag(lang);

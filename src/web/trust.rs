@@ -3,21 +3,16 @@
 //! core's (`signature`); this module only supplies the keys and the verifier.
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::bundle::Bundle;
 use crate::error::{Error, Result};
-use crate::signature::{message, split, to_verify, Policy, Provenance, Trust};
+use crate::signature::{Policy, Trust};
+
+#[cfg(feature = "ui")]
+pub use verify::{built_in, open};
 
 mod built {
     use crate::signature::Policy;
     include!(concat!(env!("OUT_DIR"), "/trusted_keys.rs"));
-}
-
-/// Keys built in at compile time (`BEDSIDE_TRUSTED_KEYS`, set by `./dev.sh build` to the
-/// build's signing key; checked by `build.rs`) and the policy `BEDSIDE_SIGNATURE_POLICY`.
-pub fn built_in() -> Trust {
-    trust(built::KEYS.to_vec(), None)
 }
 
 /// `keys` under the host's policy, else the one the deployer built in
@@ -31,7 +26,6 @@ fn trust(keys: Vec<[u8; 32]>, policy: Option<Policy>) -> Trust {
 
 /// The trust a host asks for in an options object: `trustedKeys` (an array of hex keys, or one
 /// string of them) and `signaturePolicy`.
-#[cfg(feature = "engine")]
 pub fn from_options(options: &JsValue) -> Result<Trust> {
     let get = |k: &str| js_sys::Reflect::get(options, &k.into()).unwrap_or(JsValue::UNDEFINED);
     let keys = get("trustedKeys");
@@ -74,45 +68,63 @@ pub fn from_options(options: &JsValue) -> Result<Trust> {
     ))
 }
 
-// The arguments are views into the WASM memory, valid only until Rust runs again (or the memory
-// grows): they are copied before the first `await`.
-#[wasm_bindgen(inline_js = "export async function ed25519_verify(key, sig, msg) {
-  const [k, s, m] = [key.slice(), sig.slice(), msg.slice()];
-  const imported = await crypto.subtle.importKey('raw', k, { name: 'Ed25519' }, false, ['verify']);
-  return crypto.subtle.verify({ name: 'Ed25519' }, imported, s, m);
-}")]
-extern "C" {
-    #[wasm_bindgen(catch)]
-    fn ed25519_verify(
-        key: &[u8],
-        sig: &[u8],
-        msg: &[u8],
-    ) -> std::result::Result<js_sys::Promise, JsValue>;
-}
+/// Verification with Web Crypto (the UI build; the headless engine leaves the verification to
+/// its host: `signedMessage` + `openChecked`).
+#[cfg(feature = "ui")]
+mod verify {
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen_futures::JsFuture;
 
-/// Check the signature against `trust`, then decode: [`Bundle::open`] with Web Crypto.
-pub async fn open(bytes: &[u8], trust: &Trust) -> Result<(Bundle, Provenance)> {
-    let envelope = split(bytes)?;
-    crate::bundle::check_hash(envelope.bundle)?;
-    let valid = match to_verify(trust, &envelope) {
-        Some(b) => {
-            let unsupported = |e: JsValue| {
-                Error::Signature(format!(
-                    "this browser cannot check Ed25519 signatures ({})",
-                    js_sys::Reflect::get(&e, &"message".into())
-                        .ok()
-                        .and_then(|m| m.as_string())
-                        .unwrap_or_default()
-                ))
-            };
-            let promise = ed25519_verify(&b.key, &b.signature, &message(envelope.bundle))
-                .map_err(unsupported)?;
-            JsFuture::from(promise)
-                .await
-                .map_err(unsupported)?
-                .is_truthy()
-        }
-        None => false,
-    };
-    Bundle::accept(trust, &envelope, valid)
+    use crate::bundle::Bundle;
+    use crate::error::{Error, Result};
+    use crate::signature::{message, split, to_verify, Provenance, Trust};
+
+    /// Keys built in at compile time (`BEDSIDE_TRUSTED_KEYS`, set by `./dev.sh build` to the
+    /// build's signing key; checked by `build.rs`) and the policy `BEDSIDE_SIGNATURE_POLICY`.
+    pub fn built_in() -> Trust {
+        super::trust(super::built::KEYS.to_vec(), None)
+    }
+
+    // The arguments are views into the WASM memory, valid only until Rust runs again (or the memory
+    // grows): they are copied before the first `await`.
+    #[wasm_bindgen(inline_js = "export async function ed25519_verify(key, sig, msg) {
+      const [k, s, m] = [key.slice(), sig.slice(), msg.slice()];
+      const imported = await crypto.subtle.importKey('raw', k, { name: 'Ed25519' }, false, ['verify']);
+      return crypto.subtle.verify({ name: 'Ed25519' }, imported, s, m);
+    }")]
+    extern "C" {
+        #[wasm_bindgen(catch)]
+        fn ed25519_verify(
+            key: &[u8],
+            sig: &[u8],
+            msg: &[u8],
+        ) -> std::result::Result<js_sys::Promise, JsValue>;
+    }
+
+    /// Check the signature against `trust`, then decode: [`Bundle::open`] with Web Crypto.
+    pub async fn open(bytes: &[u8], trust: &Trust) -> Result<(Bundle, Provenance)> {
+        let envelope = split(bytes)?;
+        crate::bundle::check_hash(envelope.bundle)?;
+        let valid = match to_verify(trust, &envelope) {
+            Some(b) => {
+                let unsupported = |e: JsValue| {
+                    Error::Signature(format!(
+                        "this browser cannot check Ed25519 signatures ({})",
+                        js_sys::Reflect::get(&e, &"message".into())
+                            .ok()
+                            .and_then(|m| m.as_string())
+                            .unwrap_or_default()
+                    ))
+                };
+                let promise = ed25519_verify(&b.key, &b.signature, &message(envelope.bundle))
+                    .map_err(unsupported)?;
+                JsFuture::from(promise)
+                    .await
+                    .map_err(unsupported)?
+                    .is_truthy()
+            }
+            None => false,
+        };
+        Bundle::accept(trust, &envelope, valid)
+    }
 }

@@ -19,11 +19,12 @@ test('the npm package installs into a portal project and its widget works from n
     const pack = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: join(ROOT, 'pkg') }).toString())[0];
     assert.equal(pack.name, 'bedside-cds');
     const files = pack.files.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'widget.js', 'widget.d.ts', 'style.css', 'widget/bedside_widget_bg.wasm', 'engine/bedside_engine.js', 'engine/bedside_engine.d.ts']) {
+    for (const f of ['package.json', 'README.md', 'widget.js', 'widget.d.ts', 'style.css', 'bedside.js', 'bedside_bg.wasm', 'engine/bedside_engine.js', 'engine/bedside_engine.d.ts']) {
       assert.ok(files.includes(f), `${f} is in the package`);
     }
-    assert.ok(files.some((f) => f.startsWith('widget/snippets/')), 'the widget\'s JS snippets are packed');
-    assert.ok(!files.some((f) => f.endsWith('.bdsx') || f.startsWith('bedside_bg')), 'no bundles and not the standalone app');
+    assert.ok(files.some((f) => f.startsWith('snippets/')), 'the UI build\'s JS snippets are packed');
+    assert.ok(!files.some((f) => f.endsWith('.bdsx') || f === 'main.js' || f === 'precache.js'), 'no bundles and not the standalone page\'s own files');
+    assert.equal(files.filter((f) => f.endsWith('.wasm')).length, 2, 'one UI build and one lean engine');
 
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'portal', private: true, type: 'module' }));
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', join(dir, pack.filename)], { cwd: dir, stdio: 'ignore' });

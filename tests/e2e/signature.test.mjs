@@ -143,12 +143,12 @@ test('the widget takes trusted keys and the policy from its host page', async ()
   await context.close();
 });
 
-test('Engine.open (widget build) and signedMessage + openChecked (headless build) check signatures', async () => {
+test('Engine.open (UI build) and signedMessage + openChecked (headless build) check signatures', async () => {
   const { page, context, check } = await recordedPage(env.browser, env.server.origin);
   await page.goto(`${env.server.url}?bundle=none`);
   const b64 = (b) => Buffer.from(b).toString('base64');
   const results = await page.evaluate(async ([signed, bad, plain, strangerKey, stranger]) => {
-    const widget = await import('../pkg/widget/bedside_widget.js');
+    const widget = await import('../pkg/bedside.js');
     await widget.default();
     const lean = await import('../pkg/engine/bedside_engine.js');
     await lean.default();

@@ -15,6 +15,10 @@ export interface CdsCard {
 export interface AssessmentDetail {
   assessment: Assessment | null;
   cards: { cards: CdsCard[] } | null;
+  /** The patient these are about. */
+  patient: PatientOnScreen | null;
+  /** The model bundle they rest on and who signed it. */
+  bundle: { id: string; sha256: string; signature: 'verified' | 'unsigned' | 'unknown-signer' | 'not-checked'; signer: string | null } | null;
 }
 
 /** The assessment, as `Engine.assess` returns it (abridged: see the README). */
@@ -44,7 +48,16 @@ export interface WidgetHandle {
   setPatient(patient: Record<string, unknown>): void;
   assessment(): Assessment | null;
   cards(): { cards: CdsCard[] } | null;
+  /** Who the patient on screen is; `subject` is the FHIR `Patient/<id>` its values came from, or null. */
+  patient(): PatientOnScreen | null;
   destroy(): void;
+}
+
+/** The patient on screen: a new `serial` with every new patient. */
+export interface PatientOnScreen {
+  serial: number;
+  subject: string | null;
+  display: string;
 }
 
 /** Mount Bedside into `element` (in its shadow root). */
@@ -56,6 +69,7 @@ export class BedsideWidget extends HTMLElement {
   setPatient(patient: Record<string, unknown>): Promise<void>;
   assessment(): Assessment | null;
   cards(): { cards: CdsCard[] } | null;
+  patient(): PatientOnScreen | null;
 }
 
 declare global {

@@ -40,13 +40,7 @@ pub struct Embed {
     pub trust: Trust,
 }
 
-#[cfg(feature = "widget")]
 use super::widget::use_bridge;
-
-/// The standalone app has no host to talk to.
-#[cfg(not(feature = "widget"))]
-#[hook]
-fn use_bridge(_id: Option<u32>, _state: &UseReducerHandle<State>) {}
 
 #[derive(Properties, PartialEq, Default)]
 pub struct AppProps {
@@ -155,7 +149,7 @@ async fn fetch_bundle(file: &str, trust: &Trust, url_ok: bool) -> Result<Rc<Load
     mark("bedside:bundle-fetch-start");
     let bytes = fetch_bytes(&bundle_url(file)).await?;
     mark("bedside:bundle-fetched");
-    let (bundle, provenance) = super::trust::open(&bytes, trust)
+    let (bundle, provenance) = crate::web::trust::open(&bytes, trust)
         .await
         .map_err(LoadError::Bundle)?;
     let sha256 = payload_sha256(&bytes).map_err(LoadError::Bundle)?;
@@ -165,8 +159,6 @@ async fn fetch_bundle(file: &str, trust: &Trust, url_ok: bool) -> Result<Rc<Load
         bundle,
         sha256,
         provenance,
-        trust: trust.clone(),
-        bytes: Rc::new(bytes),
     }))
 }
 
@@ -242,11 +234,8 @@ pub fn App(props: &AppProps) -> Html {
         use_effect_with(state.selected.clone(), move |selected| {
             if let Some(file) = selected.clone() {
                 yew::platform::spawn_local(async move {
-                    let trust = trust.unwrap_or_else(super::trust::built_in);
+                    let trust = trust.unwrap_or_else(crate::web::trust::built_in);
                     let result = fetch_bundle(&file, &trust, url_ok).await;
-                    if let Ok(loaded) = &result {
-                        super::fhir_panel::register(loaded);
-                    }
                     state.dispatch(Action::BundleLoaded(file, result));
                 });
             }

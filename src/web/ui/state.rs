@@ -51,10 +51,6 @@ pub struct Loaded {
     pub sha256: String,
     /// Who vouches for it (its signature, as the page's policy judged it).
     pub provenance: crate::signature::Provenance,
-    /// The trust it was judged under (so code loaded later judges the same bytes the same way).
-    pub trust: crate::signature::Trust,
-    /// The bytes as fetched and verified: code loaded later uses these, never a second fetch.
-    pub bytes: Rc<Vec<u8>>,
     /// The bundle's own training cases, shared with the views.
     pub cases: Rc<CaseLibrary>,
 }
@@ -253,7 +249,6 @@ pub enum Action {
     /// used (then the patient on screen stays).
     FhirImported(String, Result<FromRecord, String>),
     /// A new patient from the embedding host: every field (schema units) replaced.
-    #[cfg(feature = "widget")]
     Fill(Vec<String>),
 }
 
@@ -338,7 +333,6 @@ impl Reducible for State {
                 s.patient = s.patient.with_answer(bundle, i, a);
             }
             Action::Decide(d) => s.patient = s.patient.with_decision(d),
-            #[cfg(feature = "widget")]
             Action::Fill(inputs) => s = s.given(Origin::Host, inputs),
             Action::FhirImported(sha256, result) => {
                 let Some(l) = s.loaded().cloned() else {

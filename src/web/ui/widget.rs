@@ -189,16 +189,6 @@ fn cards(id: u32) -> JsValue {
     })
 }
 
-/// Today in the browser's time zone (ages in a FHIR import are taken on it).
-fn today() -> crate::fhir::Date {
-    let d = js_sys::Date::new_0();
-    crate::fhir::Date {
-        year: d.get_full_year() as i32,
-        month: d.get_month() + 1,
-        day: d.get_date(),
-    }
-}
-
 /// Put a patient into widget `id`: a FHIR resource is imported (with its report), anything
 /// else must be an object of field → value that passes the schema. Waits for the bundle.
 fn set_patient(id: u32, patient: serde_json::Value) -> Result<(), String> {
@@ -222,7 +212,7 @@ fn set_patient(id: u32, patient: serde_json::Value) -> Result<(), String> {
     };
     let schema = &loaded.bundle.schema;
     if patient.get("resourceType").is_some() {
-        let imported = crate::fhir::import(schema, &patient, today()).map_err(|e| e.to_string())?;
+        let imported = crate::fhir::import(schema, &patient, super::fhir_panel::today()).map_err(|e| e.to_string())?;
         let html = crate::fhir::report_html(schema, &imported, lang);
         let record = crate::context::FromRecord::from_imported(schema, &imported, html);
         dispatch.dispatch(Action::FhirImported(loaded.sha256.clone(), Ok(record)));
@@ -301,7 +291,7 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
     })?;
     let lang = Lang::from_tag(&get("lang").unwrap_or_default());
     let trust =
-        super::trust::from_options(&options).map_err(|e| JsError::new(&format!("mount: {e}")))?;
+        crate::web::trust::from_options(&options).map_err(|e| JsError::new(&format!("mount: {e}")))?;
     let teach = match get("mode").as_deref() {
         None | Some("assess") => false,
         Some("teach") => true,

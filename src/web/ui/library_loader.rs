@@ -21,39 +21,15 @@ pub struct Props {
     pub lang: Lang,
 }
 
-/// Read a case-library CSV against the bundle. The CSV reader runs in the widget build (loaded
-/// on first use, as for FHIR), which hands back the library in the bundle's own encoding
-/// (postcard), so the app's WASM carries no CSV code; nothing leaves the page.
-async fn parse(
-    loaded: &Loaded,
-    name: &str,
-    text: &str,
-    lang: Lang,
-) -> Result<CustomLibrary, String> {
-    let tag = if lang == Lang::Zh { "zh" } else { "en" };
-    let bytes = JsFuture::from(super::fhir_panel::library_parse(
-        &loaded.sha256,
-        name,
-        text,
-        tag,
-    ))
-    .await
-    .map_err(|e| {
-        js_sys::Reflect::get(&e, &"message".into())
-            .ok()
-            .and_then(|m| m.as_string())
-            .unwrap_or_else(|| format!("{name}: {}", Msg::Unreadable.text(lang)))
-    })?;
-    let bytes = js_sys::Uint8Array::new(&bytes).to_vec();
-    let (library, skipped): (CaseLibrary, Vec<String>) = postcard::from_bytes(&bytes)
-        .ok()
-        .filter(|(l, _): &(CaseLibrary, Vec<String>)| {
-            l.is_consistent(loaded.bundle.schema.features.len())
-        })
-        .ok_or_else(|| format!("{name}: {}", Msg::Unreadable.text(lang)))?;
+/// Read a case-library CSV against the bundle, in this page; nothing leaves it.
+fn parse(loaded: &Loaded, name: &str, text: &str, lang: Lang) -> Result<CustomLibrary, String> {
+    let b = &loaded.bundle;
+    let (library, skipped) =
+        CaseLibrary::from_csv(&b.schema, &b.preprocessor, &b.metric.pca, name, text)
+            .map_err(|e| crate::i18n::error_text(&e, Some(&b.schema), lang))?;
     Ok(CustomLibrary {
         library: Rc::new(library),
-        skipped,
+        skipped: skipped.into_iter().map(|e| e.message).collect(),
     })
 }
 
@@ -85,7 +61,7 @@ pub fn LibraryLoader(props: &Props) -> Html {
                     .ok_or(());
                 let result = match text {
                     Err(()) => Err(format!("{name}: {}", Msg::Unreadable.text(lang))),
-                    Ok(text) => parse(&loaded, &name, &text, lang).await,
+                    Ok(text) => parse(&loaded, &name, &text, lang),
                 };
                 on_loaded.emit(result);
             });

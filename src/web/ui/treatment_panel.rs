@@ -219,15 +219,18 @@ fn download_report(loaded: &Loaded, p: &PatientContext, lang: Lang) {
         "data:text/html;charset=utf-8,{}",
         String::from(js_sys::encode_uri_component(&text))
     );
+    download(&href, &format!("bedside-report-{}.html", bundle.schema.id));
+}
+
+/// Save `href` (a `data:` URL made in this page) as `filename` on this device: a link clicked
+/// in place, so nothing is uploaded.
+pub(crate) fn download(href: &str, filename: &str) {
     let link = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.create_element("a").ok());
     if let Some(a) = link {
-        let _ = a.set_attribute("href", &href);
-        let _ = a.set_attribute(
-            "download",
-            &format!("bedside-report-{}.html", bundle.schema.id),
-        );
+        let _ = a.set_attribute("href", href);
+        let _ = a.set_attribute("download", filename);
         if let Ok(a) = a.dyn_into::<web_sys::HtmlElement>() {
             a.click();
         }

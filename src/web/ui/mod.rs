@@ -1,0 +1,55 @@
+//! The UI: the Yew app (page, widget and iframe all use it), its state and its components.
+//! Components render state and dispatch actions; every clinical decision is the core's.
+
+mod app;
+mod basis;
+mod case_map;
+mod explanation;
+mod fhir_panel;
+mod health_panel;
+mod library_loader;
+mod model_card;
+mod patient_banner;
+mod patient_form;
+mod results;
+mod similar_cases;
+mod state;
+mod teach;
+mod treatment_panel;
+mod widget;
+
+pub use widget::{mount, WidgetHandle};
+
+use wasm_bindgen::prelude::*;
+
+/// A DOM id for a schema column (columns may contain spaces, e.g. wdbc's "mean radius").
+pub(crate) fn field_id(column: &str) -> String {
+    let safe: String = column
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("f-{safe}")
+}
+
+/// Mount the standalone app into the page's `#bedside-app` (www/main.js calls this once the
+/// module is ready, and again after a Restart, into the emptied element). An element that
+/// already holds a running app is left alone, so a second call cannot mount a second app.
+#[wasm_bindgen(js_name = mountPage)]
+pub fn mount_page() {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(super::ROOT_ID));
+    if let Some(root) = root {
+        if root.has_attribute("data-bedside-mounted") {
+            return;
+        }
+        let _ = root.set_attribute("data-bedside-mounted", "");
+        yew::Renderer::<app::App>::with_root(root).render();
+    }
+}
