@@ -56,7 +56,8 @@ setup() {
 
 build_cli() {
   say "building the bedside CLI"
-  cargo build --release --locked --bin bedside
+  # The CLI needs none of the browser shell (features `ui`, `engine`).
+  cargo build --release --locked --no-default-features --bin bedside
 }
 
 train_bundles() {

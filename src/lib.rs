@@ -5,7 +5,8 @@
 //! model's numbers, a [`bundle::Bundle`] carries schema, preprocessing, model and metrics in one
 //! hashed file, and [`assess::assess`] is the one entry point every front end calls.
 //! Around it sit two thin shells, switched whole at this module boundary: the native trainer and
-//! CLI (`train`, `cli`, `serve`) and the Yew/WASM app (`web`).
+//! CLI (`train`, `cli`, `serve`; not built for wasm32) and the Yew/WASM app (`web`, behind the
+//! `engine` and `ui` features, compiled on every target so native tests cover its state).
 #![deny(missing_docs)]
 // A panic in WASM kills the page: library code returns `Error` instead. Indexing is denied too;
 // the few modules that index by construction (numeric kernels over shapes that
@@ -55,7 +56,9 @@ pub mod serve;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod train;
 
-#[cfg(target_arch = "wasm32")]
+/// The browser shell, built on every target (so native `cargo check`, clippy and `cargo test`
+/// cover it; its JS calls only run in a browser), and only with the `engine` or `ui` feature.
+#[cfg(feature = "engine")]
 pub mod web;
 
 pub use assess::{assess, Assessment};

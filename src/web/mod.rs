@@ -1,5 +1,6 @@
-//! [wasm only] The browser shell: the Yew app and a small JS API. Components only render state
-//! and send actions; every clinical decision is made by the core (`form`, `assess`, `i18n`).
+//! The browser shell: the Yew app and a small JS API. It runs in a browser, and compiles on
+//! every target so native `cargo test` covers its state. Components only render state and send
+//! actions; every clinical decision is made by the core (`form`, `assess`, `i18n`).
 
 #[cfg(feature = "engine")]
 mod api;

@@ -363,7 +363,8 @@ pub fn App(props: &AppProps) -> Html {
             };
             let on_loaded = {
                 let state = state.clone();
-                Callback::from(move |r| state.dispatch(Action::LibraryLoaded(r)))
+                let sha = loaded.sha256.clone();
+                Callback::from(move |r| state.dispatch(Action::LibraryLoaded(sha.clone(), r)))
             };
             let on_reset = {
                 let state = state.clone();

@@ -111,7 +111,11 @@ pub fn FhirPanel(props: &Props) -> Html {
             };
             let (loaded, dispatch) = (loaded.clone(), dispatch.clone());
             yew::platform::spawn_local(async move {
-                match JsFuture::from(file.text()).await.ok().and_then(|t| t.as_string()) {
+                match JsFuture::from(file.text())
+                    .await
+                    .ok()
+                    .and_then(|t| t.as_string())
+                {
                     Some(text) => import(&loaded, &text, lang, &dispatch),
                     None => dispatch.dispatch(Action::FhirImported(
                         loaded.sha256.clone(),
@@ -147,19 +151,21 @@ pub fn FhirPanel(props: &Props) -> Html {
             props.dispatch.clone(),
             props.patient.clone(),
         );
-        Callback::from(move |_: MouseEvent| match risk_assessment(&loaded, &patient) {
-            Ok(json) => super::treatment_panel::download(
-                &format!(
-                    "data:application/fhir+json;charset=utf-8,{}",
-                    String::from(js_sys::encode_uri_component(&json))
+        Callback::from(
+            move |_: MouseEvent| match risk_assessment(&loaded, &patient) {
+                Ok(json) => super::treatment_panel::download(
+                    &format!(
+                        "data:application/fhir+json;charset=utf-8,{}",
+                        String::from(js_sys::encode_uri_component(&json))
+                    ),
+                    &format!("bedside-riskassessment-{}.json", loaded.bundle.schema.id),
                 ),
-                &format!("bedside-riskassessment-{}.json", loaded.bundle.schema.id),
-            ),
-            Err(e) => dispatch.dispatch(Action::FhirImported(
-                loaded.sha256.clone(),
-                Err(error_html(&e)),
-            )),
-        })
+                Err(e) => dispatch.dispatch(Action::FhirImported(
+                    loaded.sha256.clone(),
+                    Err(error_html(&e)),
+                )),
+            },
+        )
     };
     // The static controls are one piece of markup (far less WASM than a virtual-DOM node per
     // element); the buttons are components, so their state follows the app's.

@@ -3,8 +3,6 @@
 
 use std::rc::Rc;
 
-use yew::Reducible;
-
 use crate::bundle::Bundle;
 use crate::cases::{CaseLibrary, Options};
 use crate::context::{FromRecord, Origin, PatientContext};
@@ -237,7 +235,8 @@ pub enum Action {
     Clear,
     SetView(View),
     SetSearch(Search),
-    LibraryLoaded(Result<CustomLibrary, String>),
+    /// A case-library CSV read against the bundle with this hash: the library, or why not.
+    LibraryLoaded(String, Result<CustomLibrary, String>),
     UseShippedLibrary,
     /// Fill the form with a case of the library and show the assessment.
     AssessCase(usize),
@@ -252,29 +251,51 @@ pub enum Action {
     Fill(Vec<String>),
 }
 
-impl Reducible for State {
+/// The yew adaptor: the reducer itself is plain Rust ([`State::apply`]), tested natively.
+impl yew::Reducible for State {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        State::apply(self, action)
+    }
+}
+
+impl State {
+    /// The reducer: the next state, or `self` itself (the same `Rc`, so nothing re-renders)
+    /// when the action is stale — an answer for a bundle no longer awaited, an import or a CSV
+    /// read against a bundle no longer loaded.
+    pub fn apply(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
+        let user_choice = matches!(action, Action::Select(_));
         match action {
             Action::SetLang(lang) => s.lang = lang,
             Action::IndexLoaded(Ok(entries)) => s.index = Load::Ready(Rc::new(entries)),
             Action::IndexLoaded(Err(e)) => s.index = Load::Failed(e),
-            Action::SelectIfNone(_) if s.selected.is_some() => {}
+            Action::SelectIfNone(_) if s.selected.is_some() => return self,
             Action::Select(file) | Action::SelectIfNone(file) => {
-                if s.selected.as_deref() != Some(file.as_str()) {
-                    s.selected = Some(file);
-                    s.bundle = Some(Load::Loading);
-                    s.custom = None;
-                    s.library_error = None;
-                    s.search = Search::default();
-                    s = s.blank();
+                if s.selected.as_deref() == Some(file.as_str()) {
+                    return self;
                 }
+                // A user's choice drops an example the URL asked for, which belonged to the
+                // bundle first meant (the index's default, `SelectIfNone`, keeps it: it is how a
+                // URL without `bundle=` reaches its example).
+                if user_choice {
+                    s.pending_example = None;
+                }
+                s.selected = Some(file);
+                s.bundle = Some(Load::Loading);
+                s.custom = None;
+                s.library_error = None;
+                s.search = Search::default();
+                s = s.blank();
             }
             Action::BundleLoaded(file, result) => {
-                if s.selected.as_deref() != Some(file.as_str()) {
-                    return self; // a late answer for a bundle no longer selected
+                // Only the answer awaited: not one for a bundle no longer selected, nor a second
+                // answer for one already loaded (A → B → A), which would wipe the patient.
+                if s.selected.as_deref() != Some(file.as_str())
+                    || !matches!(s.bundle, Some(Load::Loading))
+                {
+                    return self;
                 }
                 match result {
                     Ok(loaded) => {
@@ -309,11 +330,18 @@ impl Reducible for State {
             }
             Action::SetView(v) => s.view = v,
             Action::SetSearch(search) => s.search = search,
-            Action::LibraryLoaded(Ok(lib)) => {
-                s.custom = Some(lib);
-                s.library_error = None;
+            Action::LibraryLoaded(sha, result) => {
+                if s.loaded().map(|l| l.sha256.as_str()) != Some(sha.as_str()) {
+                    return self; // read against a bundle no longer loaded
+                }
+                match result {
+                    Ok(lib) => {
+                        s.custom = Some(lib);
+                        s.library_error = None;
+                    }
+                    Err(e) => s.library_error = Some(e),
+                }
             }
-            Action::LibraryLoaded(Err(e)) => s.library_error = Some(e),
             Action::UseShippedLibrary => {
                 s.custom = None;
                 s.library_error = None;
@@ -356,5 +384,328 @@ impl Reducible for State {
             }
         }
         Rc::new(s)
+    }
+}
+
+// Native tests of the reducer (the web code compiles on every target; only its JS calls need a
+// browser, and the reducer makes none). A cheap bundle: the hand-made sample, given a second
+// unit, a rule question and two examples.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::tests::sample_bundle;
+    use crate::bundle::Example;
+    use crate::context::{FieldSource, Record};
+    use crate::schema::{Convert, Kind};
+    use crate::signature::Provenance;
+    use crate::treatment::decision::Verdict;
+    use crate::treatment::rules::Input;
+
+    /// The sample bundle with glucose in a second unit, one rule question and two examples;
+    /// `seed` makes its hash (its identity) differ.
+    fn bundle(seed: u64) -> Bundle {
+        let mut b = sample_bundle();
+        if let Some(Kind::Numeric { convert, .. }) =
+            b.schema.features.get_mut(0).map(|f| &mut f.kind)
+        {
+            *convert = Some(Convert {
+                unit: "mmol/L".into(),
+                factor: 0.0555,
+            });
+        }
+        b.rules.inputs.push(Input {
+            id: "q".into(),
+            label: Text {
+                en: "Q?".into(),
+                zh: "问？".into(),
+            },
+        });
+        b.examples = vec![
+            Example {
+                row: 12,
+                inputs: vec!["150".into(), "true".into(), "f".into()],
+                truth: 1,
+            },
+            Example {
+                row: 30,
+                inputs: vec!["90".into(), "false".into(), "m".into()],
+                truth: 0,
+            },
+        ];
+        b.training.seed = seed;
+        b
+    }
+
+    fn loaded(file: &str, seed: u64) -> Rc<Loaded> {
+        let b = bundle(seed);
+        let bytes = b.to_bytes().unwrap();
+        Rc::new(Loaded {
+            file: file.into(),
+            cases: Rc::new(b.cases.clone()),
+            sha256: crate::bundle::payload_sha256(&bytes).unwrap(),
+            bundle: b,
+            provenance: Provenance::NotChecked,
+        })
+    }
+
+    fn run(s: Rc<State>, actions: Vec<Action>) -> Rc<State> {
+        actions.into_iter().fold(s, State::apply)
+    }
+
+    fn start(example: Option<usize>, file: Option<&str>) -> Rc<State> {
+        Rc::new(State::new(Lang::En, example, file.map(String::from)))
+    }
+
+    /// Bundle a loaded, with a typed value, an answer and a decision.
+    fn busy() -> Rc<State> {
+        run(
+            start(None, Some("a.bdsx")),
+            vec![
+                Action::BundleLoaded("a.bdsx".into(), Ok(loaded("a.bdsx", 1))),
+                Action::Input(2, "m".into()),
+                Action::Answer(0, Some(true)),
+                Action::Decide(Decision::new("x", Verdict::Agree, "").unwrap()),
+            ],
+        )
+    }
+
+    fn record(inputs: &[&str]) -> FromRecord {
+        FromRecord {
+            inputs: inputs.iter().map(|v| v.to_string()).collect(),
+            references: vec![Some("Observation/g1".into()), None, None],
+            record: Record {
+                reference: Some("Patient/a".into()),
+                name: Some("Ann".into()),
+                birth_date: Some("1970-01-02".into()),
+            },
+            report: "<p>r</p>".into(),
+        }
+    }
+
+    #[test]
+    fn a_bundle_answer_for_a_file_no_longer_selected_is_ignored() {
+        let s = run(
+            start(None, Some("a.bdsx")),
+            vec![Action::Select("b.bdsx".into())],
+        );
+        for result in [Ok(loaded("a.bdsx", 1)), Err(LoadError::Http(500))] {
+            let after = s
+                .clone()
+                .apply(Action::BundleLoaded("a.bdsx".into(), result));
+            assert!(Rc::ptr_eq(&s, &after));
+            assert_eq!(after.selected.as_deref(), Some("b.bdsx"));
+            assert!(matches!(after.bundle, Some(Load::Loading)));
+        }
+    }
+
+    #[test]
+    fn a_second_answer_for_the_loaded_file_does_not_replace_the_patient_in_progress() {
+        let s = run(
+            start(None, Some("a.bdsx")),
+            vec![
+                Action::Select("b.bdsx".into()),
+                Action::Select("a.bdsx".into()),
+                Action::BundleLoaded("a.bdsx".into(), Ok(loaded("a.bdsx", 1))),
+                Action::Input(0, "120".into()),
+            ],
+        );
+        let again = s.clone().apply(Action::BundleLoaded(
+            "a.bdsx".into(),
+            Ok(loaded("a.bdsx", 1)),
+        ));
+        assert!(Rc::ptr_eq(&s, &again));
+        let failed = s.clone().apply(Action::BundleLoaded(
+            "a.bdsx".into(),
+            Err(LoadError::Http(500)),
+        ));
+        assert!(Rc::ptr_eq(&s, &failed));
+        assert_eq!(s.patient.inputs.first().map(String::as_str), Some("120"));
+    }
+
+    #[test]
+    fn every_new_patient_has_a_new_serial_and_no_answers_or_decisions() {
+        let sha = busy().loaded().unwrap().sha256.clone();
+        let paths: Vec<(&str, Vec<Action>)> = vec![
+            ("example", vec![Action::Example(1)]),
+            ("clear", vec![Action::Clear]),
+            ("library case", vec![Action::AssessCase(0)]),
+            (
+                "fhir import",
+                vec![Action::FhirImported(
+                    sha.clone(),
+                    Ok(record(&["150", "", ""])),
+                )],
+            ),
+            (
+                "host",
+                vec![Action::Fill(vec!["100".into(), "false".into(), "f".into()])],
+            ),
+            (
+                "another bundle",
+                vec![
+                    Action::Select("b.bdsx".into()),
+                    Action::BundleLoaded("b.bdsx".into(), Ok(loaded("b.bdsx", 2))),
+                ],
+            ),
+        ];
+        for (path, actions) in paths {
+            let before = busy();
+            assert_eq!(before.patient.answers.first(), Some(&Some(true)));
+            let after = run(before.clone(), actions);
+            let p = &after.patient;
+            assert_ne!(p.serial, before.patient.serial, "{path}: a new serial");
+            assert!(p.answers.iter().all(Option::is_none), "{path}: answers");
+            assert_eq!(p.answers.len(), 1, "{path}");
+            assert!(p.decisions.is_empty(), "{path}: decisions");
+            assert!(after.import_error.is_none(), "{path}");
+            assert_eq!(p.import_report.is_some(), path == "fhir import", "{path}");
+        }
+    }
+
+    #[test]
+    fn typing_answering_deciding_units_and_language_keep_the_patient() {
+        let s = busy();
+        let after = run(
+            s.clone(),
+            vec![
+                Action::Input(0, "140".into()),
+                Action::Answer(0, Some(false)),
+                Action::SetUnits(true),
+                Action::SetLang(Lang::Zh),
+            ],
+        );
+        assert_eq!(after.patient.serial, s.patient.serial);
+        assert_eq!(after.patient.decisions, s.patient.decisions);
+        assert_eq!(after.patient.answers.first(), Some(&Some(false)));
+    }
+
+    #[test]
+    fn a_fhir_import_replaces_the_patient_whole_and_a_failed_one_keeps_it() {
+        let s = busy();
+        let sha = s.loaded().unwrap().sha256.clone();
+        let imported = s.clone().apply(Action::FhirImported(
+            sha.clone(),
+            Ok(record(&["150", "", ""])),
+        ));
+        let p = &imported.patient;
+        assert_eq!(
+            *p.inputs,
+            vec!["150", "", ""],
+            "the typed sex is gone: no merge"
+        );
+        assert_eq!(
+            *p.sources,
+            vec![
+                FieldSource::Resource("Observation/g1".into()),
+                FieldSource::Blank,
+                FieldSource::Blank
+            ]
+        );
+        assert_eq!(p.subject(), Some("Patient/a"));
+        let failed = s
+            .clone()
+            .apply(Action::FhirImported(sha.clone(), Err("<p>bad</p>".into())));
+        assert_eq!(failed.patient, s.patient, "the patient on screen stays");
+        assert_eq!(
+            failed.import_error.as_deref().map(String::as_str),
+            Some("<p>bad</p>")
+        );
+        let next = failed.apply(Action::Example(0));
+        assert!(next.import_error.is_none());
+        let short = s
+            .clone()
+            .apply(Action::FhirImported(sha, Ok(record(&["150"]))));
+        assert_eq!(short.patient, s.patient);
+        assert!(short.import_error.is_some());
+        // Read against another bundle: ignored.
+        let stale = s.clone().apply(Action::FhirImported(
+            "0".repeat(64),
+            Ok(record(&["1", "", ""])),
+        ));
+        assert!(Rc::ptr_eq(&s, &stale));
+    }
+
+    #[test]
+    fn units_there_and_back_restore_the_values() {
+        let s = busy().apply(Action::Example(0));
+        let si = s.clone().apply(Action::SetUnits(true));
+        let shown: f64 = si.patient.inputs.first().unwrap().parse().unwrap();
+        assert!((shown - 150.0 * 0.0555).abs() < 0.01, "{shown}");
+        // The model gets the value in its own unit (to the last bits of a double).
+        let canonical: f64 = si.patient.canonical.first().unwrap().parse().unwrap();
+        assert!((canonical - 150.0).abs() < 1e-9, "{canonical}");
+        let back = si.apply(Action::SetUnits(false));
+        assert_eq!(back.patient.inputs, s.patient.inputs);
+        assert_eq!(back.patient.serial, s.patient.serial);
+    }
+
+    #[test]
+    fn select_resets_library_and_search_and_a_stale_csv_is_ignored() {
+        let s = busy();
+        let sha = s.loaded().unwrap().sha256.clone();
+        let lib = CustomLibrary {
+            library: s.loaded().unwrap().cases.clone(),
+            skipped: vec![],
+        };
+        let with = run(
+            s,
+            vec![
+                Action::LibraryLoaded(sha.clone(), Ok(lib.clone())),
+                Action::SetSearch(Search {
+                    k: 20,
+                    ..Search::default()
+                }),
+            ],
+        );
+        assert!(with.custom.is_some());
+        let b = run(
+            with,
+            vec![
+                Action::Select("b.bdsx".into()),
+                Action::BundleLoaded("b.bdsx".into(), Ok(loaded("b.bdsx", 2))),
+            ],
+        );
+        assert!(b.custom.is_none() && b.library_error.is_none());
+        assert_eq!(b.search, Search::default());
+        let stale = b.clone().apply(Action::LibraryLoaded(sha, Ok(lib)));
+        assert!(
+            Rc::ptr_eq(&b, &stale),
+            "a CSV read against bundle a is not b's library"
+        );
+    }
+
+    #[test]
+    fn the_pending_example_is_applied_once_and_a_users_choice_drops_it() {
+        let s = run(
+            start(Some(1), Some("a.bdsx")),
+            vec![Action::BundleLoaded(
+                "a.bdsx".into(),
+                Ok(loaded("a.bdsx", 1)),
+            )],
+        );
+        assert_eq!(s.patient.origin, Origin::Example { row: 30 });
+        assert!(s.pending_example.is_none());
+        let chose = run(
+            start(Some(0), Some("a.bdsx")),
+            vec![
+                Action::BundleLoaded("a.bdsx".into(), Err(LoadError::Http(404))),
+                Action::Select("b.bdsx".into()),
+                Action::BundleLoaded("b.bdsx".into(), Ok(loaded("b.bdsx", 2))),
+            ],
+        );
+        assert_eq!(
+            chose.patient.origin,
+            Origin::Blank,
+            "not b's example, unasked"
+        );
+        // Without `bundle=` in the URL, the index's default still gets the example.
+        let default = run(
+            start(Some(0), None),
+            vec![
+                Action::SelectIfNone("a.bdsx".into()),
+                Action::BundleLoaded("a.bdsx".into(), Ok(loaded("a.bdsx", 1))),
+            ],
+        );
+        assert_eq!(default.patient.origin, Origin::Example { row: 12 });
     }
 }

@@ -212,7 +212,8 @@ fn set_patient(id: u32, patient: serde_json::Value) -> Result<(), String> {
     };
     let schema = &loaded.bundle.schema;
     if patient.get("resourceType").is_some() {
-        let imported = crate::fhir::import(schema, &patient, super::fhir_panel::today()).map_err(|e| e.to_string())?;
+        let imported = crate::fhir::import(schema, &patient, super::fhir_panel::today())
+            .map_err(|e| e.to_string())?;
         let html = crate::fhir::report_html(schema, &imported, lang);
         let record = crate::context::FromRecord::from_imported(schema, &imported, html);
         dispatch.dispatch(Action::FhirImported(loaded.sha256.clone(), Ok(record)));
@@ -290,8 +291,8 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
         JsError::new("mount: options.stylesheet (the URL of style.css) is required")
     })?;
     let lang = Lang::from_tag(&get("lang").unwrap_or_default());
-    let trust =
-        crate::web::trust::from_options(&options).map_err(|e| JsError::new(&format!("mount: {e}")))?;
+    let trust = crate::web::trust::from_options(&options)
+        .map_err(|e| JsError::new(&format!("mount: {e}")))?;
     let teach = match get("mode").as_deref() {
         None | Some("assess") => false,
         Some("teach") => true,
