@@ -14,8 +14,9 @@ cd "$(dirname "$0")"
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-# Bundles the app ships: id:training-csv (schema is data/<id>.schema.toml).
-BUNDLES="pima:data/pima_tr2.csv biopsy:data/biopsy.csv wdbc:data/wdbc.csv indo_rct:data/indo_rct.csv colon:data/colon.csv gbsg:data/gbsg.csv"
+# Bundles the app ships, as id:training-csv, read from the manifest data/bundles.txt (schema is
+# data/<id>.schema.toml).
+BUNDLES=$(awk '!/^#/ && NF == 2 { printf "%s:%s ", $1, $2 }' data/bundles.txt)
 
 say() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -201,10 +202,13 @@ fuzz() {
     if [ "$t" = bundle ]; then
       # The target's first byte picks the mode: 1 = a whole file, 0 = a payload it wraps in a
       # correct header (tests/fuzz/fuzz_targets/bundle.rs). The current signed bundles in both.
-      local b
+      # Where the payload lies is the CLI's to say (`inspect --json`'s layout), not this script's.
+      local b off len
       for b in pima biopsy; do
         { printf '\001'; cat "static/bundles/$b.bdsx"; } > "$corpus/$b-file"
-        { printf '\000'; tail -c +45 "static/bundles/$b.bdsx" | head -c -100; } > "$corpus/$b-payload"
+        read -r off len < <(target/release/bedside inspect --json --bundle "static/bundles/$b.bdsx" \
+          | node -e 'const l = JSON.parse(require("fs").readFileSync(0, "utf8")).layout; console.log(l.payload_offset, l.payload_len)')
+        { printf '\000'; tail -c +$((off + 1)) "static/bundles/$b.bdsx" | head -c "$len"; } > "$corpus/$b-payload"
       done
       max_len=160000
     fi

@@ -382,9 +382,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             let sha256 = payload_sha256(&bytes)?;
             if json {
                 #[derive(Serialize)]
+                struct Layout {
+                    /// Where the payload starts (after the header).
+                    payload_offset: usize,
+                    /// Its length.
+                    payload_len: usize,
+                    /// The signature block after it (0 when unsigned).
+                    signature_len: usize,
+                }
+                #[derive(Serialize)]
                 struct Inspect<'a> {
                     file: String,
                     bytes: usize,
+                    /// Where the parts of the file lie (scripts read these, never hard-code them).
+                    layout: Layout,
                     payload_sha256: String,
                     model: crate::model::Family,
                     calibration: &'a crate::calibrate::Calibration,
@@ -393,9 +404,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     card: &'a crate::bundle::Card,
                     training: &'a crate::bundle::TrainingInfo,
                 }
+                let envelope = crate::signature::split(&bytes)?;
                 let view = Inspect {
                     file: path.display().to_string(),
                     bytes: bytes.len(),
+                    layout: Layout {
+                        payload_offset: crate::bundle::HEADER_LEN,
+                        payload_len: envelope
+                            .bundle
+                            .len()
+                            .saturating_sub(crate::bundle::HEADER_LEN),
+                        signature_len: bytes.len().saturating_sub(envelope.bundle.len()),
+                    },
                     payload_sha256: sha256,
                     model: bundle.model.family(),
                     calibration: &bundle.calibration,
