@@ -3,21 +3,31 @@
 // #bedside-app (the same build serves the widget, which must not mount a page app).
 import init, { mountPage } from '../pkg/bedside.js';
 
-// A bundle named in the URL starts downloading now, alongside the app, instead of after it;
-// the app's own request for it is then served from this preload.
-const bundle = new URLSearchParams(window.location.search).get('bundle');
-if (bundle && /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.bdsx$/.test(bundle)) {
+// First paint first: the page's static header and disclaimer (www/index.html) are on screen
+// before the 300 KB of WebAssembly and the model start to download, so a slow connection
+// shows the page at once; then the module, the list of models and a bundle named in the URL
+// download side by side (the app's own requests for them are served from these preloads).
+// (A hidden tab paints nothing and runs no animation frames: it starts at once.)
+const painted = new Promise((resolve) => (document.visibilityState === 'hidden'
+  ? setTimeout(resolve, 0) : requestAnimationFrame(() => setTimeout(resolve, 0))));
+const preload = (href, type) => {
   const link = document.createElement('link');
   link.rel = 'preload';
   link.as = 'fetch';
   link.crossOrigin = 'anonymous';
-  link.href = `../static/bundles/${bundle}`;
+  if (type) link.type = type;
+  link.href = href;
   document.head.append(link);
-}
+};
+const bundle = new URLSearchParams(window.location.search).get('bundle');
 
-performance.mark('bedside:init-start');
 const fatal = document.getElementById('bedside-fatal');
-const started = init().then(() => {
+const started = painted.then(() => {
+  preload('../static/bundles/index.json', 'application/json');
+  if (bundle && /^[A-Za-z0-9_-][A-Za-z0-9._-]*\.bdsx$/.test(bundle)) preload(`../static/bundles/${bundle}`);
+  performance.mark('bedside:init-start');
+  return init();
+}).then(() => {
   performance.mark('bedside:init-done');
   mountPage();
 });

@@ -479,7 +479,7 @@ pub fn App(props: &AppProps) -> Html {
                 </div>
             </header>
             <p class="disclaimer" id="disclaimer"><strong>{ Msg::Disclaimer.text(lang) }</strong>{ " " }{ Msg::Privacy.text(lang) }</p>
-            if !embedded { { picker } }
+            if !embedded { <div class="picker-slot">{ picker }</div> }
             { body }
         </>
     }

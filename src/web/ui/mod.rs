@@ -50,6 +50,9 @@ pub fn mount_page() {
             return;
         }
         let _ = root.set_attribute("data-bedside-mounted", "");
+        // The page's static first paint (header, disclaimer, a reserved picker) makes way for
+        // the app, which renders the same header and disclaimer in the same place.
+        root.set_inner_html("");
         yew::Renderer::<app::App>::with_root(root).render();
     }
 }
