@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use thiserror::Error;
 
-use crate::schema::Lang;
+use crate::util::lang::Lang;
 
 /// Result alias used throughout the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -153,7 +153,7 @@ pub fn short(v: f64) -> String {
     if v.is_finite() && v != 0.0 && !(1e-4..1e9).contains(&v.abs()) {
         // By hand: `{:e}` would add float exponent formatting to the app's WASM.
         let e = v.abs().log10().floor() as i32;
-        let m = crate::schema::round_to(v / 10f64.powi(e), 3);
+        let m = crate::util::num::round_to(v / 10f64.powi(e), 3);
         format!("{m}e{e}")
     } else {
         v.to_string()
@@ -169,7 +169,7 @@ pub const EXCERPT_CHARS: usize = 40;
 /// full of it, or a page with it in its DOM).
 ///
 /// Structured errors keep the value whole and quote it through this when they are worded
-/// (`Display`, [`crate::i18n::error_text`]), because only then is the reader's language known;
+/// (`Display`, [`crate::present::wording::error_text`]), because only then is the reader's language known;
 /// messages that are free text from the start (`Data`, `Fhir`, a parser's reason) call it with
 /// [`Lang::En`] where they are built.
 pub fn excerpt(text: &str, lang: Lang) -> Cow<'_, str> {

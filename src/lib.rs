@@ -1,12 +1,34 @@
 //! Bedside: clinical decision support that runs entirely in the browser.
 //!
-//! The core is platform-independent and covered by plain `cargo test`:
-//! a [`schema::Schema`] says what the columns mean, [`preprocess`] turns validated input into the
-//! model's numbers, a [`bundle::Bundle`] carries schema, preprocessing, model and metrics in one
-//! hashed file, and [`assess::assess`] is the one entry point every front end calls.
-//! Around it sit two thin shells, switched whole at this module boundary: the native trainer and
-//! CLI (`train`, `cli`, `serve`; not built for wasm32) and the Yew/WASM app (`web`, behind the
-//! `engine` and `ui` features, compiled on every target so native tests cover its state).
+//! The core is platform-independent and covered by plain `cargo test`: a
+//! [`Schema`](contract::schema::Schema) says what the columns mean, [`model::preprocess`] turns
+//! validated input into the model's numbers, a [`Bundle`](bundle::Bundle) carries schema,
+//! preprocessing, model and metrics in one hashed file, and [`assess`](clinical::assess::assess)
+//! is the one entry point every front end calls. Around it sit two thin shells, switched whole at
+//! this module boundary: the native trainer, server and CLI (`train`, `serve`, `cli`) and the
+//! Yew/WASM app (`web`, behind the `engine` and `ui` features, compiled on every target).
+//!
+//! # Layers
+//!
+//! Each folder of `src/` is a layer (`error.rs` and `serve.rs` are one-file layers). A module
+//! imports only its own layer and the layers listed before it; layers on one line are siblings
+//! and do not import each other. `tests/layers.rs` reads this list and checks every `crate::`
+//! path against it, and that no two files import each other.
+//!
+//! ```text
+//! util              languages, numbers, hex, HTML escaping, seeded rng, one sort
+//! error             the one error type and Result
+//! contract          schema, patient record, data sets and CSV text, grouping fields
+//! model             preprocessing, fitted models, calibration, metrics, explanations, case distances
+//! cases             case library, top-k kernel, case map
+//! guidance          guideline rules and their compiler, formulas, per-arm trial models
+//! bundle            file format, signature, Bundle
+//! clinical          assess, probabilities, counterfactual, form, patient context, treatment options
+//! interop           FHIR R4 in and out
+//! present           UI catalogue, clinical wording, model card, health check, reports, CDS cards
+//! train, serve, web  shells: the trainer and the static server (native), the browser app and JS API
+//! cli               the command line (native), over train and serve
+//! ```
 #![deny(missing_docs)]
 // A panic in WASM kills the page: library code returns `Error` instead. Indexing is denied too;
 // the few modules that index by construction (numeric kernels over shapes that
@@ -21,33 +43,16 @@
     )
 )]
 
-pub mod assess;
 pub mod bundle;
-pub mod calibrate;
-pub mod card;
 pub mod cases;
-pub mod cds;
-pub mod context;
-pub mod counterfactual;
-pub mod csv_text;
-pub mod dataset;
+pub mod clinical;
+pub mod contract;
 pub mod error;
-pub mod explain;
-pub mod fhir;
-pub mod form;
-pub mod groups;
-pub mod health;
-pub mod i18n;
-pub mod library;
-pub mod metrics;
+pub mod guidance;
+pub mod interop;
 pub mod model;
-pub mod patient;
-pub mod preprocess;
-pub mod rng;
-pub mod schema;
-pub mod signature;
-pub mod sort;
-pub mod treatment;
+pub mod present;
+pub mod util;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
@@ -61,7 +66,7 @@ pub mod train;
 #[cfg(feature = "engine")]
 pub mod web;
 
-pub use assess::{assess, Assessment};
 pub use bundle::Bundle;
+pub use clinical::assess::{assess, Assessment};
+pub use contract::schema::Schema;
 pub use error::{Error, Result};
-pub use schema::Schema;

@@ -7,8 +7,11 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use bedside::signature::{Policy, Trust};
-use bedside::{assess, dataset, fhir, Bundle, Schema};
+use bedside::bundle::signature::{Policy, Trust};
+use bedside::clinical::assess;
+use bedside::contract::dataset;
+use bedside::interop::fhir;
+use bedside::{Bundle, Schema};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

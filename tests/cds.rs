@@ -3,11 +3,11 @@
 //! model bundle, rules keep their citation, and the trial options become suggestions.
 #![cfg(not(target_arch = "wasm32"))]
 
+use bedside::bundle::signature::Provenance;
 use bedside::bundle::{payload_sha256, Bundle};
-use bedside::cds::Clinician;
-use bedside::schema::Lang;
-use bedside::signature::Provenance;
-use bedside::treatment::decision::{Decision, Verdict};
+use bedside::clinical::treatment::decision::{Decision, Verdict};
+use bedside::present::cds::Clinician;
+use bedside::util::lang::Lang;
 use serde_json::Value as Json;
 
 fn load(name: &str) -> (Bundle, String) {
@@ -30,7 +30,7 @@ fn cards_for(name: &str, lang: Lang) -> Json {
 fn cards_with(name: &str, lang: Lang, answers: &[Option<bool>], decisions: &[Decision]) -> Json {
     let (bundle, sha) = load(name);
     let inputs = bundle.examples[0].inputs.clone();
-    let outcome = bedside::form::evaluate(&bundle, &inputs);
+    let outcome = bedside::clinical::form::evaluate(&bundle, &inputs);
     let (record, assessment) = (outcome.record.unwrap(), outcome.assessment.unwrap());
     let provenance = Provenance::Verified("0123456789abcdef".into());
     let who = Clinician {
@@ -40,7 +40,7 @@ fn cards_with(name: &str, lang: Lang, answers: &[Option<bool>], decisions: &[Dec
         answers,
         decisions,
     };
-    bedside::cds::cards_for(
+    bedside::present::cds::cards_for(
         &bundle,
         &who,
         &record,

@@ -140,7 +140,7 @@ fn assess_prints_probabilities_that_sum_to_one() {
     assert!((probs.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     // The same answer through the library.
     let bundle = Bundle::from_bytes(&std::fs::read(pima()).unwrap()).unwrap();
-    let direct = bedside::assess::assess_text(&bundle, PATIENT).unwrap();
+    let direct = bedside::clinical::assess::assess_text(&bundle, PATIENT).unwrap();
     assert_eq!(direct.probabilities[1].probability, probs[1]);
 }
 
@@ -399,7 +399,7 @@ fn every_family_trains_on_real_data_and_explains_exactly() {
             r#"{"V1":8,"V2":10,"V3":10,"V4":8,"V5":7,"V6":10,"V7":9,"V8":7,"V9":1}"#,
             r#"{"V1":4,"V2":3,"V3":4,"V4":1,"V5":3,"V7":3,"V8":5,"V9":1}"#,
         ] {
-            let a = bedside::assess::assess_text(&bundle, patient).unwrap();
+            let a = bedside::clinical::assess::assess_text(&bundle, patient).unwrap();
             let e = a.explanation.expect("an explanation");
             let sum: f64 = e.contributions.iter().sum();
             assert!(

@@ -3,11 +3,11 @@
 //! contraindications.
 #![cfg(not(target_arch = "wasm32"))]
 
-use bedside::patient::PatientRecord;
+use bedside::clinical::treatment::suggest::{split_answers, suggest};
+use bedside::contract::patient::PatientRecord;
+use bedside::guidance::rules::Status;
+use bedside::guidance::trial::wilson;
 use bedside::train::{train, TrainInput};
-use bedside::treatment::rules::Status;
-use bedside::treatment::suggest::{split_answers, suggest};
-use bedside::treatment::trial::wilson;
 use bedside::{Bundle, Schema};
 
 fn read(path: &str) -> String {
@@ -84,7 +84,7 @@ fn suggestions_rank_options_cite_rules_and_respect_contraindications() {
     });
     let (model_part, answers) = split_answers(&b.rules, &patient).unwrap();
     let record = PatientRecord::from_json(&b.schema, &model_part).unwrap();
-    let p = bedside::assess::probabilities(&b, &record);
+    let p = bedside::clinical::predict::probabilities(&b, &record);
     let s = suggest(&b, &record, &answers, &p);
     assert_eq!(s.options.len(), 2);
     assert_eq!(
@@ -129,7 +129,7 @@ fn suggestions_rank_options_cite_rules_and_respect_contraindications() {
 }
 
 /// (arm, events, patients) of each trial arm.
-fn arm_counts(t: &bedside::treatment::trial::TrialModels) -> Vec<(&str, u32, u32)> {
+fn arm_counts(t: &bedside::guidance::trial::TrialModels) -> Vec<(&str, u32, u32)> {
     t.arms
         .iter()
         .map(|a| (a.code.as_str(), a.events, a.n))

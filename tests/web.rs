@@ -18,7 +18,7 @@ const PATIENT: &str =
 fn bundle_decodes_and_round_trips_in_the_browser() {
     let b = Bundle::from_bytes(PIMA).unwrap();
     // The shipped bundle is signed: re-encoding gives back the bundle as it was signed.
-    let envelope = bedside::signature::split(PIMA).unwrap();
+    let envelope = bedside::bundle::signature::split(PIMA).unwrap();
     assert!(envelope.block.is_some());
     assert_eq!(b.to_bytes().unwrap(), envelope.bundle);
     assert_eq!(b.schema.id, "pima");
@@ -27,7 +27,7 @@ fn bundle_decodes_and_round_trips_in_the_browser() {
 #[wasm_bindgen_test]
 fn assess_in_wasm_gives_probabilities_summing_to_one() {
     let b = Bundle::from_bytes(PIMA).unwrap();
-    let a = bedside::assess::assess_text(&b, PATIENT).unwrap();
+    let a = bedside::clinical::assess::assess_text(&b, PATIENT).unwrap();
     let sum: f64 = a.probabilities.iter().map(|c| c.probability).sum();
     assert!((sum - 1.0).abs() < 1e-12);
 }
@@ -60,7 +60,8 @@ fn js_api_assesses_plain_objects_and_throws_clear_errors() {
     assert!(json.contains("\"probabilities\""));
 
     // The lean entry point gives the same calibrated probabilities as the full assessment.
-    let full = bedside::assess::assess_text(&Bundle::from_bytes(PIMA).unwrap(), PATIENT).unwrap();
+    let full = bedside::clinical::assess::assess_text(&Bundle::from_bytes(PIMA).unwrap(), PATIENT)
+        .unwrap();
     let lean = engine
         .probabilities(js_sys::JSON::parse(PATIENT).unwrap())
         .unwrap();

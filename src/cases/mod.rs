@@ -19,13 +19,13 @@ pub mod pca;
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::{self, Dataset, RowError};
+use crate::contract::dataset::{self, Dataset, RowError};
+use crate::contract::groups::Member;
+use crate::contract::patient::{PatientRecord, Value};
+use crate::contract::schema::{Kind, Schema};
 use crate::error::{Error, Result};
-use crate::groups::Member;
-use crate::patient::{PatientRecord, Value};
-use crate::preprocess::{Preprocessor, Step};
-use crate::rng::Rng;
-use crate::schema::{Kind, Schema};
+use crate::model::preprocess::{Preprocessor, Step};
+use crate::util::rng::Rng;
 pub use pca::Pca;
 
 /// How distances are measured; fitted by the trainer, shared by every library used with the
@@ -275,7 +275,7 @@ impl CaseLibrary {
                 SortKey::Outcome => self.outcome.get(i).map_or(f32::NAN, |&o| f32::from(o)),
             }
         };
-        crate::sort::sort_indices(&mut order, &|a, b| {
+        crate::util::sort::sort_indices(&mut order, &|a, b| {
             let (x, y) = (value(a), value(b));
             match (x.is_nan(), y.is_nan()) {
                 (true, true) => a.cmp(&b),
@@ -350,7 +350,7 @@ pub fn widen(v: f32) -> f64 {
 }
 
 /// A stored value as JSON in the schema's codes (`null` when missing).
-pub fn display_json(f: &crate::schema::Feature, v: f32) -> serde_json::Value {
+pub fn display_json(f: &crate::contract::schema::Feature, v: f32) -> serde_json::Value {
     use serde_json::Value as Json;
     if v.is_nan() {
         return Json::Null;
@@ -545,13 +545,13 @@ fn explain_neighbour(
     let compared = terms.len();
     let rel = |j: usize| metric.relevance.get(j).copied().unwrap_or(0.0);
     let mut alike: Vec<usize> = terms.iter().filter(|t| t.1 <= ALIKE).map(|t| t.0).collect();
-    crate::sort::sort_indices(&mut alike, &|a, b| {
+    crate::util::sort::sort_indices(&mut alike, &|a, b| {
         rel(b).total_cmp(&rel(a)).then(a.cmp(&b))
     });
     // Positions in `terms` of the differing features, largest weighted term first.
     let mut order: Vec<usize> = (0..terms.len()).filter(|&t| terms[t].1 > ALIKE).collect();
     let weighted = |t: usize| terms[t].1 * f64::from(weight(terms[t].0));
-    crate::sort::sort_indices(&mut order, &|a, b| {
+    crate::util::sort::sort_indices(&mut order, &|a, b| {
         weighted(b).total_cmp(&weighted(a)).then(a.cmp(&b))
     });
     let differ: Vec<Difference> = order

@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::schema::tests::SAMPLE;
+use crate::contract::schema::tests::SAMPLE;
 
 fn sample() -> (Schema, Preprocessor, Pca) {
     let s = Schema::from_toml(SAMPLE).unwrap();

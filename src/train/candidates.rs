@@ -9,8 +9,8 @@ use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegress
 use smartcore::naive_bayes::gaussian::{GaussianNB, GaussianNBParameters};
 
 use crate::error::{Error, Result};
-use crate::explain::MAX_ENUMERATED_FEATURES;
-use crate::model::{Family, Knn, Linear, Model, NaiveBayes, Node, Tree};
+use crate::model::explain::MAX_ENUMERATED_FEATURES;
+use crate::model::fitted::{Family, Knn, Linear, Model, NaiveBayes, Node, Tree};
 
 /// A model family with fixed hyper-parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -273,7 +273,7 @@ mod tests {
             let acc = x
                 .iter()
                 .zip(&y)
-                .filter(|(r, &c)| crate::metrics::argmax(&m.predict_proba(r, 2)) == c)
+                .filter(|(r, &c)| crate::model::metrics::argmax(&m.predict_proba(r, 2)) == c)
                 .count();
             assert!(acc as f64 / x.len() as f64 > 0.8, "{spec:?}: {acc}");
         }

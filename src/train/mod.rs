@@ -15,19 +15,20 @@ pub mod trial;
 
 use sha2::{Digest, Sha256};
 
-use crate::bundle::{hex, Bundle, Candidate, Card, Example, SubgroupMetrics, TrainingInfo};
-use crate::calibrate::Calibration;
+use crate::bundle::{Bundle, Candidate, Card, Example, SubgroupMetrics, TrainingInfo};
 use crate::cases::{CaseLibrary, Metric, Pca};
+use crate::contract::groups;
 use crate::error::{Error, Result};
-use crate::explain::explain;
-use crate::groups;
-use crate::library::Library;
-use crate::metrics::{evaluate, reliability, roc_curve};
+use crate::model::calibrate::Calibration;
+use crate::model::explain::explain;
+use crate::model::library::Library;
+use crate::model::metrics::{evaluate, reliability, roc_curve};
+use crate::util::hex::hex;
 
-use crate::dataset::{self as data, Dataset};
-use crate::preprocess::Preprocessor;
-use crate::schema::Schema;
-use crate::treatment::rules::RuleSet;
+use crate::contract::dataset::{self as data, Dataset};
+use crate::contract::schema::Schema;
+use crate::guidance::rules::RuleSet;
+use crate::model::preprocess::Preprocessor;
 pub use candidates::Spec;
 
 /// Everything `bedside train` needs, already read from disk.
@@ -254,7 +255,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     let mut relevance = vec![0.0; schema.features.len()];
     for x in &x_train {
         let p = model.predict_proba(x, n_classes);
-        let top = crate::metrics::argmax(&p);
+        let top = crate::model::metrics::argmax(&p);
         if let Some(e) = explain(
             &model,
             x,
@@ -450,7 +451,7 @@ fn examples(schema: &Schema, test: &Dataset, n_classes: usize) -> Vec<Example> {
         {
             out.push(Example {
                 row: test.rows[i],
-                inputs: crate::form::from_json(schema, &test.json[i]),
+                inputs: crate::clinical::form::from_json(schema, &test.json[i]),
                 truth: class as u32,
             });
         }
@@ -462,7 +463,7 @@ fn examples(schema: &Schema, test: &Dataset, n_classes: usize) -> Vec<Example> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::tests::SAMPLE;
+    use crate::contract::schema::tests::SAMPLE;
 
     fn synthetic_csv(n: usize) -> String {
         let mut rng = split::Rng::new(3);
@@ -526,9 +527,11 @@ mod tests {
             .collect::<Vec<_>>()
             .join("\n");
         let trained = train(&TrainInput::new(&schema, &csv, None), &mut |_, _, _| {}).unwrap();
-        let a =
-            crate::assess::assess_text(&trained.bundle, r#"{"glu": 100, "smoker": 1, "sex": "m"}"#)
-                .unwrap();
+        let a = crate::clinical::assess::assess_text(
+            &trained.bundle,
+            r#"{"glu": 100, "smoker": 1, "sex": "m"}"#,
+        )
+        .unwrap();
         assert_eq!(a.probabilities.len(), 3);
         assert!((a.probabilities.iter().map(|c| c.probability).sum::<f64>() - 1.0).abs() < 1e-9);
         let e = a.explanation.unwrap();

@@ -1,7 +1,7 @@
 //! Seeded, stratified train/test split, with the crate's own generator ([`Rng`]) so the split
 //! — and so the bundle bytes — can never change under us with a dependency's version.
 
-pub use crate::rng::Rng;
+pub use crate::util::rng::Rng;
 
 /// Indices of (train, test): each class is shuffled and `fraction` of it (rounded, at least
 /// one when the class has two or more cases) goes to test. Both lists come back sorted.

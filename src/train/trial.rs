@@ -7,13 +7,13 @@
 //! chosen once for all arms by stratified cross-validated log-loss; the bootstrap resamples each
 //! arm's patients with replacement and refits.
 
+use crate::contract::schema::Schema;
 use crate::error::{Error, Result};
-use crate::model::Model;
-use crate::rng::Rng;
-use crate::schema::Schema;
+use crate::guidance::trial::{ArmFit, Logit, TrialModels};
+use crate::model::fitted::Model;
+use crate::train::candidates::Spec;
 use crate::train::split::stratified_folds;
-use crate::train::Spec;
-use crate::treatment::trial::{ArmFit, Logit, TrialModels};
+use crate::util::rng::Rng;
 
 /// Penalties tried (smartcore's `alpha`: the L2 term added to the summed log-loss).
 const ALPHAS: [f64; 5] = [0.1, 1.0, 3.0, 10.0, 30.0];

@@ -3,12 +3,13 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::bundle::{payload_sha256, Bundle};
+use crate::bundle::format::payload_sha256;
+use crate::bundle::signature::Provenance;
+use crate::bundle::Bundle;
 use crate::cases::{CaseLibrary, Options};
-use crate::patient::PatientRecord;
+use crate::contract::patient::PatientRecord;
 #[cfg(feature = "ui")]
-use crate::schema::Lang;
-use crate::signature::Provenance;
+use crate::util::lang::Lang;
 #[cfg(feature = "ui")]
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -176,13 +177,13 @@ impl Engine {
     #[wasm_bindgen(js_name = signedMessage)]
     pub fn signed_message(bytes: &[u8], options: JsValue) -> Result<JsValue, JsError> {
         let trust = super::trust::from_options(&options).map_err(js_err)?;
-        let envelope = crate::signature::split(bytes).map_err(js_err)?;
-        crate::bundle::check_hash(envelope.bundle).map_err(js_err)?;
-        let Some(b) = crate::signature::to_verify(&trust, &envelope) else {
+        let envelope = crate::bundle::signature::split(bytes).map_err(js_err)?;
+        crate::bundle::format::check_hash(envelope.bundle).map_err(js_err)?;
+        let Some(b) = crate::bundle::signature::to_verify(&trust, &envelope) else {
             return Ok(JsValue::UNDEFINED);
         };
         let out = js_sys::Object::new();
-        let message = crate::signature::message(envelope.bundle);
+        let message = crate::bundle::signature::message(envelope.bundle);
         for (k, v) in [
             ("key", &b.key[..]),
             ("signature", &b.signature[..]),
@@ -200,7 +201,7 @@ impl Engine {
     #[wasm_bindgen(js_name = openChecked)]
     pub fn open_checked(bytes: &[u8], options: JsValue, verified: bool) -> Result<Engine, JsError> {
         let trust = super::trust::from_options(&options).map_err(js_err)?;
-        let envelope = crate::signature::split(bytes).map_err(js_err)?;
+        let envelope = crate::bundle::signature::split(bytes).map_err(js_err)?;
         let (bundle, provenance) = Bundle::accept(&trust, &envelope, verified).map_err(js_err)?;
         Engine::with(bundle, bytes, provenance)
     }
@@ -222,7 +223,7 @@ impl Engine {
     /// the WASM small).
     pub fn assess(&self, patient: JsValue) -> Result<JsValue, JsError> {
         let record = self.record(&patient)?;
-        let assessment = crate::assess::assess_record(&self.bundle, &record);
+        let assessment = crate::clinical::assess::assess_record(&self.bundle, &record);
         let text = serde_json::to_string(&assessment).map_err(js_err)?;
         js_sys::JSON::parse(&text).map_err(|_| JsError::new("the assessment could not be parsed"))
     }
@@ -233,13 +234,17 @@ impl Engine {
     /// model-only comparison in `./dev.sh bench-onnx`.
     pub fn probabilities(&self, patient: JsValue) -> Result<Vec<f64>, JsError> {
         let record = self.record(&patient)?;
-        Ok(crate::assess::probabilities(&self.bundle, &record))
+        Ok(crate::clinical::predict::probabilities(
+            &self.bundle,
+            &record,
+        ))
     }
 
     /// Assess a patient given as JSON text (duplicate keys are refused).
     #[wasm_bindgen(js_name = assessJson)]
     pub fn assess_json(&self, patient: &str) -> Result<String, JsError> {
-        let assessment = crate::assess::assess_text(&self.bundle, patient).map_err(js_err)?;
+        let assessment =
+            crate::clinical::assess::assess_text(&self.bundle, patient).map_err(js_err)?;
         serde_json::to_string(&assessment).map_err(js_err)
     }
 
@@ -251,8 +256,9 @@ impl Engine {
             weighted,
             ..Options::default()
         };
-        let found = crate::assess::similar_text(&self.bundle, self.library(), patient, &options)
-            .map_err(js_err)?;
+        let found =
+            crate::clinical::assess::similar_text(&self.bundle, self.library(), patient, &options)
+                .map_err(js_err)?;
         serde_json::to_string(&found).map_err(js_err)
     }
 
@@ -260,7 +266,8 @@ impl Engine {
     /// rules' questions, `true`/`false`/`null`), as JSON: ranked options with modelled risk per
     /// arm, case evidence and the rules with their citations.
     pub fn treatment(&self, patient: &str) -> Result<String, JsError> {
-        let s = crate::treatment::suggest::suggest_text(&self.bundle, patient).map_err(js_err)?;
+        let s = crate::clinical::treatment::suggest::suggest_text(&self.bundle, patient)
+            .map_err(js_err)?;
         serde_json::to_string(&s).map_err(js_err)
     }
 
@@ -288,15 +295,15 @@ impl Engine {
     #[wasm_bindgen(js_name = fhirImport)]
     pub fn fhir_import(&self, text: &str, today: &str, lang: &str) -> Result<JsValue, JsError> {
         let lang = Lang::from_tag(lang);
-        let today = crate::fhir::Date::parse(today)
+        let today = crate::interop::fhir::Date::parse(today)
             .ok_or_else(|| JsError::new(&format!("today: expected YYYY-MM-DD, got {today}")))?;
         let schema = &self.bundle.schema;
-        let out = crate::fhir::import_text(schema, text, today).map_err(js_err)?;
-        let mut json = crate::fhir::report_json(schema, &out, lang);
+        let out = crate::interop::fhir::import_text(schema, text, today).map_err(js_err)?;
+        let mut json = crate::present::fhir_report::report_json(schema, &out, lang);
         if let Some(o) = json.as_object_mut() {
             o.insert(
                 "html".into(),
-                crate::fhir::report_html(schema, &out, lang).into(),
+                crate::present::fhir_report::report_html(schema, &out, lang).into(),
             );
         }
         // A plain JS object (serde-wasm-bindgen), ready for the page without a parse.
@@ -316,10 +323,10 @@ impl Engine {
         basis: Vec<String>,
         when: &str,
     ) -> Result<String, JsError> {
-        let patient = crate::form::to_json(&self.bundle.schema, &inputs);
-        let assessment = crate::assess::assess(&self.bundle, &patient).map_err(js_err)?;
+        let patient = crate::clinical::form::to_json(&self.bundle.schema, &inputs);
+        let assessment = crate::clinical::assess::assess(&self.bundle, &patient).map_err(js_err)?;
         let subject = (!subject.is_empty()).then_some(subject);
-        let json = crate::fhir::risk_assessment(
+        let json = crate::interop::fhir::risk_assessment(
             &self.bundle,
             &self.sha256,
             &assessment,

@@ -16,9 +16,6 @@ pub use ui::{mount, mount_page, WidgetHandle};
 
 use wasm_bindgen::prelude::*;
 
-/// Id of the element the app mounts into.
-pub const ROOT_ID: &str = "bedside-app";
-
 /// Entry point run when the module is instantiated: install the panic hook (every build).
 #[wasm_bindgen(start)]
 pub fn start() {

@@ -4,14 +4,14 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::bundle::signature::{Policy, Trust};
 use crate::error::{Error, Result};
-use crate::signature::{Policy, Trust};
 
 #[cfg(feature = "ui")]
 pub use verify::{built_in, open};
 
 mod built {
-    use crate::signature::Policy;
+    use crate::bundle::signature::Policy;
     include!(concat!(env!("OUT_DIR"), "/trusted_keys.rs"));
 }
 
@@ -75,9 +75,9 @@ mod verify {
     use wasm_bindgen::prelude::*;
     use wasm_bindgen_futures::JsFuture;
 
+    use crate::bundle::signature::{message, split, to_verify, Provenance, Trust};
     use crate::bundle::Bundle;
     use crate::error::{Error, Result};
-    use crate::signature::{message, split, to_verify, Provenance, Trust};
 
     /// Keys built in at compile time (`BEDSIDE_TRUSTED_KEYS`, set by `./dev.sh build` to the
     /// build's signing key; checked by `build.rs`) and the policy `BEDSIDE_SIGNATURE_POLICY`.
@@ -104,7 +104,7 @@ mod verify {
     /// Check the signature against `trust`, then decode: [`Bundle::open`] with Web Crypto.
     pub async fn open(bytes: &[u8], trust: &Trust) -> Result<(Bundle, Provenance)> {
         let envelope = split(bytes)?;
-        crate::bundle::check_hash(envelope.bundle)?;
+        crate::bundle::format::check_hash(envelope.bundle)?;
         let valid = match to_verify(trust, &envelope) {
             Some(b) => {
                 let unsupported = |e: JsValue| {

@@ -18,10 +18,11 @@ use super::similar_cases::SimilarCases;
 use super::state::{Action, IndexEntry, Load, LoadError, Loaded, Search, State, View};
 use super::teach::Teach;
 use super::treatment_panel::TreatmentPanel;
-use crate::bundle::payload_sha256;
-use crate::i18n::{error_text, Msg};
-use crate::schema::Lang;
-use crate::signature::Trust;
+use crate::bundle::format::payload_sha256;
+use crate::bundle::signature::Trust;
+use crate::present::ui::Msg;
+use crate::present::wording::error_text;
+use crate::util::lang::Lang;
 
 pub const BUNDLE_DIR: &str = "../static/bundles/";
 
@@ -40,7 +41,7 @@ pub struct Embed {
     pub trust: Trust,
 }
 
-use super::widget::use_bridge;
+use super::bridge::use_bridge;
 
 #[derive(Properties, PartialEq, Default)]
 pub struct AppProps {
@@ -121,7 +122,7 @@ fn parse_index(bytes: &[u8]) -> Result<Vec<IndexEntry>, LoadError> {
             Ok(IndexEntry {
                 file: get(&e, "file")?,
                 id: get(&e, "id")?,
-                title: crate::schema::Text {
+                title: crate::contract::schema::Text {
                     en: get(&title, "en")?,
                     zh: get(&title, "zh")?,
                 },

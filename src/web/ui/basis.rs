@@ -6,8 +6,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::state::Loaded;
-use crate::i18n::Msg;
-use crate::schema::Lang;
+use crate::present::ui::Msg;
+use crate::util::lang::Lang;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -17,7 +17,7 @@ pub struct Props {
 
 /// Who vouches for the bundle, in words (the basis shows it; a warning is also shown above
 /// every view).
-pub use crate::i18n::signature_text;
+pub use crate::present::wording::signature_text;
 
 #[function_component]
 pub fn Basis(props: &Props) -> Html {
@@ -45,7 +45,7 @@ pub fn Basis(props: &Props) -> Html {
         <section class="card basis" aria-labelledby="basis-h" id="basis">
             <h2 id="basis-h">{ Msg::Basis.text(lang) }</h2>
             <dl>
-                <dt>{ Msg::ModelFamily.text(lang) }</dt><dd>{ if lang == Lang::Zh { b.model.family().name_zh() } else { b.model.family().name() } }{ " (smartcore) — " }{ crate::card::why_chosen(b, lang) }</dd>
+                <dt>{ Msg::ModelFamily.text(lang) }</dt><dd>{ if lang == Lang::Zh { b.model.family().name_zh() } else { b.model.family().name() } }{ " (smartcore) — " }{ crate::present::card::why_chosen(b, lang) }</dd>
                 <dt>{ Msg::TrainedOn.text(lang) }</dt><dd>{ format!("{} {} ({})", t.n_train, Msg::Cases.text(lang), counts(&t.train_class_counts)) }</dd>
                 <dt>{ Msg::TestedOn.text(lang) }</dt><dd>{ format!("{} {} ({}); {}", t.n_test, Msg::Cases.text(lang), counts(&t.test_class_counts), t.test_source) }</dd>
             </dl>

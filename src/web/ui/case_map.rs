@@ -6,11 +6,11 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::state::Loaded;
-use crate::assess::map_position;
 use crate::cases::CaseLibrary;
-use crate::i18n::Msg;
-use crate::patient::PatientRecord;
-use crate::schema::Lang;
+use crate::clinical::assess::map_position;
+use crate::contract::patient::PatientRecord;
+use crate::present::ui::Msg;
+use crate::util::lang::Lang;
 
 #[derive(Properties)]
 pub struct Props {

@@ -7,9 +7,10 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::state::Loaded;
-use crate::assess::Assessment;
-use crate::i18n::{baseline_text, scale_text, Msg};
-use crate::schema::Lang;
+use crate::clinical::assess::Assessment;
+use crate::present::ui::Msg;
+use crate::present::wording::{baseline_text, scale_text};
+use crate::util::lang::Lang;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -33,7 +34,7 @@ pub fn ExplanationChart(props: &Props) -> Html {
         .map_or("", |c| c.label.get(lang));
     let contribution = |j: usize| e.contributions.get(j).copied().unwrap_or(0.0);
     let mut order: Vec<usize> = (0..e.contributions.len()).collect();
-    crate::sort::sort_indices(&mut order, &|i, j| {
+    crate::util::sort::sort_indices(&mut order, &|i, j| {
         contribution(j)
             .abs()
             .total_cmp(&contribution(i).abs())

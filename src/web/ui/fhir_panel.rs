@@ -11,15 +11,15 @@ use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
 use super::state::{Action, Loaded, State};
-use crate::context::{FromRecord, PatientContext};
-use crate::i18n::Msg;
-use crate::schema::Lang;
-use crate::treatment::render::esc;
+use crate::clinical::context::{FromRecord, PatientContext};
+use crate::present::ui::Msg;
+use crate::util::html::esc;
+use crate::util::lang::Lang;
 
 /// Today in the browser's time zone (an age falls back to it when no observation is dated).
-pub(crate) fn today() -> crate::fhir::Date {
+pub(crate) fn today() -> crate::interop::fhir::Date {
     let d = js_sys::Date::new_0();
-    crate::fhir::Date {
+    crate::interop::fhir::Date {
         year: d.get_full_year() as i32,
         month: d.get_month() + 1,
         day: d.get_date(),
@@ -38,9 +38,9 @@ fn error_html(message: &str) -> String {
 /// the record, or why it could not be used (then the patient on screen stays).
 fn import(loaded: &Loaded, text: &str, lang: Lang, dispatch: &UseReducerDispatcher<State>) {
     let schema = &loaded.bundle.schema;
-    let result = crate::fhir::import_text(schema, text, today())
+    let result = crate::interop::fhir::import_text(schema, text, today())
         .map(|imported| {
-            let report = crate::fhir::report_html(schema, &imported, lang);
+            let report = crate::present::fhir_report::report_html(schema, &imported, lang);
             FromRecord::from_imported(schema, &imported, report)
         })
         .map_err(|e| error_html(&e.to_string()));
@@ -51,10 +51,11 @@ fn import(loaded: &Loaded, text: &str, lang: Lang, dispatch: &UseReducerDispatch
 /// none) and the observations whose values are in the form now.
 fn risk_assessment(loaded: &Loaded, p: &PatientContext) -> Result<String, String> {
     let bundle = &loaded.bundle;
-    let patient = crate::form::to_json(&bundle.schema, &p.canonical);
-    let assessment = crate::assess::assess(bundle, &patient).map_err(|e| e.to_string())?;
+    let patient = crate::clinical::form::to_json(&bundle.schema, &p.canonical);
+    let assessment =
+        crate::clinical::assess::assess(bundle, &patient).map_err(|e| e.to_string())?;
     let when = String::from(js_sys::Date::new_0().to_iso_string());
-    let json = crate::fhir::risk_assessment(
+    let json = crate::interop::fhir::risk_assessment(
         bundle,
         &loaded.sha256,
         &assessment,

@@ -1,4 +1,4 @@
-//! The Health tab: each entered value against its cited normal range (`crate::health`, which
+//! The Health tab: each entered value against its cited normal range (`crate::present::health`, which
 //! words the table; this component only shows it).
 
 use std::rc::Rc;
@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::state::Loaded;
-use crate::schema::Lang;
+use crate::util::lang::Lang;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -20,7 +20,7 @@ pub struct Props {
 
 #[function_component]
 pub fn HealthPanel(props: &Props) -> Html {
-    let html = crate::health::html(
+    let html = crate::present::health::html(
         &props.loaded.bundle.schema,
         &props.inputs,
         props.lang,

@@ -8,8 +8,8 @@ use yew::prelude::*;
 
 use super::state::{CustomLibrary, Loaded};
 use crate::cases::CaseLibrary;
-use crate::i18n::Msg;
-use crate::schema::Lang;
+use crate::present::ui::Msg;
+use crate::util::lang::Lang;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
@@ -26,7 +26,7 @@ fn parse(loaded: &Loaded, name: &str, text: &str, lang: Lang) -> Result<CustomLi
     let b = &loaded.bundle;
     let (library, skipped) =
         CaseLibrary::from_csv(&b.schema, &b.preprocessor, &b.metric.pca, name, text)
-            .map_err(|e| crate::i18n::error_text(&e, Some(&b.schema), lang))?;
+            .map_err(|e| crate::present::wording::error_text(&e, Some(&b.schema), lang))?;
     Ok(CustomLibrary {
         library: Rc::new(library),
         skipped: skipped.into_iter().map(|e| e.message).collect(),

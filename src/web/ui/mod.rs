@@ -3,6 +3,7 @@
 
 mod app;
 mod basis;
+mod bridge;
 mod case_map;
 mod explanation;
 mod fhir_panel;
@@ -22,20 +23,8 @@ pub use widget::{mount, WidgetHandle};
 
 use wasm_bindgen::prelude::*;
 
-/// A DOM id for a schema column (columns may contain spaces, e.g. wdbc's "mean radius").
-pub(crate) fn field_id(column: &str) -> String {
-    let safe: String = column
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("f-{safe}")
-}
+/// Id of the element the app mounts into.
+pub const ROOT_ID: &str = "bedside-app";
 
 /// Mount the standalone app into the page's `#bedside-app` (www/main.js calls this once the
 /// module is ready, and again after a Restart, into the emptied element). An element that
@@ -44,7 +33,7 @@ pub(crate) fn field_id(column: &str) -> String {
 pub fn mount_page() {
     let root = web_sys::window()
         .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(super::ROOT_ID));
+        .and_then(|d| d.get_element_by_id(ROOT_ID));
     if let Some(root) = root {
         if root.has_attribute("data-bedside-mounted") {
             return;

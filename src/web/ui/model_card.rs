@@ -7,10 +7,10 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::state::Loaded;
-use crate::card::sections;
-use crate::i18n::Msg;
-use crate::metrics::{Bin, Metrics};
-use crate::schema::Lang;
+use crate::model::metrics::{Bin, Metrics};
+use crate::present::card::sections;
+use crate::present::ui::Msg;
+use crate::util::lang::Lang;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

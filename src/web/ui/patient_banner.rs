@@ -4,9 +4,9 @@
 
 use yew::prelude::*;
 
-use crate::context::{Origin, PatientContext};
-use crate::i18n::Msg;
-use crate::schema::Lang;
+use crate::clinical::context::{Origin, PatientContext};
+use crate::present::ui::Msg;
+use crate::util::lang::Lang;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

@@ -6,9 +6,10 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::state::{same, Loaded};
-use crate::form::FormOutcome;
-use crate::i18n::{error_text, range_text, Msg};
-use crate::schema::{Feature, Interval, Kind, Lang, Missing};
+use crate::clinical::form::FormOutcome;
+use crate::contract::schema::{Feature, Interval, Kind, Lang, Missing};
+use crate::present::ui::Msg;
+use crate::present::wording::{error_text, range_text};
 
 #[derive(Properties)]
 pub struct Props {
@@ -82,8 +83,8 @@ pub fn PatientForm(props: &Props) -> Html {
     let examples = &props.loaded.bundle.examples;
 
     let fields = schema.features.iter().enumerate().map(|(i, f)| {
-        let f = &*crate::form::shown(f, props.si);
-        let id = super::field_id(&f.column);
+        let f = &*crate::clinical::form::shown(f, props.si);
+        let id = field_id(&f.column);
         let hint_id = format!("{id}-hint");
         let err_id = format!("{id}-error");
         let value = props.inputs.get(i).cloned().unwrap_or_default();
@@ -192,4 +193,19 @@ pub fn PatientForm(props: &Props) -> Html {
             <button type="button" class="secondary" id="clear-form" onclick={Callback::from(move |_: MouseEvent| on_clear.emit(()))}>{ Msg::Clear.text(lang) }</button>
         </section>
     }
+}
+
+/// A DOM id for a schema column (columns may contain spaces, e.g. wdbc's "mean radius").
+fn field_id(column: &str) -> String {
+    let safe: String = column
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("f-{safe}")
 }

@@ -8,9 +8,10 @@ use yew::prelude::*;
 
 use super::explanation::ExplanationChart;
 use super::state::{same, Loaded};
-use crate::form::FormOutcome;
-use crate::i18n::{band_text, change_text, flag_text, unusual_text, Msg};
-use crate::schema::Lang;
+use crate::clinical::form::FormOutcome;
+use crate::present::ui::Msg;
+use crate::present::wording::{band_text, change_text, flag_text, unusual_text};
+use crate::util::lang::Lang;
 
 #[derive(Properties)]
 pub struct Props {

@@ -9,10 +9,11 @@ use yew::prelude::*;
 use super::case_map::CaseMap;
 use super::state::{Loaded, Search};
 use crate::cases::{self, CaseLibrary};
-use crate::groups;
-use crate::i18n::{difference_text, library_scope_text, outcome_mix_text, Msg};
-use crate::patient::PatientRecord;
-use crate::schema::Lang;
+use crate::contract::groups;
+use crate::contract::patient::PatientRecord;
+use crate::present::ui::Msg;
+use crate::present::wording::{difference_text, library_scope_text, outcome_mix_text};
+use crate::util::lang::Lang;
 
 /// Applies a select's value to the search settings.
 type SetSearch = dyn Fn(&mut Search, String);

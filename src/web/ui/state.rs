@@ -5,12 +5,12 @@ use std::rc::Rc;
 
 use crate::bundle::Bundle;
 use crate::cases::{CaseLibrary, Options};
-use crate::context::{FromRecord, Origin, PatientContext};
+use crate::clinical::context::{FromRecord, Origin, PatientContext};
+use crate::clinical::form;
+use crate::clinical::treatment::decision::Decision;
+use crate::contract::groups;
+use crate::contract::schema::{Lang, Text};
 use crate::error::Error;
-use crate::form;
-use crate::groups;
-use crate::schema::{Lang, Text};
-use crate::treatment::decision::Decision;
 
 /// One entry of `static/bundles/index.json`.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,7 +48,7 @@ pub struct Loaded {
     pub bundle: Bundle,
     pub sha256: String,
     /// Who vouches for it (its signature, as the page's policy judged it).
-    pub provenance: crate::signature::Provenance,
+    pub provenance: crate::bundle::signature::Provenance,
     /// The bundle's own training cases, shared with the views.
     pub cases: Rc<CaseLibrary>,
 }
@@ -393,13 +393,13 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bundle::signature::Provenance;
     use crate::bundle::tests::sample_bundle;
     use crate::bundle::Example;
-    use crate::context::{FieldSource, Record};
-    use crate::schema::{Convert, Kind};
-    use crate::signature::Provenance;
-    use crate::treatment::decision::Verdict;
-    use crate::treatment::rules::Input;
+    use crate::clinical::context::{FieldSource, Record};
+    use crate::clinical::treatment::decision::Verdict;
+    use crate::contract::schema::{Convert, Kind};
+    use crate::guidance::rules::Input;
 
     /// The sample bundle with glucose in a second unit, one rule question and two examples;
     /// `seed` makes its hash (its identity) differ.
@@ -442,7 +442,7 @@ mod tests {
         Rc::new(Loaded {
             file: file.into(),
             cases: Rc::new(b.cases.clone()),
-            sha256: crate::bundle::payload_sha256(&bytes).unwrap(),
+            sha256: crate::bundle::format::payload_sha256(&bytes).unwrap(),
             bundle: b,
             provenance: Provenance::NotChecked,
         })

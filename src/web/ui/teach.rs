@@ -9,11 +9,12 @@ use yew::prelude::*;
 use super::explanation::ExplanationChart;
 use super::similar_cases::SimilarCases;
 use super::state::{Loaded, Search};
-use crate::assess::assess_record;
 use crate::cases::{CaseLibrary, SortKey};
-use crate::i18n::{stored_value_text, Msg};
-use crate::patient::PatientRecord;
-use crate::schema::Lang;
+use crate::clinical::assess::assess_record;
+use crate::contract::patient::PatientRecord;
+use crate::present::ui::Msg;
+use crate::present::wording::stored_value_text;
+use crate::util::lang::Lang;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {

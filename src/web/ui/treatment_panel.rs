@@ -9,15 +9,15 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::state::{Action, Loaded, State};
-use crate::context::PatientContext;
-use crate::form::FormOutcome;
-use crate::i18n::Msg;
-use crate::schema::Lang;
-use crate::treatment::decision::{Decision, Verdict};
-use crate::treatment::render::{
+use crate::clinical::context::PatientContext;
+use crate::clinical::form::FormOutcome;
+use crate::clinical::treatment::decision::{Decision, Verdict};
+use crate::clinical::treatment::Suggestions;
+use crate::present::treatment::{
     about_trial_html, decision_text, option_html, patient_rows, report_html, rule_html,
 };
-use crate::treatment::Suggestions;
+use crate::present::ui::Msg;
+use crate::util::lang::Lang;
 
 /// The panel dispatches its own actions (answers, decisions) instead of taking a callback for
 /// each, which keeps the parent's code (and the WASM) small.

@@ -8,7 +8,9 @@
 #![no_main]
 
 use bedside::bundle::{self, FORMAT_VERSION, MAGIC};
-use bedside::{form, signature, Bundle};
+use bedside::bundle::signature;
+use bedside::clinical::form;
+use bedside::Bundle;
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
 

@@ -2,8 +2,8 @@
 //! and the RiskAssessment export built from what was imported.
 #![no_main]
 
-use bedside::fhir::{self, Date};
-use bedside::schema::Lang;
+use bedside::interop::fhir::{self, Date};
+use bedside::util::lang::Lang;
 use bedside::Schema;
 use libfuzzer_sys::fuzz_target;
 
@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(schema) = Schema::from_toml(schema_text) else { return };
     let today = Date::parse("2026-11-23").unwrap_or(Date::from_unix_days(20_000));
     if let Ok(imported) = fhir::import_text(&schema, text, today) {
-        let _ = fhir::report_json(&schema, &imported, Lang::En);
-        let _ = fhir::report_html(&schema, &imported, Lang::Zh);
+        let _ = bedside::present::fhir_report::report_json(&schema, &imported, Lang::En);
+        let _ = bedside::present::fhir_report::report_html(&schema, &imported, Lang::Zh);
     }
 });

@@ -2,8 +2,9 @@
 //! suggestions, and the form's text fields (one per line), in either unit system.
 #![no_main]
 
-use bedside::treatment::suggest;
-use bedside::{assess, form, Bundle};
+use bedside::clinical::treatment::suggest;
+use bedside::clinical::{assess, form};
+use bedside::Bundle;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

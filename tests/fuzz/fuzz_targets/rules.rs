@@ -2,9 +2,9 @@
 //! evaluated for a patient with nothing entered and for one with every value at a range end.
 #![no_main]
 
-use bedside::patient::Value;
-use bedside::schema::Kind;
-use bedside::treatment::rules::{Facts, RuleSet};
+use bedside::contract::patient::Value;
+use bedside::contract::schema::Kind;
+use bedside::guidance::rules::{Facts, RuleSet};
 use bedside::Schema;
 use libfuzzer_sys::fuzz_target;
 

@@ -2,7 +2,8 @@
 //! Both must be refused with an error, never a panic, whatever the bytes.
 #![no_main]
 
-use bedside::{dataset, Schema};
+use bedside::contract::dataset;
+use bedside::Schema;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,0 +1,632 @@
+//! The model bundle: everything the browser needs for one model, in one small, checked file.
+//!
+//! Layout (all integers little-endian):
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 0..4 | magic `BDSX` |
+//! | 4..6 | format version (`u16`) |
+//! | 6..8 | reserved, zero |
+//! | 8..12 | payload length (`u32`) |
+//! | 12..44 | SHA-256 of the payload |
+//! | 44.. | payload: postcard encoding of [`Bundle`] |
+//!
+//! postcard is compact and deterministic (no maps, fields in declaration order), so the same
+//! data and seed give byte-identical bundles. The header is checked before anything is decoded,
+//! so a truncated, corrupt or foreign file is refused with a reason instead of misread.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::cases::{CaseLibrary, Metric};
+use crate::contract::schema::Schema;
+use crate::contract::schema::Text;
+use crate::error::{Error, Result};
+use crate::guidance::rules::RuleSet;
+use crate::guidance::trial::TrialModels;
+use crate::model::calibrate::Calibration;
+use crate::model::fitted::{Family, Model};
+use crate::model::library::Library;
+use crate::model::metrics::{Bin, Metrics};
+use crate::model::preprocess::Preprocessor;
+
+pub mod format;
+pub mod signature;
+
+pub use format::{check_hash, payload_sha256, FORMAT_VERSION, HEADER_LEN, MAGIC};
+
+/// How the model was trained: enough to reproduce it and to judge it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingInfo {
+    /// Rows used for fitting.
+    pub n_train: u32,
+    /// Rows held out for the metrics.
+    pub n_test: u32,
+    /// Training cases per target class (schema order).
+    pub train_class_counts: Vec<u32>,
+    /// Test cases per target class (schema order).
+    pub test_class_counts: Vec<u32>,
+    /// How the test set was formed, in words.
+    pub test_source: String,
+    /// Missing (imputed) values per feature in the training rows.
+    pub missing_counts: Vec<u32>,
+    /// SHA-256 (hex) of the training CSV as read.
+    pub data_sha256: String,
+    /// Seed used for everything random.
+    pub seed: u64,
+    /// Version of the `bedside` trainer.
+    pub trainer_version: String,
+    /// Rows left out because follow-up ended before a derived target's horizon.
+    pub censored: u32,
+}
+
+/// A real case from the held-out test set, shipped so users can try the model at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Example {
+    /// Row number in the test data (1-based, header excluded).
+    pub row: u32,
+    /// The patient as the form's inputs (schema order; empty = missing). Stored ready for the
+    /// form so the browser needs no JSON parser to fill it in (that parser alone is ~11 KB of
+    /// gzipped WASM, measured).
+    pub inputs: Vec<String>,
+    /// Index of the recorded outcome in the target classes.
+    pub truth: u32,
+}
+
+/// One candidate model evaluated by cross-validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Model family.
+    pub family: Family,
+    /// Hyper-parameters, in words.
+    pub params: String,
+    /// Out-of-fold metrics (uncalibrated).
+    pub cv: Metrics,
+    /// Whether it was eligible (has an exact explanation at this width).
+    pub eligible: bool,
+}
+
+/// Test metrics of one subgroup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubgroupMetrics {
+    /// The group, e.g. "Age 30–39".
+    pub label: Text,
+    /// Calibrated test metrics within the group.
+    pub metrics: Metrics,
+}
+
+/// Everything the model card shows: how the model was chosen and how well it does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    /// Cross-validation folds.
+    pub folds: u32,
+    /// Every candidate, in the order tried.
+    pub candidates: Vec<Candidate>,
+    /// Index of the chosen candidate.
+    pub chosen: u32,
+    /// Out-of-fold metrics of the chosen candidate after calibration (calibration fitted on
+    /// the other folds' predictions is not possible without nesting, so this is optimistic
+    /// for the calibration measures and is labelled as such).
+    pub cv_calibrated: Metrics,
+    /// Test metrics before calibration.
+    pub test_raw: Metrics,
+    /// Test metrics after calibration (what the app shows).
+    pub test: Metrics,
+    /// ROC curve of the positive class on the test set (calibrated; same as raw since
+    /// calibration is monotone).
+    pub roc: Vec<(f64, f64)>,
+    /// Reliability curve on the test set before calibration.
+    pub reliability_raw: Vec<Bin>,
+    /// Reliability curve on the test set after calibration.
+    pub reliability: Vec<Bin>,
+    /// Test metrics per subgroup of the schema's grouping fields.
+    pub subgroups: Vec<SubgroupMetrics>,
+}
+
+/// A trained model with its schema, preprocessing, calibration, model card and provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bundle {
+    /// What the columns mean (also drives the form).
+    pub schema: Schema,
+    /// Fitted imputation, encoding and scaling.
+    pub preprocessor: Preprocessor,
+    /// The fitted model (chosen by cross-validation, refitted on all training rows).
+    pub model: Model,
+    /// Calibration map fitted on the chosen model's out-of-fold predictions.
+    pub calibration: Calibration,
+    /// The chosen family refitted on each cross-validation fold, for the uncertainty band;
+    /// empty when they would make the bundle too large (forests, k-NN).
+    pub fold_models: Vec<Model>,
+    /// The baseline patient for explanations: the mean preprocessed training input.
+    pub baseline: Vec<f64>,
+    /// The preprocessed training cases (for the distance check).
+    pub library: Library,
+    /// The training cases in the schema's units, for similar-case search and teaching.
+    pub cases: CaseLibrary,
+    /// How case similarity is measured, and the case map's projection.
+    pub metric: Metric,
+    /// Selection, metrics and curves.
+    pub card: Card,
+    /// How it was trained.
+    pub training: TrainingInfo,
+    /// A few real test-set cases.
+    pub examples: Vec<Example>,
+    /// Guideline rules checked against the schema at build time (empty when none apply).
+    pub rules: RuleSet,
+    /// Per-arm outcome models, for randomized-trial data.
+    pub trial: Option<TrialModels>,
+}
+
+impl Bundle {
+    /// Serialize with header and hash.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let payload = postcard::to_allocvec(self).map_err(|e| Error::Decode(e.to_string()))?;
+        let len = u32::try_from(payload.len())
+            .map_err(|_| Error::Decode("payload exceeds 4 GiB".into()))?;
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&Sha256::digest(&payload));
+        out.extend_from_slice(&payload);
+        Ok(out)
+    }
+
+    /// Check the header and hash, decode, and check the parts fit together. A signature block,
+    /// if present, is split off but not checked: use [`Bundle::open`] where signatures matter.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Bundle> {
+        Bundle::decode(crate::bundle::signature::split(bytes)?.bundle)
+    }
+
+    /// Check the signature against `trust` (with `verify(key, signature, message)`, the
+    /// platform's Ed25519), then decode as [`Bundle::from_bytes`] does.
+    pub fn open(
+        bytes: &[u8],
+        trust: &crate::bundle::signature::Trust,
+        verify: impl FnOnce(&[u8; 32], &[u8; 64], &[u8]) -> bool,
+    ) -> Result<(Bundle, crate::bundle::signature::Provenance)> {
+        use crate::bundle::signature::{message, split, to_verify};
+        let envelope = split(bytes)?;
+        check_hash(envelope.bundle)?;
+        let valid = to_verify(trust, &envelope)
+            .is_some_and(|b| verify(&b.key, &b.signature, &message(envelope.bundle)));
+        Bundle::accept(trust, &envelope, valid)
+    }
+
+    /// The policy's decision on a split file whose signature was (or needed no) verifying, then
+    /// the decoded bundle: the part of [`Bundle::open`] after the platform's verifier, shared
+    /// with the browser's asynchronous one.
+    pub fn accept(
+        trust: &crate::bundle::signature::Trust,
+        envelope: &crate::bundle::signature::Envelope<'_>,
+        valid: bool,
+    ) -> Result<(Bundle, crate::bundle::signature::Provenance)> {
+        let provenance = crate::bundle::signature::decide(trust, envelope, valid)?;
+        Ok((Bundle::decode(envelope.bundle)?, provenance))
+    }
+
+    /// Decode an unsigned bundle whose length [`crate::bundle::signature::split`] has checked.
+    pub fn decode(bytes: &[u8]) -> Result<Bundle> {
+        let payload = check_hash(bytes)?;
+        crate::guidance::expr::take_depth_refusal();
+        let mut bundle: Bundle = postcard::from_bytes(payload).map_err(|e| {
+            // postcard drops the message of a refusal made inside a type's own decoder, so
+            // the one such refusal (a formula nested too deep) is named from its mark.
+            if crate::guidance::expr::take_depth_refusal() {
+                Error::Decode(crate::guidance::expr::too_deep())
+            } else {
+                Error::Decode(e.to_string())
+            }
+        })?;
+        bundle.check()?;
+        let k = bundle.schema.target.classes.len();
+        bundle.model.prepare(k);
+        bundle.fold_models.iter_mut().for_each(|m| m.prepare(k));
+        Ok(bundle)
+    }
+
+    /// Internal consistency: the schema is valid and every part has the shape it implies.
+    pub fn check(&self) -> Result<()> {
+        self.schema
+            .validate()
+            .map_err(|e| Error::InconsistentBundle(e.to_string()))?;
+        self.preprocessor.check_against(&self.schema)?;
+        let (width, k) = (self.preprocessor.width(), self.schema.target.classes.len());
+        self.model.check(width, k)?;
+        for m in &self.fold_models {
+            m.check(width, k)?;
+        }
+        if !self.calibration.is_valid() {
+            return Err(Error::InconsistentBundle(
+                "calibration parameters are not finite".into(),
+            ));
+        }
+        if self.baseline.len() != width || !self.baseline.iter().all(|v| v.is_finite()) {
+            return Err(Error::InconsistentBundle(
+                "baseline patient does not match the inputs".into(),
+            ));
+        }
+        if !self.library.is_consistent(width) || self.library.y.iter().any(|&c| c as usize >= k) {
+            return Err(Error::InconsistentBundle(
+                "case library does not match the inputs".into(),
+            ));
+        }
+        let n_features = self.schema.features.len();
+        if !self.cases.is_consistent(n_features)
+            || self.cases.outcome.iter().any(|&c| c as usize >= k)
+            || self.metric.scale.len() != n_features
+            || self.metric.relevance.len() != n_features
+            || !self.metric.pca.is_consistent(width)
+        {
+            return Err(Error::InconsistentBundle(
+                "case library or similarity metric does not match the schema".into(),
+            ));
+        }
+        self.rules.check(&self.schema)?;
+        let arms = self.schema.treatment.as_ref().map_or(0, |t| t.arms.len());
+        match &self.trial {
+            Some(t) => t.check(width, arms, k)?,
+            None if arms > 0 => {
+                return Err(Error::InconsistentBundle(
+                    "the schema names treatment arms but the bundle has no trial models".into(),
+                ))
+            }
+            None => {}
+        }
+        if self.cases.arms.iter().any(|&a| usize::from(a) >= arms) {
+            return Err(Error::InconsistentBundle(
+                "a case's treatment arm is not one of the schema's arms".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The metrics shown with every suggestion: calibrated, on the held-out test set.
+    pub fn metrics(&self) -> &Metrics {
+        &self.card.test
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::contract::patient::PatientRecord;
+    use crate::contract::schema::tests::SAMPLE;
+    use crate::model::fitted::Linear;
+
+    /// A complete, tiny bundle built by hand (no training), for tests of the format and of
+    /// `assess`.
+    pub(crate) fn sample_bundle() -> Bundle {
+        use crate::cases::Pca;
+        let schema = Schema::from_toml(SAMPLE).unwrap();
+        let rows: Vec<PatientRecord> = [
+            r#"{"glu": 100, "smoker": 1, "sex": "m"}"#,
+            r#"{"glu": 180, "smoker": 0, "sex": "f"}"#,
+            r#"{"glu": 140, "smoker": 0}"#,
+        ]
+        .iter()
+        .map(|t| PatientRecord::from_json_text(&schema, t).unwrap())
+        .collect();
+        let preprocessor = Preprocessor::fit(&schema, &rows).unwrap();
+        let x: Vec<Vec<f64>> = rows.iter().map(|r| preprocessor.transform(r).x).collect();
+        let metrics =
+            crate::model::metrics::evaluate(&[0, 1], &[vec![0.7, 0.3], vec![0.2, 0.8]], 2, 1);
+        let model = Model::Logistic {
+            linear: Linear {
+                weights: vec![vec![1.5, 0.4, -0.2, 0.2]],
+                intercepts: vec![-0.3],
+            },
+            alpha: 0.0,
+        };
+        Bundle {
+            fold_models: vec![model.clone(), model.clone()],
+            model,
+            calibration: Calibration::Platt { a: 0.9, b: 0.1 },
+            baseline: vec![0.0, 1.0 / 3.0, 1.0 / 3.0, 2.0 / 3.0],
+            library: Library::new(&x, &[0, 1, 1]),
+            cases: {
+                let ds = crate::contract::dataset::Dataset {
+                    records: rows.clone(),
+                    labels: vec![0, 1, 1],
+                    json: vec![],
+                    rows: vec![1, 2, 3],
+                    arms: vec![],
+                    censored: 0,
+                };
+                CaseLibrary::from_dataset(
+                    "3 hand-made cases".into(),
+                    &ds,
+                    &preprocessor,
+                    &Pca::fit(&x),
+                )
+            },
+            metric: Metric::new(&preprocessor, &[1.0, 0.5, 0.5], Pca::fit(&x)),
+            card: Card {
+                folds: 2,
+                candidates: vec![],
+                chosen: 0,
+                cv_calibrated: metrics.clone(),
+                test_raw: metrics.clone(),
+                test: metrics,
+                roc: vec![(0.0, 0.0), (1.0, 1.0)],
+                reliability_raw: vec![],
+                reliability: vec![],
+                subgroups: vec![],
+            },
+            training: TrainingInfo {
+                n_train: 3,
+                n_test: 2,
+                train_class_counts: vec![2, 1],
+                test_class_counts: vec![1, 1],
+                test_source: "hand-made".into(),
+                missing_counts: vec![0, 0, 1],
+                data_sha256: "00".into(),
+                seed: 7,
+                trainer_version: "test".into(),
+                censored: 0,
+            },
+            examples: vec![],
+            rules: RuleSet::default(),
+            trial: None,
+            schema,
+            preprocessor,
+        }
+    }
+
+    #[test]
+    fn round_trips_byte_for_byte() {
+        let b = sample_bundle();
+        let bytes = b.to_bytes().unwrap();
+        let back = Bundle::from_bytes(&bytes).unwrap();
+        assert_eq!(back, b);
+        assert_eq!(back.to_bytes().unwrap(), bytes);
+        assert_eq!(&bytes[..4], b"BDSX");
+        assert_eq!(payload_sha256(&bytes).unwrap().len(), 64);
+    }
+
+    #[test]
+    fn every_damage_is_named() {
+        let bytes = sample_bundle().to_bytes().unwrap();
+        assert_eq!(Bundle::from_bytes(b""), Err(Error::NotABundle));
+        assert_eq!(
+            Bundle::from_bytes(b"<html>404</html>"),
+            Err(Error::NotABundle)
+        );
+        assert!(matches!(
+            Bundle::from_bytes(&bytes[..2]),
+            Err(Error::Truncated { .. })
+        ));
+        assert!(matches!(
+            Bundle::from_bytes(&bytes[..20]),
+            Err(Error::Truncated { .. })
+        ));
+        assert!(matches!(
+            Bundle::from_bytes(&bytes[..bytes.len() - 1]),
+            Err(Error::Truncated { .. })
+        ));
+        let mut v2 = bytes.clone();
+        v2[4] = 9;
+        assert_eq!(
+            Bundle::from_bytes(&v2),
+            Err(Error::UnsupportedVersion {
+                found: 9,
+                supported: FORMAT_VERSION
+            })
+        );
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0xff;
+        assert_eq!(Bundle::from_bytes(&flipped), Err(Error::HashMismatch));
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(matches!(Bundle::from_bytes(&longer), Err(Error::Decode(_))));
+    }
+
+    #[test]
+    fn a_correctly_hashed_but_inconsistent_payload_is_refused() {
+        let mut b = sample_bundle();
+        b.model = Model::Logistic {
+            linear: Linear {
+                weights: vec![vec![1.0]],
+                intercepts: vec![0.0],
+            },
+            alpha: 0.0,
+        };
+        let bytes = b.to_bytes().unwrap();
+        assert!(matches!(
+            Bundle::from_bytes(&bytes),
+            Err(Error::InconsistentBundle(_))
+        ));
+    }
+
+    /// A payload in a header with its correct length and SHA-256: what a hostile source that
+    /// knows the format can serve (a signature would not change what is decoded).
+    fn with_header(payload: &[u8]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&MAGIC);
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&[0, 0]);
+        bytes.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&Sha256::digest(payload));
+        bytes.extend_from_slice(payload);
+        bytes
+    }
+
+    fn payload(b: &Bundle) -> Vec<u8> {
+        postcard::to_allocvec(b).unwrap()
+    }
+
+    /// The sample bundle with one derived value whose formula is `levels` nested negations
+    /// of 1. The nested bytes are spliced into the payload by hand: a tree that deep could
+    /// not even be built (or dropped) as a Rust value without overflowing the stack.
+    fn deep_formula_payload(levels: usize) -> Vec<u8> {
+        use crate::guidance::expr::Expr;
+        use crate::guidance::rules::Derived;
+        let marker = f64::from_bits(0x1234_5678_9abc_def0);
+        let mut b = sample_bundle();
+        b.rules.derived.push(Derived {
+            id: "deep".into(),
+            label: Text {
+                en: "Deep".into(),
+                zh: "深".into(),
+            },
+            unit: String::new(),
+            formula: "-(-(…))".into(),
+            expr: Expr::Num(marker),
+            operands: vec![],
+        });
+        let plain = payload(&b);
+        assert!(Bundle::decode(&with_header(&plain)).is_ok());
+        let mut at = [0u8; 9]; // variant 0 (Num), then the number
+        at[1..].copy_from_slice(&marker.to_le_bytes());
+        let pos = plain.windows(9).position(|w| w == at).unwrap();
+        assert_eq!(plain.windows(9).filter(|w| *w == at).count(), 1);
+        let mut nested = vec![2u8; levels - 1]; // variant 2 (Neg) per level
+        nested.push(0);
+        nested.extend_from_slice(&1.0f64.to_le_bytes());
+        [&plain[..pos], &nested[..], &plain[pos + 9..]].concat()
+    }
+
+    /// The sample bundle with a k-NN model on its three cases that consults `k` neighbours.
+    fn knn_payload(k: u32) -> Vec<u8> {
+        let mut b = sample_bundle();
+        b.model = Model::Knn(crate::model::fitted::Knn {
+            k,
+            width: 4,
+            x: b.library.x.clone(),
+            y: vec![0, 1, 1],
+        });
+        b.fold_models.clear();
+        payload(&b)
+    }
+
+    /// The sample bundle with a forest whose tree is `tree` (on the sample's 4 inputs).
+    fn forest_payload(tree: crate::model::fitted::Tree) -> Vec<u8> {
+        let mut b = sample_bundle();
+        b.model = Model::Forest {
+            trees: vec![tree],
+            max_depth: 6,
+            flat: Default::default(),
+        };
+        b.fold_models.clear();
+        payload(&b)
+    }
+
+    fn leaf_counts_payload(counts: Vec<u32>) -> Vec<u8> {
+        let mut tree = crate::model::fitted::tests::small_tree();
+        tree.nodes[2].counts = counts;
+        forest_payload(tree)
+    }
+
+    /// Each hostile payload, a name for its fuzz seed, and what the refusal must say.
+    fn hostile_payloads() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+        vec![
+            (
+                "hostile-deep-expr",
+                deep_formula_payload(100_000),
+                "a formula is nested more than 64 levels deep; accepted: at most 64 levels",
+            ),
+            (
+                "hostile-knn-k",
+                knn_payload(u32::MAX),
+                "k = 4294967295 neighbours among 3 stored training cases; accepted: 1 ≤ k ≤ 3",
+            ),
+            (
+                "hostile-leaf-counts",
+                leaf_counts_payload(vec![u32::MAX, u32::MAX]),
+                "forest tree 0: the class counts of leaf 2 add up to 8589934590 training rows",
+            ),
+            (
+                "hostile-deep-tree",
+                forest_payload(crate::model::fitted::tests::chain_tree(1000)),
+                "forest tree 0: it is more than 64 splits deep",
+            ),
+            (
+                "hostile-shared-child",
+                forest_payload({
+                    let mut t = crate::model::fitted::tests::small_tree();
+                    t.nodes[1].right = 2;
+                    t
+                }),
+                "forest tree 0: node 2 is the child of two nodes",
+            ),
+        ]
+    }
+
+    #[test]
+    fn hostile_but_correctly_hashed_payloads_are_refused_with_the_reason() {
+        for (name, payload, want) in hostile_payloads() {
+            let err = Bundle::from_bytes(&with_header(&payload)).unwrap_err();
+            assert!(
+                matches!(err, Error::Decode(_) | Error::InconsistentBundle(_)),
+                "{name}: {err:?}"
+            );
+            assert!(err.to_string().contains(want), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_same_shapes_just_inside_the_limits_load() {
+        use crate::guidance::expr::MAX_DEPTH;
+        use crate::model::fitted::MAX_TREE_DEPTH;
+        let ok = |payload: Vec<u8>| Bundle::from_bytes(&with_header(&payload)).unwrap();
+        let b = ok(deep_formula_payload(MAX_DEPTH));
+        // 63 negations of 1.
+        assert_eq!(b.rules.derived[0].expr.eval(&[]), Some(-1.0));
+        ok(knn_payload(1));
+        ok(knn_payload(3));
+        ok(leaf_counts_payload(vec![u32::MAX - 1, 1]));
+        ok(forest_payload(crate::model::fitted::tests::chain_tree(
+            MAX_TREE_DEPTH,
+        )));
+        for (payload, want) in [
+            (deep_formula_payload(MAX_DEPTH + 1), "nested more than 64"),
+            (knn_payload(0), "accepted: 1 ≤ k ≤ 3"),
+            (knn_payload(4), "k = 4 neighbours"),
+            (
+                forest_payload(crate::model::fitted::tests::chain_tree(MAX_TREE_DEPTH + 1)),
+                "more than 64 splits deep",
+            ),
+        ] {
+            let err = Bundle::from_bytes(&with_header(&payload)).unwrap_err();
+            assert!(err.to_string().contains(want), "{err}");
+        }
+    }
+
+    /// Seeds for the bundle fuzz target (`tests/fuzz/corpus/bundle/`): mode byte 0, then the
+    /// payload (the target wraps it in a correct header), so they stay valid across a
+    /// `FORMAT_VERSION` bump. Written only when `BEDSIDE_WRITE_FUZZ_SEEDS=1`; otherwise this
+    /// only checks that every hostile payload is refused with its reason.
+    #[test]
+    fn hostile_fuzz_seeds_are_refused_and_written_on_request() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fuzz/corpus/bundle");
+        let write = std::env::var("BEDSIDE_WRITE_FUZZ_SEEDS").as_deref() == Ok("1");
+        for (name, payload, want) in hostile_payloads() {
+            let seed = [&[0u8][..], &payload].concat();
+            let err = Bundle::from_bytes(&with_header(&seed[1..])).unwrap_err();
+            assert!(err.to_string().contains(want), "{name}: {err}");
+            assert!(
+                seed.len() < 160_000,
+                "{name}: within ./dev.sh fuzz's -max_len"
+            );
+            let path = format!("{dir}/{name}");
+            if write {
+                std::fs::write(&path, &seed).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_correctly_hashed_garbage_payload_is_a_decode_error() {
+        let payload = [0xffu8; 16];
+        let mut bytes = Vec::new();
+        bytes.extend_from_slice(&MAGIC);
+        bytes.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        bytes.extend_from_slice(&[0, 0]);
+        bytes.extend_from_slice(&16u32.to_le_bytes());
+        bytes.extend_from_slice(&Sha256::digest(payload));
+        bytes.extend_from_slice(&payload);
+        assert!(matches!(Bundle::from_bytes(&bytes), Err(Error::Decode(_))));
+    }
+}

@@ -1,0 +1,9 @@
+//! The clinical core: `assess` (the one entry point), probabilities, the counterfactual
+//! search, the form, the patient context and treatment suggestions.
+
+pub mod assess;
+pub mod context;
+pub mod counterfactual;
+pub mod form;
+pub mod predict;
+pub mod treatment;

@@ -1,0 +1,11 @@
+//! Treatment suggestions, each with its basis, never a bare "do this": guideline rules with
+//! their citations ([`rules`]), the patient's modelled risk under each arm of a randomized trial
+//! ([`trial`]), and what happened to the most similar trial patients in each arm
+//! ([`evidence`]). [`suggest`] puts the three side by side as a ranked list of options; the
+//! clinician's agree / override decisions ([`decision`]) go into the report ([`render`]).
+
+pub mod decision;
+pub mod evidence;
+pub mod suggest;
+
+pub use suggest::{suggest, Suggestions};

@@ -1,0 +1,366 @@
+//! Reading a CSV against a schema, with row-level errors. Platform-independent: the trainer
+//! reads its data with it and the browser reads a user's case library with it.
+
+// `subset` takes row indices drawn by the split from 0..rows of this same dataset.
+#![allow(clippy::indexing_slicing)]
+
+use serde_json::Value as Json;
+
+use crate::contract::csv_text;
+use crate::contract::patient::{parse_value, PatientRecord};
+use crate::contract::schema::{Kind, Schema};
+use crate::error::{Error, Result};
+
+/// A labelled training or test set.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Validated feature values.
+    pub records: Vec<PatientRecord>,
+    /// Target class index per record (schema order).
+    pub labels: Vec<usize>,
+    /// The same rows as JSON objects, kept for examples.
+    pub json: Vec<Json>,
+    /// 1-based data row numbers (header excluded), parallel to `records`.
+    pub rows: Vec<u32>,
+    /// Treatment arm per record (index into the schema's arms); empty when the schema has no
+    /// treatment.
+    pub arms: Vec<usize>,
+    /// Rows left out because they were censored before a derived target's horizon.
+    pub censored: u32,
+}
+
+/// Cells that mean "missing" in the public data sets (R's `NA`, empty).
+fn is_missing(cell: &str) -> bool {
+    matches!(cell.trim(), "" | "NA" | "NaN" | "na" | "nan")
+}
+
+/// Parse CSV text, stopping at the first bad row. Columns not in the schema (e.g. an ID) are
+/// ignored; every schema column must be present. Errors name the row and column.
+pub fn read_csv(schema: &Schema, text: &str) -> Result<Dataset> {
+    let (ds, mut bad) = read_rows(schema, text)?;
+    if !bad.is_empty() {
+        return Err(Error::Data(bad.swap_remove(0).to_string()));
+    }
+    if ds.records.is_empty() {
+        return Err(Error::Data("the CSV has no data rows".into()));
+    }
+    Ok(ds)
+}
+
+/// One row that did not pass the schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowError {
+    /// 1-based data row (header excluded).
+    pub row: u32,
+    /// What is wrong, naming the column and what is accepted.
+    pub message: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Parse CSV text, keeping every good row and listing every bad one (a case library loaded in
+/// the browser shows them all, rather than only the first). A bad header is still an error.
+pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)> {
+    if text.trim().is_empty() {
+        return Err(Error::Data("the CSV is empty (no header, no rows)".into()));
+    }
+    let mut records = csv_text::records(text)?.into_iter();
+    let headers = records
+        .next()
+        .ok_or_else(|| Error::Data("the CSV is empty (no header, no rows)".into()))?;
+    let index_of = |col: &str| {
+        headers
+            .iter()
+            .position(|h| h == col)
+            .ok_or_else(|| Error::Data(format!("column `{col}` is missing from the CSV header")))
+    };
+    let feature_idx: Vec<usize> = schema
+        .features
+        .iter()
+        .map(|f| index_of(&f.column))
+        .collect::<Result<_>>()?;
+    // Where the outcome comes from: a column, or a time and a status column.
+    let target_idx = match &schema.target.derive {
+        None => (index_of(&schema.target.column)?, 0),
+        Some(d) => (index_of(&d.time)?, index_of(&d.status)?),
+    };
+    let keep = match &schema.rows {
+        Some(f) => Some((index_of(&f.column)?, f.equals.as_str())),
+        None => None,
+    };
+    let arm_idx = match &schema.treatment {
+        Some(t) => Some(index_of(&t.column)?),
+        None => None,
+    };
+
+    let mut ds = Dataset {
+        records: Vec::new(),
+        labels: Vec::new(),
+        json: Vec::new(),
+        rows: Vec::new(),
+        arms: Vec::new(),
+        censored: 0,
+    };
+    let mut bad = Vec::new();
+    for (i, row) in records.enumerate() {
+        let row_no = i + 1;
+        if keep.is_some_and(|(c, v)| row.get(c).map(String::as_str) != Some(v)) {
+            continue;
+        }
+        let code = match target_code(schema, target_idx, &row, row_no) {
+            Ok(Some(code)) => code,
+            Ok(None) => {
+                ds.censored += 1;
+                continue;
+            }
+            Err(message) => {
+                bad.push(RowError {
+                    row: row_no as u32,
+                    message,
+                });
+                continue;
+            }
+        };
+        let read = read_row(schema, &headers, &feature_idx, &code, &row, row_no)
+            .and_then(|r| Ok((r, read_arm(schema, arm_idx, &row, row_no)?)));
+        match read {
+            Ok(((record, label, json), arm)) => {
+                ds.records.push(record);
+                ds.labels.push(label);
+                ds.json.push(json);
+                ds.rows.push(row_no as u32);
+                ds.arms.extend(arm);
+            }
+            Err(message) => bad.push(RowError {
+                row: row_no as u32,
+                message,
+            }),
+        }
+    }
+    Ok((ds, bad))
+}
+
+/// The target class code of a row: the target column's cell, or for a derived event target
+/// the positive class if the event happened by the horizon, the other class if follow-up went
+/// past it, and `None` (left out) if follow-up ended earlier without the event.
+fn target_code(
+    schema: &Schema,
+    (a, b): (usize, usize),
+    row: &[String],
+    row_no: usize,
+) -> std::result::Result<Option<String>, String> {
+    let cell = |i: usize| row.get(i).map_or("", String::as_str);
+    let Some(d) = &schema.target.derive else {
+        return Ok(Some(cell(a).to_string()));
+    };
+    let time: f64 = cell(a).trim().parse().map_err(|_| {
+        format!(
+            "row {row_no}, column `{}`: `{}` is not a number",
+            d.time,
+            crate::error::excerpt(cell(a), crate::util::lang::Lang::En)
+        )
+    })?;
+    let t = &schema.target;
+    let other = t.classes.iter().find(|c| c.code != t.positive);
+    Ok(if cell(b) == d.event && time <= d.horizon {
+        Some(t.positive.clone())
+    } else if time > d.horizon {
+        other.map(|c| c.code.clone())
+    } else {
+        None
+    })
+}
+
+/// The arm of a trial row (`None` when the schema has no treatment).
+fn read_arm(
+    schema: &Schema,
+    arm_idx: Option<usize>,
+    row: &[String],
+    row_no: usize,
+) -> std::result::Result<Option<usize>, String> {
+    let (Some(t), Some(c)) = (&schema.treatment, arm_idx) else {
+        return Ok(None);
+    };
+    let code = row.get(c).map_or("", String::as_str);
+    t.arms
+        .iter()
+        .position(|a| a.code == code)
+        .map(Some)
+        .ok_or_else(|| {
+            format!(
+                "row {row_no}, column `{}`: `{code}` is not one of the arms ({})",
+                t.column,
+                crate::contract::schema::codes(&t.arms)
+            )
+        })
+}
+
+fn read_row(
+    schema: &Schema,
+    headers: &[String],
+    feature_idx: &[usize],
+    code: &str,
+    row: &[String],
+    row_no: usize,
+) -> std::result::Result<(PatientRecord, usize, Json), String> {
+    if row.len() != headers.len() {
+        return Err(format!(
+            "row {row_no}: has {} cells, the header has {}",
+            row.len(),
+            headers.len()
+        ));
+    }
+    let mut obj = serde_json::Map::new();
+    for (feature, &c) in schema.features.iter().zip(feature_idx) {
+        let cell = row.get(c).map_or("", String::as_str);
+        let json = if is_missing(cell) {
+            Json::Null
+        } else {
+            match &feature.kind {
+                Kind::Numeric { .. } => cell
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Json::Number)
+                    .ok_or_else(|| {
+                        format!(
+                            "row {row_no}, column `{}`: `{}` is not a number",
+                            feature.column,
+                            crate::error::excerpt(cell, crate::util::lang::Lang::En)
+                        )
+                    })?,
+                _ => Json::String(cell.to_string()),
+            }
+        };
+        // Same checks as patient input, so training data obeys the schema it ships with.
+        parse_value(feature, &json).map_err(|e| format!("row {row_no}: {e}"))?;
+        obj.insert(feature.column.clone(), json);
+    }
+    let json = Json::Object(obj);
+    let record =
+        PatientRecord::from_json(schema, &json).map_err(|e| format!("row {row_no}: {e}"))?;
+    let label = schema
+        .target
+        .classes
+        .iter()
+        .position(|c| c.code == code)
+        .ok_or_else(|| {
+            format!(
+                "row {row_no}, column `{}`: `{code}` is not one of the target classes ({})",
+                schema.target.column,
+                crate::contract::schema::codes(&schema.target.classes)
+            )
+        })?;
+    Ok((record, label, json))
+}
+
+impl Dataset {
+    /// The rows at `idx`, in that order.
+    pub fn subset(&self, idx: &[usize]) -> Dataset {
+        Dataset {
+            records: idx.iter().map(|&i| self.records[i].clone()).collect(),
+            labels: idx.iter().map(|&i| self.labels[i]).collect(),
+            json: idx.iter().map(|&i| self.json[i].clone()).collect(),
+            rows: idx.iter().map(|&i| self.rows[i]).collect(),
+            censored: self.censored,
+            arms: if self.arms.is_empty() {
+                Vec::new()
+            } else {
+                idx.iter().map(|&i| self.arms[i]).collect()
+            },
+        }
+    }
+
+    /// Append `other`'s rows (e.g. a separate test file) after these.
+    pub fn append(&mut self, other: &Dataset) {
+        self.records.extend(other.records.iter().cloned());
+        self.labels.extend(&other.labels);
+        self.json.extend(other.json.iter().cloned());
+        self.rows.extend(&other.rows);
+        self.arms.extend(&other.arms);
+        self.censored += other.censored;
+    }
+
+    /// Cases per class.
+    pub fn class_counts(&self, n_classes: usize) -> Vec<u32> {
+        let mut counts = vec![0u32; n_classes];
+        for &l in &self.labels {
+            if let Some(c) = counts.get_mut(l) {
+                *c += 1;
+            }
+        }
+        counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::schema::tests::SAMPLE;
+
+    #[test]
+    fn reads_rows_ignores_extra_columns_and_treats_na_as_missing() {
+        let s = Schema::from_toml(SAMPLE).unwrap();
+        let ds = read_csv(&s, "id,glu,smoker,sex,dx\n1,100,1,m,yes\n2,NA,0,,no\n").unwrap();
+        assert_eq!(ds.labels, vec![1, 0]);
+        assert_eq!(ds.records[1].values()[0], None);
+    }
+
+    #[test]
+    fn errors_name_row_and_column() {
+        let s = Schema::from_toml(SAMPLE).unwrap();
+        let e = read_csv(&s, "glu,smoker,sex,dx\n100,1,m,yes\nabc,1,m,no\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "data: row 2, column `glu`: `abc` is not a number"
+        );
+        let e = read_csv(&s, "glu,smoker,sex,dx\n100,1,m,maybe\n").unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("`maybe` is not one of the target classes"));
+        let e = read_csv(&s, "glu,sex,dx\n100,m,yes\n").unwrap_err();
+        assert!(e.to_string().contains("column `smoker` is missing"));
+        let e = read_csv(&s, "glu,smoker,sex,dx\n900,1,m,yes\n").unwrap_err();
+        assert!(e
+            .to_string()
+            .contains("row 1: field `glu`: 900 mg/dL is outside"));
+        let e = read_csv(&s, "glu,smoker,sex,dx\n100,,m,yes\n").unwrap_err();
+        assert!(e.to_string().contains("row 1: field `smoker` is required"));
+    }
+
+    #[test]
+    fn a_derived_event_target_uses_the_horizon_and_leaves_out_early_censoring() {
+        let text = SAMPLE
+            .replace(
+                "column = \"dx\"\nlabel",
+                "column = \"dx\"\nderive = { time = \"t\", status = \"s\", event = \"1\", horizon = 100 }\nlabel",
+            )
+            .replacen(
+                "[[subgroups]]",
+                "[rows]\ncolumn = \"kind\"\nequals = \"r\"\n\n[[subgroups]]",
+                1,
+            );
+        let s = Schema::from_toml(&text).unwrap();
+        let csv = "glu,smoker,sex,t,s,kind\n\
+                   100,1,m,100,1,r\n\
+                   100,1,m,101,1,r\n\
+                   100,1,m,99,0,r\n\
+                   100,1,m,500,0,r\n\
+                   100,1,m,5,1,d\n";
+        let ds = read_csv(&s, csv).unwrap();
+        // Event at the horizon counts; after it, or followed past it, is "no"; censored at 99
+        // is left out; the `d` row is not a case at all.
+        assert_eq!(ds.labels, vec![1, 0, 0]);
+        assert_eq!(ds.rows, vec![1, 2, 4]);
+        assert_eq!(ds.censored, 1);
+        let e = read_csv(&s, "glu,smoker,sex,t,s,kind\n100,1,m,soon,1,r\n").unwrap_err();
+        assert!(
+            e.to_string().contains("column `t`: `soon` is not a number"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,1818 @@
+//! FHIR R4 in and out.
+//!
+//! **In:** a Bundle (or a single Patient or Observation) becomes the form's texts. Each
+//! feature's `fhir` source in the schema says where it comes from: LOINC codes of the same
+//! measurement (an Observation's code or a component's, e.g. diastolic pressure inside a
+//! blood-pressure panel) with their UCUM unit, the age from `Patient.birthDate`, or a code from
+//! `Patient.gender`. The latest usable observation wins (latest by the instant its FHIR
+//! `dateTime` denotes, not by its text), its unit is converted where the schema declares how,
+//! and the value goes through the same validation as typed input. Everything that could not
+//! be used is listed with the reason: no observation, a unit that cannot be converted, a value
+//! the schema refuses, a bound rather than a measurement (`>600 mg/dL`), a code that only looks
+//! like the measurement (a random glucose is not the 2-h OGTT value), or a code this model does
+//! not use at all.
+//!
+//! The import trusts the input no further than it can check: one patient's record at a time
+//! (a Bundle of two patients is refused whole), only Observations whose `subject` is that
+//! patient, the age taken on the date of the observations (not on the day of the import, which
+//! would pair an old blood pressure with today's age), and readings older than the model asks
+//! for still used but flagged with their age.
+//!
+//! **Out:** an assessment as a FHIR RiskAssessment whose basis names the model bundle by its
+//! SHA-256 and the observations that were used. Built as JSON here; the app offers it as a
+//! download, the CLI prints it. Nothing is sent anywhere.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value as Json};
+
+use crate::bundle::Bundle;
+use crate::clinical::assess::Assessment;
+use crate::clinical::context::{FromRecord, Record};
+use crate::contract::patient::parse_value;
+use crate::contract::schema::{Feature, FhirSource, Kind, Lang, Schema, Text};
+use crate::error::{Error, Result};
+
+const LOINC: &str = "http://loinc.org";
+
+/// A calendar date (proleptic Gregorian).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12.
+    pub month: u32,
+    /// Day, 1–31.
+    pub day: u32,
+}
+
+impl Date {
+    /// A full `YYYY-MM-DD` date, or the calendar date a FHIR `dateTime` was written on (its own
+    /// time zone: `2010-03-01T23:30:00-05:00` is 2010-03-01, the day the record shows).
+    /// `None` for partial dates (`1945`, `1945-12`), impossible dates (`2023-02-30`) and
+    /// anything that is not a FHIR date or dateTime.
+    pub fn parse(text: &str) -> Option<Date> {
+        let stamp = parse_date_time(text)?;
+        stamp.full.then_some(stamp.date)
+    }
+
+    /// Days from 1970-01-01 to this date (Howard Hinnant's days-from-civil; the inverse of
+    /// [`Date::from_unix_days`]), so dates can be subtracted.
+    pub fn unix_days(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let mp = if m > 2 { m - 3 } else { m + 9 };
+        let doy = (153 * mp + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` after 1970-01-01 (Howard Hinnant's civil-from-days).
+    pub fn from_unix_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    /// Whole years from `self` (a birth date) to `on`.
+    pub fn years_to(self, on: Date) -> i32 {
+        let had_birthday = (on.month, on.day) >= (self.month, self.day);
+        on.year - self.year - i32::from(!had_birthday)
+    }
+}
+
+impl std::fmt::Display for Date {
+    /// `YYYY-MM-DD`, as FHIR writes a date.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// A point in time in UTC: what a FHIR `date`, `dateTime` or `instant` denotes. Readings are
+/// ordered by it rather than by their text, which misorders time zones
+/// (`2024-01-01T23:00:00-05:00` is later than `2024-01-02T01:00:00Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Instant {
+    /// Seconds since 1970-01-01T00:00:00Z.
+    pub seconds: i64,
+    /// Nanoseconds into that second (finer fractions are dropped).
+    pub nanos: u32,
+}
+
+impl Instant {
+    /// Read a FHIR R4 `date`, `dateTime` or `instant`: `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or
+    /// `YYYY-MM-DDThh:mm:ss[.f…](Z|±hh:mm)`. A partial date stands for the start of its
+    /// period (`2019` → 2019-01-01T00:00:00Z) and a date without a time for the start of that
+    /// day in UTC (FHIR gives a date no zone). A time must carry its zone, as FHIR requires
+    /// ("if hours and minutes are specified, a time zone SHALL be populated"): without one the
+    /// instant is unknown, so `None`, as for anything else that is not such a value.
+    pub fn parse(text: &str) -> Option<Instant> {
+        parse_date_time(text).map(|s| s.at)
+    }
+}
+
+/// A parsed FHIR date or dateTime: the instant to order by, and the calendar date as written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stamp {
+    /// The instant (UTC).
+    at: Instant,
+    /// The date in the value's own time zone, as the record shows it (the start of the period
+    /// for a partial date): ages and how old a reading is are counted on it.
+    date: Date,
+    /// Whether the date was complete (`YYYY-MM-DD`).
+    full: bool,
+}
+
+/// Exactly `len` ASCII digits of `text` from byte `from`, as a number.
+fn digits(text: &str, from: usize, len: usize) -> Option<u32> {
+    let part = text.get(from..from.checked_add(len)?)?;
+    if part.len() == len && part.bytes().all(|b| b.is_ascii_digit()) {
+        part.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// Days in `month` of `year` (Gregorian leap years).
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// See [`Instant::parse`]; also keeps the written date and whether it was complete.
+fn parse_date_time(text: &str) -> Option<Stamp> {
+    // FHIR years run 0001–9999.
+    let year = digits(text, 0, 4).filter(|&y| y > 0)?;
+    let mut date = Date {
+        year: i32::try_from(year).ok()?,
+        month: 1,
+        day: 1,
+    };
+    let mut at = 4;
+    let mut full = false;
+    if text.get(at..at + 1) == Some("-") {
+        date.month = digits(text, at + 1, 2)?;
+        at += 3;
+        if text.get(at..at + 1) == Some("-") {
+            date.day = digits(text, at + 1, 2)?;
+            at += 3;
+            full = true;
+        }
+    }
+    if !(1..=12).contains(&date.month)
+        || date.day < 1
+        || date.day > days_in_month(date.year, date.month)
+    {
+        return None;
+    }
+    let midnight = date.unix_days() * 86_400;
+    let rest = text.get(at..)?;
+    if rest.is_empty() {
+        let at = Instant {
+            seconds: midnight,
+            nanos: 0,
+        };
+        return Some(Stamp { at, date, full });
+    }
+    // A time only follows a full date.
+    let time = rest.strip_prefix('T').filter(|_| full)?;
+    let (h, m, s) = (
+        digits(time, 0, 2)?,
+        digits(time, 3, 2)?,
+        digits(time, 6, 2)?,
+    );
+    // Second 60 is a leap second.
+    if time.get(2..3) != Some(":") || time.get(5..6) != Some(":") || h > 23 || m > 59 || s > 60 {
+        return None;
+    }
+    let mut zone = time.get(8..)?;
+    let mut nanos = 0;
+    if let Some(fraction) = zone.strip_prefix('.') {
+        let n = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
+            return None;
+        }
+        let mut scale = 100_000_000;
+        for b in fraction.bytes().take(n.min(9)) {
+            nanos += u32::from(b - b'0') * scale;
+            scale /= 10;
+        }
+        zone = fraction.get(n..)?;
+    }
+    let offset = if zone == "Z" {
+        0
+    } else {
+        let sign = match zone.get(..1)? {
+            "+" => 1,
+            "-" => -1,
+            _ => return None,
+        };
+        let (oh, om) = (digits(zone, 1, 2)?, digits(zone, 4, 2)?);
+        if zone.len() != 6 || zone.get(3..4) != Some(":") || om > 59 || oh * 60 + om > 14 * 60 {
+            return None;
+        }
+        sign * i64::from(oh * 3600 + om * 60)
+    };
+    let at = Instant {
+        seconds: midnight + i64::from(h * 3600 + m * 60 + s) - offset,
+        nanos,
+    };
+    Some(Stamp { at, date, full })
+}
+
+/// How many days old an observation may be, when its feature's `max_age_days` does not say,
+/// before the import flags it as old: a year, the usual interval between routine check-ups, so
+/// a value from the last yearly visit passes and one from before it is flagged.
+pub const DEFAULT_MAX_AGE_DAYS: u32 = 365;
+
+/// One value the import filled in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Used {
+    /// The schema column.
+    pub column: String,
+    /// The value as the form gets it (schema units).
+    pub value: String,
+    /// Where it came from: resource, code, original value and unit, date.
+    pub source: String,
+    /// The resource it came from, `Observation/<id>` or `Patient/<id>` (`None` when that
+    /// resource has no id): what the RiskAssessment cites, so a page can drop the citation
+    /// when the clinician overwrites this field by hand.
+    pub reference: Option<String>,
+    /// The date the value holds for: an observation's date as written in its own time zone
+    /// (the start of the period for a partial date); for an age, the date it is taken on.
+    /// `None` for what has no date (gender) and for an undated observation.
+    pub date: Option<Date>,
+    /// Set when the observation is older than its feature allows: it is still used (an old
+    /// value is the clinician's call to make), but shown with its age.
+    pub stale: Option<Stale>,
+}
+
+/// An observation older than its feature allows ([`crate::contract::schema::FhirSource::max_age_days`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stale {
+    /// Days from the observation's date to the day of the import.
+    pub days: i64,
+    /// The most the feature allows.
+    pub max_days: u32,
+}
+
+/// Who the imported record is, from its Patient resource: for a banner, so the clinician can
+/// see that the values are this patient's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatientInfo {
+    /// `Patient/<id>`, when the Patient has an id.
+    pub reference: Option<String>,
+    /// `Patient.id`.
+    pub id: Option<String>,
+    /// The name as one line: the `official` HumanName (else the first), its given names and
+    /// family name, or its `text` when it has neither.
+    pub name: Option<String>,
+    /// `Patient.birthDate` as written (it may be partial: `1990`).
+    pub birth_date: Option<String>,
+}
+
+/// Why something in the FHIR input (or a feature of the model) was not used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Why {
+    /// The model has no FHIR source for this feature: type it by hand.
+    NoMapping,
+    /// No usable observation (or patient data) for it in the input.
+    NoData,
+    /// A code that looks like the measurement but is not it (the schema's reason).
+    NotSame(Text),
+    /// A unit that cannot be converted to the feature's.
+    Unit {
+        /// The observation's unit.
+        got: String,
+        /// What the model needs.
+        want: String,
+    },
+    /// The value was refused by validation (out of range…).
+    Rejected(Error),
+    /// `Patient.birthDate` is not a full date.
+    PartialBirthDate(String),
+    /// `Patient.gender` has no code in this feature.
+    Gender(String),
+    /// The patient's gender is not the training population's.
+    Population {
+        /// The patient's.
+        got: String,
+        /// The population's.
+        want: String,
+    },
+    /// An observation whose code this model does not use.
+    NotUsed,
+    /// An observation with no numeric `valueQuantity`.
+    NoValue,
+    /// An observation about someone else: its `subject.reference` (here) is not this record's
+    /// patient.
+    OtherSubject(String),
+    /// An observation with no `subject.reference` in an input that names its patient: whose it
+    /// is cannot be verified.
+    NoSubject,
+    /// The latest reading has a `valueQuantity.comparator` (`<`, `<=`, `>=`, `>`, `ad`): the
+    /// value is a bound, not a measurement (a glucose above the meter's range is reported as
+    /// `>600 mg/dL`). Older readings are not used instead: the current value is unknown, and
+    /// an old one would mislead.
+    Bound {
+        /// The comparator as reported.
+        comparator: String,
+        /// The bound.
+        value: f64,
+        /// Its unit as reported.
+        unit: String,
+    },
+}
+
+/// Something not used, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    /// The feature's column, or the observation's code and name.
+    pub what: String,
+    /// Why.
+    pub why: Why,
+}
+
+impl Skipped {
+    /// Whether it is about the whole patient (shown as a warning, not in the list).
+    pub fn is_warning(&self) -> bool {
+        matches!(self.why, Why::Population { .. })
+    }
+}
+
+/// The result of an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// Form texts, schema order and units; blank where nothing was found.
+    pub inputs: Vec<String>,
+    /// What was filled in, from where.
+    pub used: Vec<Used>,
+    /// What was not, and why.
+    pub skipped: Vec<Skipped>,
+    /// Whose record it is, for the RiskAssessment: `Patient/<id>` of the input's Patient (when
+    /// it has an id); with no Patient, the `subject.reference` its Observations name, as
+    /// written.
+    pub subject: Option<String>,
+    /// `Observation/<id>` of every observation whose value was used (the RiskAssessment's
+    /// basis), once each, in schema order. Observations whose values were refused or not
+    /// taken are not cited.
+    pub basis: Vec<String>,
+    /// Who the record is, from its Patient resource (`None` without one).
+    pub patient: Option<PatientInfo>,
+}
+
+/// One numeric reading found in an observation (or one of its components).
+struct Reading<'a> {
+    code: &'a str,
+    display: &'a str,
+    value: Option<f64>,
+    /// `valueQuantity.comparator`: the value is a bound, not a measurement.
+    comparator: Option<&'a str>,
+    unit: &'a str,
+    /// When it was observed, as written (see [`observed_at`]), and parsed.
+    when_text: &'a str,
+    when: Option<Stamp>,
+    /// `Observation.issued`, parsed.
+    issued: Option<Instant>,
+    /// Position in the input.
+    order: usize,
+    id: Option<&'a str>,
+}
+
+impl Reading<'_> {
+    /// What "latest" means: the later observation time, a reading with no time it can be
+    /// ordered by ranking below every dated one; on the same time, the later `issued` (a
+    /// report made later, such as a correction); then the later position in the input. So
+    /// the choice depends on the data alone, never on chance.
+    fn recency(&self) -> (Option<Instant>, Option<Instant>, usize) {
+        (self.when.map(|w| w.at), self.issued, self.order)
+    }
+}
+
+/// When an observation was made, as written: `effectiveDateTime`, else the end of
+/// `effectivePeriod` (else its start), else `effectiveInstant`, else `issued` (when it was
+/// reported: the last resort). The first of these present is taken even if it does not parse:
+/// falling through to a later field (a report date) would give a date that is not when it was
+/// measured.
+fn observed_at(obs: &Json) -> Option<&str> {
+    str_at(obs, &["effectiveDateTime"])
+        .or_else(|| str_at(obs, &["effectivePeriod", "end"]))
+        .or_else(|| str_at(obs, &["effectivePeriod", "start"]))
+        .or_else(|| str_at(obs, &["effectiveInstant"]))
+        .or_else(|| str_at(obs, &["issued"]))
+}
+
+fn str_at<'a>(v: &'a Json, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
+}
+
+/// The LOINC codings of a CodeableConcept, with their display text.
+fn loinc_codes(concept: &Json) -> Vec<(&str, &str)> {
+    let text = concept.get("text").and_then(Json::as_str).unwrap_or("");
+    concept
+        .get("coding")
+        .and_then(Json::as_array)
+        .map(|codings| {
+            codings
+                .iter()
+                .filter(|c| c.get("system").and_then(Json::as_str) == Some(LOINC))
+                .filter_map(|c| {
+                    let code = c.get("code")?.as_str()?;
+                    Some((
+                        code,
+                        c.get("display").and_then(Json::as_str).unwrap_or(text),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether an observation's result stands: not cancelled, entered in error or only
+/// preliminary.
+fn usable(obs: &Json) -> bool {
+    matches!(
+        obs.get("status").and_then(Json::as_str),
+        Some("final" | "amended" | "corrected")
+    )
+}
+
+/// Every LOINC-coded reading of the observations: the observation's own and its components'.
+fn readings<'a>(observations: &[&'a Json]) -> Vec<Reading<'a>> {
+    let mut out = Vec::new();
+    for obs in observations {
+        let when_text = observed_at(obs).unwrap_or("");
+        let when = parse_date_time(when_text);
+        let issued = str_at(obs, &["issued"]).and_then(Instant::parse);
+        let id = obs.get("id").and_then(Json::as_str);
+        let mut parts = vec![*obs];
+        if let Some(components) = obs.get("component").and_then(Json::as_array) {
+            parts.extend(components.iter());
+        }
+        for part in parts {
+            let Some(concept) = part.get("code") else {
+                continue;
+            };
+            let quantity = part.get("valueQuantity");
+            let value = quantity.and_then(|q| q.get("value")).and_then(Json::as_f64);
+            let comparator = quantity
+                .and_then(|q| q.get("comparator"))
+                .and_then(Json::as_str);
+            let unit = quantity
+                .and_then(|q| q.get("code").or_else(|| q.get("unit")))
+                .and_then(Json::as_str)
+                .unwrap_or("");
+            for (code, display) in loinc_codes(concept) {
+                out.push(Reading {
+                    code,
+                    display,
+                    value,
+                    comparator,
+                    unit,
+                    when_text,
+                    when,
+                    issued,
+                    order: out.len(),
+                    id,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A reference without its version: `Patient/1/_history/2` → `Patient/1`.
+fn without_history(reference: &str) -> &str {
+    reference
+        .rfind("/_history/")
+        .and_then(|i| reference.get(..i))
+        .unwrap_or(reference)
+}
+
+/// The id a reference names a Patient by: `Patient/<id>`, or an absolute URL ending in
+/// `/Patient/<id>` (a `/_history/<version>` after it is ignored). `None` for anything else
+/// (`urn:uuid:…`, which only a Bundle's `fullUrl` resolves, or another resource type).
+fn patient_id(reference: &str) -> Option<&str> {
+    let (head, id) = without_history(reference).rsplit_once('/')?;
+    ((head == "Patient" || head.ends_with("/Patient")) && !id.is_empty()).then_some(id)
+}
+
+/// One patient's identity in the input: the Patient resource and its `fullUrl`.
+#[derive(Clone, Copy)]
+struct PatientEntry<'a> {
+    resource: &'a Json,
+    id: Option<&'a str>,
+    full_url: Option<&'a str>,
+}
+
+impl PatientEntry<'_> {
+    /// Whether `reference` points at this Patient: its `fullUrl`, or its id as `Patient/<id>`
+    /// (relative or absolute; the id is `Patient.id`, or the one its `fullUrl` ends in).
+    fn is(&self, reference: &str) -> bool {
+        let r = without_history(reference);
+        let id = self.id.or_else(|| self.full_url.and_then(patient_id));
+        self.full_url.is_some_and(|u| without_history(u) == r)
+            || id.is_some_and(|id| patient_id(r) == Some(id))
+    }
+}
+
+/// How a subject reference is compared with another: `Patient/<id>` when it names a Patient by
+/// id (so `Patient/1` and `https://x/fhir/Patient/1` are one subject), else as written.
+fn subject_key(reference: &str) -> String {
+    patient_id(reference).map_or_else(
+        || without_history(reference).to_string(),
+        |id| format!("Patient/{id}"),
+    )
+}
+
+/// Whose record the input is. Only one patient's record is accepted at a time: a Bundle of
+/// two Patients, or (with no Patient) Observations naming two subjects, would mix two people's
+/// values in one form, so it is refused whole, naming what was found.
+enum Whose<'a> {
+    /// The input's Patient.
+    Patient(PatientEntry<'a>),
+    /// No Patient; the one subject the Observations name.
+    Named(&'a str),
+    /// Neither: nothing says whose it is.
+    Unknown,
+}
+
+fn whose<'a>(entries: &[(Option<&'a str>, &'a Json)]) -> Result<Whose<'a>> {
+    let is = |r: &Json, t: &str| r.get("resourceType").and_then(Json::as_str) == Some(t);
+    let mut patients: Vec<(String, PatientEntry<'a>)> = Vec::new();
+    for (n, (full_url, resource)) in entries.iter().enumerate() {
+        if !is(resource, "Patient") {
+            continue;
+        }
+        let id = resource.get("id").and_then(Json::as_str);
+        let key = match (id, full_url) {
+            (Some(id), _) => format!("Patient/{id}"),
+            (None, Some(url)) => (*url).to_string(),
+            (None, None) => format!("a Patient with neither id nor fullUrl (entry {})", n + 1),
+        };
+        if !patients.iter().any(|(k, _)| *k == key) {
+            let entry = PatientEntry {
+                resource,
+                id,
+                full_url: *full_url,
+            };
+            patients.push((key, entry));
+        }
+    }
+    let list = |keys: Vec<&str>| keys.join(", ");
+    match patients.as_slice() {
+        [(_, one)] => return Ok(Whose::Patient(*one)),
+        [] => {}
+        many => {
+            return Err(Error::Fhir(format!(
+                "the input holds {} patients ({}); one patient's record is accepted at a time, \
+                 so import each patient's Bundle on its own",
+                many.len(),
+                list(many.iter().map(|(k, _)| k.as_str()).collect())
+            )))
+        }
+    }
+    let mut subjects: Vec<(String, &'a str)> = Vec::new();
+    for (_, resource) in entries {
+        if !is(resource, "Observation") {
+            continue;
+        }
+        if let Some(r) = str_at(resource, &["subject", "reference"]) {
+            let key = subject_key(r);
+            if !subjects.iter().any(|(k, _)| *k == key) {
+                subjects.push((key, r));
+            }
+        }
+    }
+    match subjects.as_slice() {
+        [] => Ok(Whose::Unknown),
+        [(_, one)] => Ok(Whose::Named(one)),
+        many => Err(Error::Fhir(format!(
+            "the Observations name {} different subjects ({}) and there is no Patient to say \
+             whose record this is; one patient's record is accepted at a time, so import each \
+             patient's Observations on their own",
+            many.len(),
+            list(many.iter().map(|(_, r)| *r).collect())
+        ))),
+    }
+}
+
+impl Whose<'_> {
+    /// Whether an observation is this record's: its `subject.reference` is the Patient (or
+    /// the one subject named), or nothing names a subject at all.
+    fn owns(&self, obs: &Json) -> std::result::Result<(), Why> {
+        let reference = str_at(obs, &["subject", "reference"]);
+        let ok = match (self, reference) {
+            (Whose::Unknown, _) => true,
+            (_, None) => return Err(Why::NoSubject),
+            (Whose::Patient(p), Some(r)) => p.is(r),
+            (Whose::Named(n), Some(r)) => subject_key(n) == subject_key(r),
+        };
+        match (ok, reference) {
+            (false, Some(r)) => Err(Why::OtherSubject(r.to_string())),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An observation's name for the list of what was not used: its first LOINC coding
+/// ("Body mass index (39156-5)"), else its code's text, else its reference.
+fn observation_name(obs: &Json) -> String {
+    if let Some((code, display)) = obs
+        .get("code")
+        .map(loinc_codes)
+        .and_then(|c| c.first().copied())
+    {
+        return format!("{display} ({code})");
+    }
+    str_at(obs, &["code", "text"])
+        .map(str::to_string)
+        .or_else(|| str_at(obs, &["id"]).map(|id| format!("Observation/{id}")))
+        .unwrap_or_else(|| "Observation".to_string())
+}
+
+/// The Patient's display name: the `official` HumanName, else the first; its given names and
+/// family name, or its `text` when it has neither.
+fn display_name(patient: &Json) -> Option<String> {
+    let names = patient.get("name")?.as_array()?;
+    let name = names
+        .iter()
+        .find(|n| str_at(n, &["use"]) == Some("official"))
+        .or_else(|| names.first())?;
+    let given = name.get("given").and_then(Json::as_array);
+    let parts: Vec<&str> = given
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .chain(str_at(name, &["family"]))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if parts.is_empty() {
+        str_at(name, &["text"])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+    } else {
+        Some(parts.join(" "))
+    }
+}
+
+/// What one feature came to.
+enum Outcome {
+    /// Filled in; `at` is the observation's time when it came from one.
+    Used { used: Used, at: Option<Stamp> },
+    /// Not filled in, and why.
+    Skipped(Why),
+    /// An age from the birth date: taken once the date of the observations used is known.
+    Age,
+}
+
+/// The latest reading of `source`'s codes, as the feature takes it (unit converted, value
+/// validated), or why it cannot be used. The latest is never passed over for an older one:
+/// when it cannot be used, the current value is unknown.
+fn observed(feature: &Feature, source: &FhirSource, readings: &[Reading], today: Date) -> Outcome {
+    let latest = readings
+        .iter()
+        .filter(|r| source.loinc.iter().any(|c| c == r.code))
+        .max_by_key(|r| r.recency());
+    let Some(r) = latest else {
+        return Outcome::Skipped(Why::NoData);
+    };
+    let Some(v) = r.value else {
+        return Outcome::Skipped(Why::NoValue);
+    };
+    if let Some(comparator) = r.comparator {
+        return Outcome::Skipped(Why::Bound {
+            comparator: comparator.to_string(),
+            value: v,
+            unit: r.unit.to_string(),
+        });
+    }
+    let want = source.ucum.as_deref().unwrap_or("");
+    let second = match &feature.kind {
+        Kind::Numeric {
+            convert: Some(c), ..
+        } if c.unit == r.unit => Some(c.factor),
+        _ => None,
+    };
+    let value = if r.unit == want {
+        v
+    } else if let Some(factor) = second {
+        v / factor
+    } else {
+        return Outcome::Skipped(Why::Unit {
+            got: r.unit.into(),
+            want: want.into(),
+        });
+    };
+    if let Err(e) = parse_value(feature, &Json::from(value)) {
+        return Outcome::Skipped(Why::Rejected(e));
+    }
+    let date = r.when.map(|w| w.date);
+    let max_days = source.max_age_days.unwrap_or(DEFAULT_MAX_AGE_DAYS);
+    let stale = date
+        .map(|d| today.unix_days() - d.unix_days())
+        .filter(|&days| days > i64::from(max_days))
+        .map(|days| Stale { days, max_days });
+    let written = match r.when_text {
+        "" => String::new(),
+        t => format!(", {}", t.get(..10).unwrap_or(t)),
+    };
+    Outcome::Used {
+        used: Used {
+            column: feature.column.clone(),
+            value: value.to_string(),
+            source: format!("{} ({}) {v} {}{written}", r.display, r.code, r.unit),
+            reference: r.id.map(|id| format!("Observation/{id}")),
+            date,
+            stale,
+        },
+        at: r.when,
+    }
+}
+
+/// The age from `Patient.birthDate` on `on` (see [`import`] for which day that is).
+fn age(feature: &Feature, patient: Option<&PatientEntry>, on: Date, today: bool) -> Outcome {
+    let Some(b) = patient.and_then(|p| str_at(p.resource, &["birthDate"])) else {
+        return Outcome::Skipped(Why::NoData);
+    };
+    let Some(born) = Date::parse(b) else {
+        return Outcome::Skipped(Why::PartialBirthDate(b.into()));
+    };
+    let years = f64::from(born.years_to(on));
+    if let Err(e) = parse_value(feature, &Json::from(years)) {
+        return Outcome::Skipped(Why::Rejected(e));
+    }
+    let when = if today { " (today)" } else { "" };
+    Outcome::Used {
+        used: Used {
+            column: feature.column.clone(),
+            value: years.to_string(),
+            source: format!("Patient.birthDate {b}, age on {on}{when}"),
+            reference: patient.and_then(|p| p.id).map(|id| format!("Patient/{id}")),
+            date: Some(on),
+            stale: None,
+        },
+        at: None,
+    }
+}
+
+/// Map a FHIR R4 resource (Bundle, Patient or Observation, as JSON) onto `schema`'s features.
+///
+/// Refused whole (`Error::Fhir`) when it holds more than one patient's record. Observations
+/// that are not the record's patient's are listed, not used. An age is taken on the date of the
+/// most recent observation used (so it matches the values it is assessed with), and on `today`
+/// only when none is used; `today` is also what a reading's age is counted to.
+pub fn import(schema: &Schema, input: &Json, today: Date) -> Result<Imported> {
+    let kind = input.get("resourceType").and_then(Json::as_str);
+    let entries: Vec<(Option<&str>, &Json)> = match kind {
+        Some("Bundle") => input
+            .get("entry")
+            .and_then(Json::as_array)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|e| Some((str_at(e, &["fullUrl"]), e.get("resource")?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Some("Patient" | "Observation") => vec![(None, input)],
+        other => {
+            return Err(Error::Fhir(format!(
+                "expected a FHIR Bundle, Patient or Observation, got {}",
+                other.map_or_else(
+                    || "no resourceType".to_string(),
+                    |k| format!("a {}", crate::error::excerpt(k, Lang::En))
+                )
+            )))
+        }
+    };
+    let whose = whose(&entries)?;
+    let patient = match &whose {
+        Whose::Patient(p) => Some(*p),
+        _ => None,
+    };
+    let mut out = Imported {
+        inputs: vec![String::new(); schema.features.len()],
+        used: Vec::new(),
+        skipped: Vec::new(),
+        subject: match &whose {
+            Whose::Patient(p) => p.id.map(|id| format!("Patient/{id}")),
+            Whose::Named(r) => Some((*r).to_string()),
+            Whose::Unknown => None,
+        },
+        basis: Vec::new(),
+        patient: patient.map(|p| PatientInfo {
+            reference: p.id.map(|id| format!("Patient/{id}")),
+            id: p.id.map(str::to_string),
+            name: display_name(p.resource),
+            birth_date: str_at(p.resource, &["birthDate"]).map(str::to_string),
+        }),
+    };
+    let gender = patient.and_then(|p| str_at(p.resource, &["gender"]));
+    if let (Some(want), Some(got)) = (schema.fhir.as_ref().and_then(|f| f.gender.as_ref()), gender)
+    {
+        if want != got {
+            out.skipped.push(Skipped {
+                what: "Patient.gender".into(),
+                why: Why::Population {
+                    got: got.into(),
+                    want: want.clone(),
+                },
+            });
+        }
+    }
+    // The record's own observations; the others are named once each with the reason.
+    let mut observations: Vec<&Json> = Vec::new();
+    for (_, r) in &entries {
+        if r.get("resourceType").and_then(Json::as_str) != Some("Observation") || !usable(r) {
+            continue;
+        }
+        match whose.owns(r) {
+            Ok(()) => observations.push(r),
+            Err(why) => {
+                let s = Skipped {
+                    what: observation_name(r),
+                    why,
+                };
+                if !out.skipped.contains(&s) {
+                    out.skipped.push(s);
+                }
+            }
+        }
+    }
+    let readings = readings(&observations);
+
+    let mut known_codes: Vec<&str> = Vec::new();
+    let mut outcomes: Vec<(Vec<Skipped>, Outcome)> = Vec::with_capacity(schema.features.len());
+    for feature in &schema.features {
+        let Some(source) = &feature.fhir else {
+            outcomes.push((Vec::new(), Outcome::Skipped(Why::NoMapping)));
+            continue;
+        };
+        known_codes.extend(source.loinc.iter().map(String::as_str));
+        known_codes.extend(source.not.iter().map(|n| n.loinc.as_str()));
+        // Look-alike codes present in the input are named, so nobody wonders why they were
+        // not taken.
+        let lookalikes = source
+            .not
+            .iter()
+            .filter_map(|not| {
+                let r = readings.iter().find(|r| r.code == not.loinc)?;
+                Some(Skipped {
+                    what: format!("{} ({})", r.display, r.code),
+                    why: Why::NotSame(not.why.clone()),
+                })
+            })
+            .collect();
+        let outcome = if source.birth_date {
+            Outcome::Age
+        } else if !source.gender.is_empty() {
+            match gender {
+                None => Outcome::Skipped(Why::NoData),
+                Some(g) => match source.gender.iter().find(|(k, _)| k == g) {
+                    Some((_, code)) => Outcome::Used {
+                        used: Used {
+                            column: feature.column.clone(),
+                            value: code.clone(),
+                            source: format!("Patient.gender {g}"),
+                            reference: patient.and_then(|p| p.id).map(|id| format!("Patient/{id}")),
+                            date: None,
+                            stale: None,
+                        },
+                        at: None,
+                    },
+                    None => Outcome::Skipped(Why::Gender(g.into())),
+                },
+            }
+        } else {
+            observed(feature, source, &readings, today)
+        };
+        outcomes.push((lookalikes, outcome));
+    }
+    // The age is the patient's on the day of the most recent observation used.
+    let latest = outcomes
+        .iter()
+        .filter_map(|(_, o)| match o {
+            Outcome::Used { at: Some(at), .. } => Some(*at),
+            _ => None,
+        })
+        .max_by_key(|s| s.at);
+    let (on, on_today) = latest.map_or((today, true), |s| (s.date, false));
+    for (i, (feature, (lookalikes, outcome))) in schema.features.iter().zip(outcomes).enumerate() {
+        out.skipped.extend(lookalikes);
+        let outcome = match outcome {
+            Outcome::Age => age(feature, patient.as_ref(), on, on_today),
+            other => other,
+        };
+        match outcome {
+            Outcome::Used { used, .. } => {
+                let cited = used.reference.as_ref();
+                if let Some(r) = cited.filter(|r| r.starts_with("Observation/")) {
+                    if !out.basis.contains(r) {
+                        out.basis.push(r.clone());
+                    }
+                }
+                if let Some(slot) = out.inputs.get_mut(i) {
+                    slot.clone_from(&used.value);
+                }
+                out.used.push(used);
+            }
+            Outcome::Skipped(why) => out.skipped.push(Skipped {
+                what: feature.column.clone(),
+                why,
+            }),
+            Outcome::Age => {}
+        }
+    }
+    // Every other coded observation in the input, once per code.
+    let mut unused: BTreeMap<&str, &str> = BTreeMap::new();
+    for r in &readings {
+        if !known_codes.contains(&r.code) {
+            unused.entry(r.code).or_insert(r.display);
+        }
+    }
+    out.skipped
+        .extend(unused.into_iter().map(|(code, display)| Skipped {
+            what: format!("{display} ({code})"),
+            why: Why::NotUsed,
+        }));
+    Ok(out)
+}
+
+/// Parse FHIR JSON text and [`import`] it.
+pub fn import_text(schema: &Schema, text: &str, today: Date) -> Result<Imported> {
+    let json: Json =
+        serde_json::from_str(text).map_err(|e| Error::Fhir(format!("not JSON: {e}")))?;
+    import(schema, &json, today)
+}
+
+/// The assessment as a FHIR R4 RiskAssessment: one prediction per class with its calibrated
+/// probability, the method in words, and as basis the model bundle (by SHA-256) and the
+/// observations used. `subject` is `Patient/<id>` when the patient came from FHIR; otherwise
+/// the subject is named only in words, since nothing identifies them. `when` is an ISO 8601
+/// date-time.
+pub fn risk_assessment(
+    bundle: &Bundle,
+    sha256: &str,
+    assessment: &Assessment,
+    subject: Option<&str>,
+    observations: &[String],
+    when: &str,
+) -> Json {
+    let schema = &bundle.schema;
+    let subject = match subject {
+        Some(reference) => json!({ "reference": reference }),
+        None => json!({ "display": "Patient assessed in Bedside (not identified)" }),
+    };
+    let mut basis = vec![json!({
+        "identifier": { "system": "urn:bedside:bundle-sha256", "value": sha256 },
+        "display": format!("Bedside model bundle {} (SHA-256 {sha256})", schema.id),
+    })];
+    basis.extend(observations.iter().map(|r| json!({ "reference": r })));
+    let top = assessment.top;
+    let predictions: Vec<Json> = assessment
+        .probabilities
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut p = json!({
+                "outcome": { "text": c.label.get(Lang::En) },
+                "probabilityDecimal": c.probability,
+            });
+            if i == top {
+                if let Some(o) = p.as_object_mut() {
+                    o.insert(
+                        "rationale".into(),
+                        json!("Most probable class under this model."),
+                    );
+                }
+            }
+            p
+        })
+        .collect();
+    json!({
+        "resourceType": "RiskAssessment",
+        "status": "final",
+        "code": { "text": schema.target.label.get(Lang::En) },
+        "subject": subject,
+        "occurrenceDateTime": when,
+        "method": { "text": format!(
+            "{} (Bedside, smartcore), calibrated; model bundle {}",
+            assessment.model.name(), schema.id
+        ) },
+        "basis": basis,
+        "prediction": predictions,
+        "note": [{ "text": "Decision support, not a diagnosis: a statistical estimate to be checked against clinical judgement." }],
+    })
+}
+
+/// The page's patient-from-a-record, built from an import (here, so that the patient context
+/// does not depend on FHIR).
+impl FromRecord {
+    /// A FHIR import as a patient from a record: its values, each value's resource, and who
+    /// the record is (the Patient, or the subject its observations named).
+    pub fn from_imported(
+        schema: &crate::contract::schema::Schema,
+        imported: &crate::interop::fhir::Imported,
+        report: String,
+    ) -> FromRecord {
+        let mut references = vec![None; schema.features.len()];
+        for u in &imported.used {
+            if let Some(slot) = schema
+                .features
+                .iter()
+                .position(|f| f.column == u.column)
+                .and_then(|i| references.get_mut(i))
+            {
+                slot.clone_from(&u.reference);
+            }
+        }
+        let person = imported.patient.as_ref();
+        FromRecord {
+            inputs: imported.inputs.clone(),
+            references,
+            record: Record {
+                reference: person
+                    .and_then(|p| p.reference.clone())
+                    .or_else(|| imported.subject.clone()),
+                name: person.and_then(|p| p.name.clone()),
+                birth_date: person.and_then(|p| p.birth_date.clone()),
+            },
+            report,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::present::fhir_report::report_html;
+    use crate::present::fhir_report::report_json;
+
+    fn pima() -> Schema {
+        crate::contract::schema::tests::shipped("pima")
+    }
+
+    const TODAY: Date = Date {
+        year: 2026,
+        month: 11,
+        day: 22,
+    };
+
+    #[test]
+    fn dates_and_ages() {
+        assert_eq!(
+            Date::from_unix_days(0),
+            Date {
+                year: 1970,
+                month: 1,
+                day: 1
+            }
+        );
+        assert_eq!(
+            Date::from_unix_days(20_414),
+            Date {
+                year: 2025,
+                month: 11,
+                day: 22
+            }
+        );
+        assert_eq!(
+            Date::from_unix_days(-1),
+            Date {
+                year: 1969,
+                month: 12,
+                day: 31
+            }
+        );
+        let born = Date::parse("1945-12-10").unwrap();
+        assert_eq!(born.years_to(TODAY), 80);
+        assert_eq!(
+            born.years_to(Date {
+                year: 2026,
+                month: 12,
+                day: 10
+            }),
+            81
+        );
+        assert_eq!(
+            Date::parse("2010-03-01T06:22:41-05:00"),
+            Some(Date {
+                year: 2010,
+                month: 3,
+                day: 1
+            })
+        );
+        assert_eq!(Date::parse("1945"), None);
+        assert_eq!(Date::parse("1945-13-01"), None);
+    }
+
+    /// An observation of the patient `Patient/p1`.
+    fn obs(id: &str, code: &str, value: f64, unit: &str, when: &str) -> Json {
+        json!({ "resourceType": "Observation", "id": id, "status": "final",
+            "code": { "coding": [{ "system": LOINC, "code": code, "display": "d" }] },
+            "subject": { "reference": "Patient/p1" },
+            "effectiveDateTime": when,
+            "valueQuantity": { "value": value, "unit": unit, "system": "http://unitsofmeasure.org", "code": unit } })
+    }
+
+    /// `resource` about `subject` instead.
+    fn about(mut resource: Json, subject: &str) -> Json {
+        resource["subject"] = json!({ "reference": subject });
+        resource
+    }
+
+    fn bundle(resources: Vec<Json>) -> Json {
+        json!({ "resourceType": "Bundle", "type": "collection",
+            "entry": resources.into_iter().map(|r| json!({ "resource": r })).collect::<Vec<_>>() })
+    }
+
+    fn why<'a>(imported: &'a Imported, what: &str) -> Option<&'a Why> {
+        imported
+            .skipped
+            .iter()
+            .find(|s| s.what == what)
+            .map(|s| &s.why)
+    }
+
+    #[test]
+    fn the_latest_same_measurement_is_used_and_the_rest_is_explained() {
+        let s = pima();
+        let patient = json!({ "resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1980-06-01" });
+        let bp_panel = json!({ "resourceType": "Observation", "id": "bp", "status": "final",
+            "code": { "coding": [{ "system": LOINC, "code": "55284-4" }] }, "effectiveDateTime": "2024-01-02",
+            "subject": { "reference": "Patient/p1" },
+            "component": [
+                { "code": { "coding": [{ "system": LOINC, "code": "8480-6" }] }, "valueQuantity": { "value": 128, "code": "mm[Hg]" } },
+                { "code": { "coding": [{ "system": LOINC, "code": "8462-4" }] }, "valueQuantity": { "value": 84, "code": "mm[Hg]" } }
+            ] });
+        let input = bundle(vec![
+            patient,
+            obs("b-old", "39156-5", 31.0, "kg/m2", "2020-01-01"),
+            obs("b-new", "39156-5", 27.5, "kg/m2", "2024-01-01"),
+            bp_panel,
+            obs("g", "2339-0", 150.0, "mg/dL", "2024-01-01"),
+            obs("h", "8302-2", 170.0, "cm", "2024-01-01"),
+            json!({ "resourceType": "Observation", "id": "x", "status": "entered-in-error",
+                "code": { "coding": [{ "system": LOINC, "code": "39156-5" }] }, "effectiveDateTime": "2025-01-01",
+                "valueQuantity": { "value": 60, "code": "kg/m2" } }),
+        ]);
+        let out = import(&s, &input, TODAY).unwrap();
+        let value =
+            |c: &str| out.inputs[s.features.iter().position(|f| f.column == c).unwrap()].clone();
+        assert_eq!(
+            value("bmi"),
+            "27.5",
+            "the latest final reading; the entered-in-error one is ignored"
+        );
+        assert_eq!(value("bp"), "84", "diastolic, from inside the panel");
+        assert_eq!(
+            value("age"),
+            "43",
+            "on 2024-01-02, the date of the latest observation used, not on TODAY (46)"
+        );
+        assert_eq!(value("glu"), "", "a random glucose is not the OGTT value");
+        assert!(matches!(why(&out, "glu"), Some(Why::NoData)));
+        assert!(matches!(why(&out, "d (2339-0)"), Some(Why::NotSame(_))));
+        assert!(matches!(why(&out, "d (8302-2)"), Some(Why::NotUsed)));
+        assert!(matches!(why(&out, "ped"), Some(Why::NoMapping)));
+        assert_eq!(out.subject.as_deref(), Some("Patient/p1"));
+        assert_eq!(
+            out.basis,
+            vec![
+                "Observation/bp".to_string(),
+                "Observation/b-new".to_string()
+            ]
+        );
+        assert!(why(&out, "Patient.gender").is_none());
+    }
+
+    #[test]
+    fn units_values_and_population_are_checked() {
+        let s = pima();
+        // A Patient without id, which its observations name by the Bundle's fullUrl.
+        let input = json!({ "resourceType": "Bundle", "type": "collection", "entry": [
+            { "fullUrl": "urn:uuid:p1",
+              "resource": { "resourceType": "Patient", "gender": "male", "birthDate": "1990" } },
+            { "resource": about(obs("b", "39156-5", 250.0, "kg/m2", "2024-01-01"), "urn:uuid:p1") },
+            { "resource": about(obs("d", "8462-4", 11.0, "kPa", "2024-01-01"), "urn:uuid:p1") },
+        ] });
+        let out = import(&s, &input, TODAY).unwrap();
+        assert!(matches!(
+            why(&out, "bmi"),
+            Some(Why::Rejected(Error::OutOfRange { .. }))
+        ));
+        assert!(out.basis.is_empty(), "a refused value is not cited");
+        assert!(
+            matches!(why(&out, "bp"), Some(Why::Unit { got, want }) if got == "kPa" && want == "mm[Hg]")
+        );
+        assert!(matches!(why(&out, "age"), Some(Why::PartialBirthDate(b)) if b == "1990"));
+        assert!(
+            matches!(why(&out, "Patient.gender"), Some(Why::Population { got, want }) if got == "male" && want == "female")
+        );
+        assert!(out.inputs.iter().all(String::is_empty));
+        assert!(out.subject.is_none());
+    }
+
+    #[test]
+    fn not_fhir_is_a_clear_error() {
+        let s = pima();
+        for (text, msg) in [
+            (
+                "[1]",
+                "expected a FHIR Bundle, Patient or Observation, got no resourceType",
+            ),
+            (
+                r#"{"resourceType": "Claim"}"#,
+                "expected a FHIR Bundle, Patient or Observation, got a Claim",
+            ),
+        ] {
+            assert_eq!(
+                import_text(&s, text, TODAY).unwrap_err().to_string(),
+                format!("FHIR: {msg}")
+            );
+        }
+        assert!(import_text(&s, "{", TODAY)
+            .unwrap_err()
+            .to_string()
+            .starts_with("FHIR: not JSON"));
+    }
+
+    #[test]
+    fn real_synthea_bundles_import_and_explain_what_they_lack() {
+        let s = pima();
+        let read = |name: &str| {
+            let path = format!("{}/data/fhir/{name}", env!("CARGO_MANIFEST_DIR"));
+            import_text(&s, &std::fs::read_to_string(path).unwrap(), TODAY).unwrap()
+        };
+        let columns = |out: &Imported| {
+            out.used
+                .iter()
+                .map(|u| u.column.clone())
+                .collect::<Vec<_>>()
+        };
+        // A man born in 1945: his blood pressure, BMI and age are used, and the import says
+        // that the model was trained on women only.
+        let man = read(MAN);
+        assert_eq!(columns(&man), vec!["bp", "bmi", "age"]);
+        assert!(matches!(
+            why(&man, "Patient.gender"),
+            Some(Why::Population { .. })
+        ));
+        assert!(matches!(
+            why(&man, "Glucose (2339-0)"),
+            Some(Why::NotSame(_))
+        ));
+        assert!(man.skipped.iter().any(|s| matches!(s.why, Why::NotUsed)));
+        // Every observation in these files is the patient's own.
+        assert!(!man
+            .skipped
+            .iter()
+            .any(|s| matches!(s.why, Why::OtherSubject(_) | Why::NoSubject)));
+        // A girl born in 2009: at 9, her age on her latest visit (2018-11-02), she is outside
+        // the ages the model accepts, so her age is refused with the range, not silently used.
+        let girl = read(GIRL);
+        assert_eq!(columns(&girl), vec!["bp", "bmi"]);
+        assert!(
+            matches!(why(&girl, "age"), Some(Why::Rejected(Error::OutOfRange { value, .. })) if *value == 9.0)
+        );
+        assert!(why(&girl, "Patient.gender").is_none());
+        let html = report_html(&s, &man, Lang::Zh);
+        assert!(html.contains("<p class=\"warning\">患者记录的性别为 male"));
+        assert!(html.contains("<li data-field=\"bmi\">体重指数"), "{html}");
+        assert!(!html.contains("<script"));
+    }
+
+    // The real Synthea Bundles of data/fhir/ (see its README), modified where a test needs it.
+    const MAN: &str = "fhiry_afhir_bundle.json";
+    const GIRL: &str = "Johnnie679_Hermiston71_2cd30bd6-3a87-4191-af90-6daa70f58f55.json";
+    /// How the man's and the girl's observations name them (their Patient entries' fullUrl).
+    const MAN_REF: &str = "urn:uuid:5cbc121b-cd71-4428-b8b7-31e53eba8184";
+    const GIRL_REF: &str = "urn:uuid:ea877536-55b1-4ec8-a12b-e95594214c01";
+    const MAN_ID: &str = "5cbc121b-cd71-4428-b8b7-31e53eba8184";
+    /// The man's latest BMI and blood-pressure panel, both of 2019-04-22T07:22:41-04:00.
+    const MAN_BMI: &str = "d1e2535e-5c0e-4662-b100-4eafa0137bb8";
+    const MAN_BP: &str = "206be29a-a9eb-4536-922c-1b9ee451009c";
+
+    fn synthea(name: &str) -> Json {
+        let path = format!("{}/data/fhir/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// The resource with this id in a Bundle, to modify.
+    fn resource<'a>(bundle: &'a mut Json, id: &str) -> &'a mut Json {
+        bundle["entry"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .map(|e| &mut e["resource"])
+            .find(|r| r["id"] == id)
+            .unwrap()
+    }
+
+    /// The ids of a Bundle's observations of `code`, oldest first.
+    fn observations_of(bundle: &Json, code: &str) -> Vec<String> {
+        let mut found: Vec<(Instant, String)> = bundle["entry"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| &e["resource"])
+            .filter(|r| {
+                r["resourceType"] == "Observation" && r["code"]["coding"][0]["code"] == code
+            })
+            .map(|r| {
+                let when = Instant::parse(r["effectiveDateTime"].as_str().unwrap()).unwrap();
+                (when, r["id"].as_str().unwrap().to_string())
+            })
+            .collect();
+        found.sort();
+        found.into_iter().map(|(_, id)| id).collect()
+    }
+
+    fn used<'a>(out: &'a Imported, column: &str) -> Option<&'a Used> {
+        out.used.iter().find(|u| u.column == column)
+    }
+
+    fn input<'a>(s: &Schema, out: &'a Imported, column: &str) -> &'a str {
+        &out.inputs[s.feature_index(column).unwrap()]
+    }
+
+    fn date(text: &str) -> Date {
+        Date::parse(text).unwrap()
+    }
+
+    #[test]
+    fn instants_are_compared_in_utc_not_as_text() {
+        let at = |t: &str| Instant::parse(t).unwrap();
+        // 23:00 in New York is 04:00 the next day in UTC, though its text sorts first.
+        assert!(at("2024-01-01T23:00:00-05:00") > at("2024-01-02T01:00:00Z"));
+        assert!("2024-01-01T23:00:00-05:00" < "2024-01-02T01:00:00Z");
+        assert_eq!(at("2024-01-01T23:00:00-05:00"), at("2024-01-02T04:00:00Z"));
+        assert_eq!(at("2024-01-01T23:00:00+14:00"), at("2024-01-01T09:00:00Z"));
+        // A partial date is the start of its period; a date the start of its day in UTC.
+        assert_eq!(at("2019"), at("2019-01-01T00:00:00Z"));
+        assert_eq!(at("2019-04"), at("2019-04-01"));
+        assert_eq!(
+            at("2019-04-01"),
+            Instant {
+                seconds: date("2019-04-01").unix_days() * 86_400,
+                nanos: 0
+            }
+        );
+        assert_eq!(at("2019-04-22T07:22:41.399-04:00").nanos, 399_000_000);
+        assert!(at("2019-04-22T07:22:41.4-04:00") > at("2019-04-22T07:22:41.399-04:00"));
+        assert_eq!(
+            at("2016-12-31T23:59:60Z"),
+            at("2017-01-01T00:00:00Z"),
+            "a leap second"
+        );
+        assert!(Instant::parse("2020-02-29").is_some(), "a leap day");
+        for bad in [
+            "",
+            "0000",
+            "2019-4-22",
+            "2019-02-29",
+            "2020-13-01",
+            "2019-04-31",
+            "2019-04T07:22:41Z",
+            "2019-04-22T07:22:41",
+            "2019-04-22T07:22Z",
+            "2019-04-22T25:00:00Z",
+            "2019-04-22T07:22:41+15:00",
+            "2019-04-22T07:22:41.Z",
+            "2019-04-22 07:22:41Z",
+            "2019-04-22T07:22:41Zjunk",
+            "２０１９-04-22",
+        ] {
+            assert_eq!(Instant::parse(bad), None, "{bad}");
+        }
+        // A dateTime's date is the one it was written on, in its own time zone.
+        assert_eq!(
+            Date::parse("2024-01-01T23:00:00-05:00"),
+            Some(date("2024-01-01"))
+        );
+        for days in [-800_000, -1, 0, 17_643, 20_414, 2_932_896] {
+            assert_eq!(Date::from_unix_days(days).unix_days(), days);
+        }
+    }
+
+    #[test]
+    fn a_bundle_of_two_patients_is_refused_naming_both() {
+        let s = pima();
+        let mut merged = synthea(MAN);
+        let girl = synthea(GIRL);
+        let entries = merged["entry"].as_array_mut().unwrap();
+        entries.extend(girl["entry"].as_array().unwrap().iter().cloned());
+        let Err(Error::Fhir(m)) = import(&s, &merged, TODAY) else {
+            panic!("two patients' records were accepted as one")
+        };
+        for want in [
+            "2 patients",
+            &format!("Patient/{MAN_ID}"),
+            "Patient/ea877536-55b1-4ec8-a12b-e95594214c01",
+            "one patient's record is accepted at a time",
+        ] {
+            assert!(m.contains(want), "{m}");
+        }
+        // Without their Patients, the Observations still name two subjects.
+        let entries = merged["entry"].as_array_mut().unwrap();
+        entries.retain(|e| e["resource"]["resourceType"] != "Patient");
+        let Err(Error::Fhir(m)) = import(&s, &merged, TODAY) else {
+            panic!("observations of two subjects were accepted as one record")
+        };
+        for want in [
+            "2 different subjects",
+            MAN_REF,
+            GIRL_REF,
+            "one patient's record is accepted at a time",
+        ] {
+            assert!(m.contains(want), "{m}");
+        }
+        // One Patient listed twice is still one patient.
+        let mut twice = synthea(MAN);
+        let patient = resource(&mut twice, MAN_ID).clone();
+        let entries = twice["entry"].as_array_mut().unwrap();
+        entries.push(json!({ "fullUrl": MAN_REF, "resource": patient }));
+        assert!(import(&s, &twice, TODAY).is_ok());
+    }
+
+    #[test]
+    fn an_observation_about_another_patient_is_not_used() {
+        let s = pima();
+        let cited = format!("Observation/{MAN_BMI}");
+        let mut man = synthea(MAN);
+        resource(&mut man, MAN_BMI)["subject"]["reference"] = json!(GIRL_REF);
+        let out = import(&s, &man, TODAY).unwrap();
+        let bmi = used(&out, "bmi").unwrap();
+        assert_ne!(
+            bmi.reference.as_ref(),
+            Some(&cited),
+            "the girl's BMI is not his"
+        );
+        assert_eq!(
+            bmi.date,
+            Some(date("2018-04-16")),
+            "his own latest BMI instead"
+        );
+        assert!(!out.basis.contains(&cited));
+        let skipped = Skipped {
+            what: "Body Mass Index (39156-5)".into(),
+            why: Why::OtherSubject(GIRL_REF.into()),
+        };
+        assert!(out.skipped.contains(&skipped));
+        assert!(crate::present::wording::skipped_text(&skipped, &s, Lang::En).contains(GIRL_REF));
+        assert!(crate::present::wording::skipped_text(&skipped, &s, Lang::Zh).contains("另一对象"));
+        // One that names no subject cannot be verified to be his, so it is not used either.
+        let mut man = synthea(MAN);
+        let bmi = resource(&mut man, MAN_BMI).as_object_mut().unwrap();
+        bmi.remove("subject");
+        let out = import(&s, &man, TODAY).unwrap();
+        assert_eq!(used(&out, "bmi").unwrap().date, Some(date("2018-04-16")));
+        assert!(!out.basis.contains(&cited));
+        assert!(out
+            .skipped
+            .iter()
+            .any(|k| k.what == "Body Mass Index (39156-5)" && k.why == Why::NoSubject));
+    }
+
+    #[test]
+    fn the_patient_is_recognised_by_full_url_and_by_relative_or_absolute_reference() {
+        let s = pima();
+        let cited = Some(format!("Observation/{MAN_BMI}"));
+        for reference in [
+            MAN_REF.to_string(),
+            format!("Patient/{MAN_ID}"),
+            format!("https://fhir.example.org/r4/Patient/{MAN_ID}"),
+            format!("Patient/{MAN_ID}/_history/3"),
+        ] {
+            let mut man = synthea(MAN);
+            resource(&mut man, MAN_BMI)["subject"]["reference"] = json!(reference);
+            let out = import(&s, &man, TODAY).unwrap();
+            assert_eq!(used(&out, "bmi").unwrap().reference, cited, "{reference}");
+        }
+        for other in [
+            "Patient/someone-else".to_string(),
+            format!("Group/{MAN_ID}"),
+            format!("https://fhir.example.org/r4/NotPatient/{MAN_ID}"),
+            "#p1".to_string(),
+        ] {
+            let mut man = synthea(MAN);
+            resource(&mut man, MAN_BMI)["subject"]["reference"] = json!(other);
+            let out = import(&s, &man, TODAY).unwrap();
+            assert_ne!(used(&out, "bmi").unwrap().reference, cited, "{other}");
+            assert!(
+                out.skipped
+                    .iter()
+                    .any(|k| k.why == Why::OtherSubject(other.clone())),
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_lone_observation_names_its_subject() {
+        let s = pima();
+        let bmi = resource(&mut synthea(MAN), MAN_BMI).clone();
+        let out = import(&s, &bmi, TODAY).unwrap();
+        assert_eq!(out.subject.as_deref(), Some(MAN_REF));
+        assert!(out.patient.is_none());
+        assert_eq!(out.basis, vec![format!("Observation/{MAN_BMI}")]);
+        assert!(matches!(why(&out, "age"), Some(Why::NoData)));
+        assert!(report_json(&s, &out, Lang::En)["record"].is_null());
+    }
+
+    #[test]
+    fn a_bound_is_not_a_measurement_and_no_older_reading_stands_in_for_it() {
+        let s = pima();
+        let mut man = synthea(MAN);
+        resource(&mut man, MAN_BMI)["valueQuantity"]["comparator"] = json!(">");
+        let out = import(&s, &man, TODAY).unwrap();
+        assert_eq!(
+            input(&s, &out, "bmi"),
+            "",
+            "neither the bound as if measured nor his BMI of 2018"
+        );
+        assert!(used(&out, "bmi").is_none());
+        let bound = why(&out, "bmi").unwrap().clone();
+        assert!(
+            matches!(&bound, Why::Bound { comparator, value, unit } if comparator == ">" && *value == 27.831524855627176 && unit == "kg/m2")
+        );
+        for id in observations_of(&man, "39156-5") {
+            assert!(!out.basis.contains(&format!("Observation/{id}")));
+        }
+        let skipped = Skipped {
+            what: "bmi".into(),
+            why: bound,
+        };
+        assert_eq!(
+            crate::present::wording::skipped_text(&skipped, &s, Lang::En),
+            "reported as > 27.831524855627176 kg/m2: a bound, not a measured value; the current \
+             value is unknown, so older readings are not used either"
+        );
+        assert!(
+            crate::present::wording::skipped_text(&skipped, &s, Lang::Zh)
+                .starts_with("报告为 > 27.831524855627176 kg/m2：这是界限值，不是测量值")
+        );
+        assert!(report_html(&s, &out, Lang::En).contains("reported as &gt; 27.831524855627176"));
+    }
+
+    #[test]
+    fn the_latest_reading_is_the_latest_instant_not_the_latest_text() {
+        let s = pima();
+        let bmis = observations_of(&synthea(MAN), "39156-5");
+        let set = |man: &mut Json, id: &str, when: &str, value: f64| {
+            let r = resource(man, id);
+            r["effectiveDateTime"] = json!(when);
+            r["valueQuantity"]["value"] = json!(value);
+        };
+        let bmi_of = |man: &Json| {
+            let out = import(&s, man, TODAY).unwrap();
+            let u = used(&out, "bmi").unwrap();
+            (u.value.clone(), u.date)
+        };
+        let mut man = synthea(MAN);
+        set(&mut man, &bmis[0], "2024-01-01T23:00:00-05:00", 29.5);
+        set(&mut man, &bmis[1], "2024-01-02T01:00:00Z", 31.0);
+        assert_eq!(
+            bmi_of(&man),
+            ("29.5".to_string(), Some(date("2024-01-01"))),
+            "04:00 UTC is after 01:00 UTC; the date is the one the record shows"
+        );
+        // At the same instant, the later report wins.
+        let mut tie = man.clone();
+        set(&mut tie, &bmis[2], "2024-01-02T04:00:00Z", 30.5);
+        resource(&mut tie, &bmis[2])["issued"] = json!("2024-01-03T09:00:00Z");
+        assert_eq!(bmi_of(&tie).0, "30.5");
+        // A time without its zone is no instant: that reading ranks below every dated one.
+        let mut undated = synthea(MAN);
+        set(&mut undated, &bmis[0], "2030-01-01T10:00:00", 40.0);
+        assert_eq!(bmi_of(&undated).1, Some(date("2019-04-22")));
+        // effectivePeriod's end, else `issued`, when there is no effectiveDateTime.
+        let mut period = synthea(MAN);
+        set(&mut period, &bmis[0], "", 33.0);
+        let r = resource(&mut period, &bmis[0]).as_object_mut().unwrap();
+        r.remove("effectiveDateTime");
+        r.insert(
+            "effectivePeriod".into(),
+            json!({ "start": "2020-01-01T08:00:00Z", "end": "2020-01-01T09:00:00Z" }),
+        );
+        assert_eq!(
+            bmi_of(&period),
+            ("33".to_string(), Some(date("2020-01-01")))
+        );
+        let mut issued = synthea(MAN);
+        set(&mut issued, &bmis[0], "", 34.0);
+        let r = resource(&mut issued, &bmis[0]).as_object_mut().unwrap();
+        r.remove("effectiveDateTime");
+        r.insert("issued".into(), json!("2021-05-05T10:00:00Z"));
+        assert_eq!(
+            bmi_of(&issued),
+            ("34".to_string(), Some(date("2021-05-05")))
+        );
+    }
+
+    #[test]
+    fn the_age_is_taken_on_the_date_of_the_latest_observation_used_not_today() {
+        let s = pima();
+        let out = import(&s, &synthea(MAN), TODAY).unwrap();
+        let age = used(&out, "age").unwrap();
+        assert_eq!(
+            age.value, "73",
+            "born 1945-12-10: 73 on 2019-04-22, 80 on TODAY"
+        );
+        assert_eq!(
+            age.source,
+            "Patient.birthDate 1945-12-10, age on 2019-04-22"
+        );
+        assert_eq!(age.date, Some(date("2019-04-22")));
+        assert_eq!(age.reference, Some(format!("Patient/{MAN_ID}")));
+        // A refused observation does not set the date: a BMI of 2023 out of range.
+        let mut man = synthea(MAN);
+        let r = resource(&mut man, MAN_BMI);
+        r["effectiveDateTime"] = json!("2023-01-01T08:00:00Z");
+        r["valueQuantity"]["value"] = json!(250);
+        let out = import(&s, &man, TODAY).unwrap();
+        assert_eq!(used(&out, "age").unwrap().value, "73");
+        // With no observation used, the age is taken today, and says so.
+        let mut man = synthea(MAN);
+        let entries = man["entry"].as_array_mut().unwrap();
+        entries.retain(|e| e["resource"]["resourceType"] != "Observation");
+        let out = import(&s, &man, TODAY).unwrap();
+        let age = used(&out, "age").unwrap();
+        assert_eq!(age.value, "80");
+        assert_eq!(
+            age.source,
+            "Patient.birthDate 1945-12-10, age on 2026-11-22 (today)"
+        );
+        assert_eq!(age.date, Some(TODAY));
+    }
+
+    #[test]
+    fn old_readings_are_used_but_flagged_with_their_age_in_both_languages() {
+        let s = pima();
+        let man = synthea(MAN);
+        let out = import(&s, &man, TODAY).unwrap();
+        let days = TODAY.unix_days() - date("2019-04-22").unix_days();
+        assert_eq!(days, 2771);
+        let stale = |out: &Imported, c: &str| used(out, c).unwrap().stale;
+        assert_eq!(
+            stale(&out, "bp"),
+            Some(Stale {
+                days,
+                max_days: 180
+            }),
+            "pima allows a blood pressure of up to 180 days"
+        );
+        assert_eq!(
+            stale(&out, "bmi"),
+            Some(Stale {
+                days,
+                max_days: 365
+            })
+        );
+        assert_eq!(stale(&out, "age"), None, "an age is not a reading");
+        assert_eq!(input(&s, &out, "bp"), "87.58584140488502", "still used");
+        let json = report_json(&s, &out, Lang::En);
+        let item = |c: &str| {
+            json["used"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["field"] == c)
+                .unwrap()
+                .clone()
+        };
+        let bp = item("bp");
+        assert_eq!(bp["stale_days"], 2771);
+        assert_eq!(bp["max_age_days"], 180);
+        assert_eq!(bp["date"], "2019-04-22");
+        assert_eq!(bp["reference"], format!("Observation/{MAN_BP}"));
+        let en = "old reading: measured 2\u{a0}771 days ago; this model asks for readings from \
+                  the last 180 days";
+        assert_eq!(bp["warning"], en);
+        assert!(item("age")["stale_days"].is_null());
+        assert!(item("age")["warning"].is_null());
+        assert!(report_html(&s, &out, Lang::En)
+            .contains(&format!("<strong class=\"stale\">{en}</strong>")));
+        assert!(report_html(&s, &out, Lang::Zh)
+            .contains("旧读数：测量于 2771 天前；本模型要求使用最近 180 天内的读数"));
+        // Recent enough, nothing is flagged; between the two limits, only the blood pressure.
+        let out = import(&s, &man, date("2019-06-01")).unwrap();
+        assert!(out.used.iter().all(|u| u.stale.is_none()));
+        let out = import(&s, &man, date("2019-12-01")).unwrap();
+        assert_eq!(
+            stale(&out, "bp"),
+            Some(Stale {
+                days: 223,
+                max_days: 180
+            })
+        );
+        assert_eq!(stale(&out, "bmi"), None);
+    }
+
+    #[test]
+    fn an_out_of_range_observation_is_not_cited() {
+        let s = pima();
+        let mut man = synthea(MAN);
+        resource(&mut man, MAN_BMI)["valueQuantity"]["value"] = json!(250.0);
+        let out = import(&s, &man, TODAY).unwrap();
+        assert!(matches!(
+            why(&out, "bmi"),
+            Some(Why::Rejected(Error::OutOfRange { .. }))
+        ));
+        assert!(used(&out, "bmi").is_none());
+        assert_eq!(
+            out.basis,
+            vec![format!("Observation/{MAN_BP}")],
+            "only the blood pressure was used"
+        );
+        assert_eq!(
+            used(&out, "bp").unwrap().reference,
+            Some(format!("Observation/{MAN_BP}"))
+        );
+    }
+
+    #[test]
+    fn the_record_says_who_the_patient_is() {
+        let s = pima();
+        let man = import(&s, &synthea(MAN), TODAY).unwrap();
+        assert_eq!(
+            man.patient,
+            Some(PatientInfo {
+                reference: Some(format!("Patient/{MAN_ID}")),
+                id: Some(MAN_ID.into()),
+                name: Some("Aaron697 Brekke496".into()),
+                birth_date: Some("1945-12-10".into()),
+            })
+        );
+        assert_eq!(
+            report_json(&s, &man, Lang::En)["record"],
+            json!({ "reference": format!("Patient/{MAN_ID}"), "id": MAN_ID,
+                "name": "Aaron697 Brekke496", "birth_date": "1945-12-10" })
+        );
+        assert!(report_html(&s, &man, Lang::En).contains(&format!(
+            "<p id=\"fhir-record\">Record: Aaron697 Brekke496, born 1945-12-10, Patient/{MAN_ID}</p>"
+        )));
+        assert!(report_html(&s, &man, Lang::Zh).contains(&format!(
+            "<p id=\"fhir-record\">病历：Aaron697 Brekke496，出生日期 1945-12-10，Patient/{MAN_ID}</p>"
+        )));
+        let girl = import(&s, &synthea(GIRL), TODAY).unwrap().patient.unwrap();
+        assert_eq!(girl.name.as_deref(), Some("Johnnie679 Hermiston71"));
+        assert_eq!(girl.birth_date.as_deref(), Some("2009-03-20"));
+        // The official name is preferred to the first; a name of text alone is shown as written.
+        let name_of = |names: Json| {
+            let mut man = synthea(MAN);
+            resource(&mut man, MAN_ID)["name"] = names;
+            import(&s, &man, TODAY).unwrap().patient.unwrap().name
+        };
+        assert_eq!(
+            name_of(json!([{ "use": "usual", "given": ["Bob"] },
+                { "use": "official", "family": "Brekke", "given": ["Aaron", "James"] }])),
+            Some("Aaron James Brekke".into())
+        );
+        assert_eq!(
+            name_of(json!([{ "text": "Mr Aaron Brekke" }])),
+            Some("Mr Aaron Brekke".into())
+        );
+        assert_eq!(name_of(json!([])), None);
+    }
+
+    #[test]
+    fn a_schema_limits_the_age_of_readings_only_for_observations_and_to_at_least_a_day() {
+        let path = format!("{}/data/pima.schema.toml", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap();
+        let bp = pima().feature("bp").unwrap().fhir.clone().unwrap();
+        assert_eq!(bp.max_age_days, Some(180));
+        for (from, to, want) in [
+            (
+                "fhir = { birth_date = true }",
+                "fhir = { birth_date = true, max_age_days = 30 }",
+                "`max_age_days` applies only to observations",
+            ),
+            (
+                "max_age_days = 180",
+                "max_age_days = 0",
+                "`max_age_days` must be at least 1",
+            ),
+        ] {
+            assert!(text.contains(from));
+            let e = Schema::from_toml(&text.replace(from, to)).unwrap_err();
+            assert!(e.to_string().contains(want), "{e}");
+        }
+    }
+}

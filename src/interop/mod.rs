@@ -1,0 +1,3 @@
+//! Data in and out of the EHR: FHIR R4 import and export.
+
+pub mod fhir;
