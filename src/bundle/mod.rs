@@ -26,9 +26,9 @@ use crate::guidance::rules::RuleSet;
 use crate::guidance::trial::TrialModels;
 use crate::model::calibrate::Calibration;
 use crate::model::fitted::{Family, Model};
-use crate::model::library::Library;
 use crate::model::metrics::{Bin, Metrics};
 use crate::model::preprocess::Preprocessor;
+use crate::model::typicality::Typicality;
 
 pub mod format;
 pub mod signature;
@@ -140,7 +140,7 @@ pub struct Bundle {
     /// The baseline patient for explanations: the mean preprocessed training input.
     pub baseline: Vec<f64>,
     /// The preprocessed training cases (for the distance check).
-    pub library: Library,
+    pub typicality: Typicality,
     /// The training cases in the schema's units, for similar-case search and teaching.
     pub cases: CaseLibrary,
     /// How case similarity is measured, and the case map's projection.
@@ -247,9 +247,11 @@ impl Bundle {
                 "baseline patient does not match the inputs".into(),
             ));
         }
-        if !self.library.is_consistent(width) || self.library.y.iter().any(|&c| c as usize >= k) {
+        if !self.typicality.is_consistent(width)
+            || self.typicality.y.iter().any(|&c| c as usize >= k)
+        {
             return Err(Error::InconsistentBundle(
-                "case library does not match the inputs".into(),
+                "training cases (typicality check) do not match the inputs".into(),
             ));
         }
         let n_features = self.schema.features.len();
@@ -324,7 +326,7 @@ pub(crate) mod tests {
             model,
             calibration: Calibration::Platt { a: 0.9, b: 0.1 },
             baseline: vec![0.0, 1.0 / 3.0, 1.0 / 3.0, 2.0 / 3.0],
-            library: Library::new(&x, &[0, 1, 1]),
+            typicality: Typicality::new(&x, &[0, 1, 1]),
             cases: {
                 let ds = crate::contract::dataset::Dataset {
                     records: rows.clone(),
@@ -494,7 +496,7 @@ pub(crate) mod tests {
         b.model = Model::Knn(crate::model::fitted::Knn {
             k,
             width: 4,
-            x: b.library.x.clone(),
+            x: b.typicality.x.clone(),
             y: vec![0, 1, 1],
         });
         b.fold_models.clear();

@@ -254,7 +254,7 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
             }
         })
         .collect();
-    let nearest = bundle.library.nearest(&t.x);
+    let nearest = bundle.typicality.nearest(&t.x);
     Assessment {
         bundle: schema.id.clone(),
         model: bundle.model.family(),
@@ -272,8 +272,8 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
         flags: flags(bundle, record),
         distance: Distance {
             nearest,
-            typical_p99: bundle.library.nn_p99,
-            unusual: nearest > bundle.library.nn_p99,
+            typical_p99: bundle.typicality.nn_p99,
+            unusual: nearest > bundle.typicality.nn_p99,
         },
         what_would_change: what_would_change(bundle, record, top),
     }

@@ -1,9 +1,9 @@
-//! Preprocessing, the fitted models, calibration, metrics, exact explanations and the
-//! training-case library.
+//! Preprocessing, the fitted models, calibration, metrics, exact explanations and how typical
+//! a patient is of the training data.
 
 pub mod calibrate;
 pub mod explain;
 pub mod fitted;
-pub mod library;
 pub mod metrics;
 pub mod preprocess;
+pub mod typicality;

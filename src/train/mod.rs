@@ -21,8 +21,8 @@ use crate::contract::groups;
 use crate::error::{Error, Result};
 use crate::model::calibrate::Calibration;
 use crate::model::explain::explain;
-use crate::model::library::Library;
 use crate::model::metrics::{evaluate, reliability, roc_curve};
+use crate::model::typicality::Typicality;
 use crate::util::hex::hex;
 
 use crate::contract::dataset::{self as data, Dataset};
@@ -302,7 +302,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     let metric = Metric::new(&preprocessor, &relevance, pca);
     let bundle = Bundle {
         schema: schema.clone(),
-        library: Library::new(&x_train, y),
+        typicality: Typicality::new(&x_train, y),
         cases,
         metric,
         preprocessor,

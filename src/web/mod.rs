@@ -1,6 +1,6 @@
 //! The browser shell: the Yew app and a small JS API. It runs in a browser, and compiles on
 //! every target so native `cargo test` covers its state. Components only render state and send
-//! actions; every clinical decision is made by the core (`form`, `assess`, `i18n`).
+//! actions; every clinical decision is made by the core (`clinical`, worded by `present`).
 
 #[cfg(feature = "engine")]
 mod api;

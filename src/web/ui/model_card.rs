@@ -117,7 +117,9 @@ pub fn ModelCard(props: &Props) -> Html {
             <section>
                 <h3>{ Msg::MetricsHeading.text(lang) }</h3>
                 <p class="muted small">{ format!("{}: {positive}", Msg::PositiveClass.text(lang)) }</p>
-                <div class="table-wrap">
+                // A table wider than a narrow box scrolls inside it: focusable and named, so the
+                // keyboard can scroll it too.
+                <div class="table-wrap" tabindex="0" role="region" aria-label={Msg::MetricsHeading.text(lang)}>
                     <table class="metrics wide" id="card-metrics">
                         <thead><tr>
                             <th></th><th>{ "n" }</th><th>{ Msg::Accuracy.text(lang) }</th><th>{ Msg::Precision.text(lang) }</th>
@@ -142,7 +144,7 @@ pub fn ModelCard(props: &Props) -> Html {
             </p>
             <section>
                 <h3>{ Msg::Candidates.text(lang) }</h3>
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label={Msg::Candidates.text(lang)}>
                     <table class="metrics wide" id="candidates">
                         <thead><tr><th>{ Msg::ModelFamily.text(lang) }</th><th></th><th>{ Msg::LogLoss.text(lang) }</th><th>{ "AUC" }</th><th>{ Msg::Brier.text(lang) }</th><th></th></tr></thead>
                         <tbody>

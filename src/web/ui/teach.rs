@@ -242,7 +242,7 @@ pub fn Teach(props: &Props) -> Html {
                     </select>
                 </label>
                 { for open_case }
-                <div class="table-wrap">
+                <div class="table-wrap" tabindex="0" role="region" aria-label={Msg::Library.text(lang)}>
                     <table class="library" id="library-table">
                         <thead><tr>
                             <th scope="col">{ Msg::Row.text(lang) }</th>

@@ -1,7 +1,7 @@
 //! The treatment panel: every option with its basis (rules with citations, modelled risk per
 //! trial arm, case evidence, contraindications), the rules' own questions, the clinician's
 //! agree / override decisions and the report export. The static content is the core's markup
-//! (`treatment::render`, escaped); only the controls are components.
+//! (`present::treatment`, escaped); only the controls are components.
 
 use std::rc::Rc;
 

@@ -1,12 +1,13 @@
-//! The case library: the de-identified training cases in preprocessed form (f32, row-major)
-//! with their outcomes. Used to tell a clinician when a patient is unlike every case the model
-//! learned from, and (later) for similar-case search.
+//! How typical a patient is of the training data: the training cases in the model's own input
+//! space (preprocessed, f32, row-major) with the usual distance between neighbours, to tell a
+//! clinician when a patient is unlike every case the model learned from. (The case library that
+//! clinicians browse and search, in the schema's units, is `crate::cases`.)
 
 use serde::{Deserialize, Serialize};
 
 /// Preprocessed training cases and what is typical of their spacing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Library {
+pub struct Typicality {
     /// Inputs per case.
     pub width: u32,
     /// Cases, row-major, preprocessed (standardised) inputs.
@@ -17,12 +18,12 @@ pub struct Library {
     pub nn_p99: f64,
 }
 
-impl Library {
+impl Typicality {
     /// Build from preprocessed rows and outcomes, computing the nearest-neighbour threshold.
-    pub fn new(rows: &[Vec<f64>], y: &[usize]) -> Library {
+    pub fn new(rows: &[Vec<f64>], y: &[usize]) -> Typicality {
         let width = rows.first().map_or(0, Vec::len);
         let x: Vec<f32> = rows.iter().flatten().map(|&v| v as f32).collect();
-        let mut lib = Library {
+        let mut lib = Typicality {
             width: width as u32,
             x,
             y: y.iter().map(|&c| c as u16).collect(),
@@ -103,7 +104,7 @@ mod tests {
             .map(|i| vec![(i % 20) as f64 * 0.1, (i / 20) as f64 * 0.1])
             .collect();
         let y = vec![0; 200];
-        let lib = Library::new(&rows, &y);
+        let lib = Typicality::new(&rows, &y);
         assert!(lib.is_consistent(2));
         assert!((lib.nn_p99 - 0.1).abs() < 1e-6, "{}", lib.nn_p99);
         assert!(lib.nearest(&[0.5, 0.5]) <= lib.nn_p99);
