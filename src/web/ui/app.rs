@@ -9,13 +9,15 @@ use yew::prelude::*;
 
 use super::basis::Basis;
 use super::fhir_panel::FhirPanel;
+use super::header::Header;
 use super::library_loader::LibraryLoader;
 use super::model_card::ModelCard;
-use super::patient_banner::PatientBanner;
 use super::patient_form::PatientForm;
+use super::picker::Picker;
 use super::results::Results;
 use super::similar_cases::SimilarCases;
 use super::state::{Action, IndexEntry, Load, LoadError, Loaded, Search, State, View};
+use super::tabs::Tabs;
 use super::teach::Teach;
 use super::treatment_panel::TreatmentPanel;
 use crate::bundle::format::payload_sha256;
@@ -273,64 +275,50 @@ pub fn App(props: &AppProps) -> Html {
         });
     }
 
-    let toggle_lang = {
-        let state = state.clone();
-        Callback::from(move |_: MouseEvent| {
-            state.dispatch(Action::SetLang(if lang == Lang::En {
-                Lang::Zh
-            } else {
-                Lang::En
-            }))
-        })
-    };
-    // The units switch appears only where the schema declares a second unit.
-    let second_units = state.loaded().map(|l| {
-        l.bundle
-            .schema
-            .features
-            .iter()
-            .filter_map(|f| f.in_second_unit().map(|g| g.unit().to_string()))
-            .collect::<Vec<_>>()
-            .join(", ")
+    // Callbacks made once (they depend only on the dispatcher, which never changes), so the
+    // components they go to re-render only when their data change.
+    let dispatch = state.dispatcher();
+    let on_input = use_callback(dispatch.clone(), |(i, text): (usize, String), d| {
+        d.dispatch(Action::Input(i, text))
     });
-    let toggle_units = {
-        let state = state.clone();
-        let si = state.si;
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::SetUnits(!si)))
-    };
-    let on_select = {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
-            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            state.dispatch(Action::Select(select.value()));
-        })
-    };
-
-    let picker = match &state.index {
-        Load::Loading => html! { <p class="muted">{ Msg::Loading.text(lang) }</p> },
-        Load::Failed(e) => html! {
-            <p class="error" role="alert" id="index-error">{ load_error_text(Msg::IndexFailed, e, lang) }</p>
-        },
-        Load::Ready(entries) if entries.is_empty() => {
-            html! { <p class="error" role="alert">{ Msg::NoBundles.text(lang) }</p> }
-        }
-        Load::Ready(entries) => {
-            let selected = state.selected.clone().unwrap_or_default();
-            let known = entries.iter().any(|e| e.file == selected);
-            html! {
-                <label class="picker">
-                    <span>{ Msg::Model.text(lang) }</span>
-                    <select id="bundle-select" onchange={on_select}>
-                        if !known && !selected.is_empty() {
-                            <option value={selected.clone()} selected=true>{ selected.clone() }</option>
-                        }
-                        { for entries.iter().map(|e| html! {
-                            <option value={e.file.clone()} selected={e.file == selected}>{ e.title.get(lang) }</option>
-                        }) }
-                    </select>
-                </label>
+    let on_example = use_callback(dispatch.clone(), |k: usize, d| {
+        d.dispatch(Action::Example(k))
+    });
+    let on_clear = use_callback(dispatch.clone(), |_: (), d| d.dispatch(Action::Clear));
+    let on_search = use_callback(dispatch.clone(), |s: Search, d| {
+        d.dispatch(Action::SetSearch(s))
+    });
+    let on_assess = use_callback(dispatch.clone(), |i: usize, d| {
+        d.dispatch(Action::AssessCase(i))
+    });
+    let on_reset = use_callback(dispatch.clone(), |_: (), d| {
+        d.dispatch(Action::UseShippedLibrary)
+    });
+    let on_loaded = use_callback(
+        (dispatch.clone(), state.loaded().map(|l| l.sha256.clone())),
+        |r, (d, sha)| {
+            if let Some(sha) = sha {
+                d.dispatch(Action::LibraryLoaded(sha.clone(), r))
             }
-        }
+        },
+    );
+    // The units switch appears only where the schema declares a second unit (worked out once
+    // per bundle).
+    let second_units = {
+        let loaded = state.loaded().cloned();
+        use_memo(state.loaded().map(|l| l.sha256.clone()), move |_| {
+            loaded.map(|l| {
+                AttrValue::from(
+                    l.bundle
+                        .schema
+                        .features
+                        .iter()
+                        .filter_map(|f| f.in_second_unit().map(|g| g.unit().to_string()))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            })
+        })
     };
 
     let body = match &state.bundle {
@@ -340,64 +328,22 @@ pub fn App(props: &AppProps) -> Html {
             <p class="error" role="alert" id="bundle-error">{ load_error_text(Msg::BundleFailed, e, lang) }</p>
         },
         Some(Load::Ready(loaded)) => {
-            let on_input = {
-                let state = state.clone();
-                Callback::from(move |(i, text): (usize, String)| {
-                    state.dispatch(Action::Input(i, text))
-                })
-            };
-            let on_example = {
-                let state = state.clone();
-                Callback::from(move |k: usize| state.dispatch(Action::Example(k)))
-            };
-            let on_clear = {
-                let state = state.clone();
-                Callback::from(move |_: ()| state.dispatch(Action::Clear))
-            };
-            let on_search = {
-                let state = state.clone();
-                Callback::from(move |s: Search| state.dispatch(Action::SetSearch(s)))
-            };
-            let on_assess = {
-                let state = state.clone();
-                Callback::from(move |i: usize| state.dispatch(Action::AssessCase(i)))
-            };
-            let on_loaded = {
-                let state = state.clone();
-                let sha = loaded.sha256.clone();
-                Callback::from(move |r| state.dispatch(Action::LibraryLoaded(sha.clone(), r)))
-            };
-            let on_reset = {
-                let state = state.clone();
-                Callback::from(move |_: ()| state.dispatch(Action::UseShippedLibrary))
-            };
+            let (on_input, on_example, on_clear, on_search, on_assess, on_loaded, on_reset) = (
+                on_input.clone(),
+                on_example.clone(),
+                on_clear.clone(),
+                on_search.clone(),
+                on_assess.clone(),
+                on_loaded.clone(),
+                on_reset.clone(),
+            );
             let library = state.library().unwrap_or_else(|| loaded.cases.clone());
             let loader = html! {
                 <LibraryLoader loaded={loaded.clone()} custom={state.custom.clone()} error={state.library_error.clone()}
                     {on_loaded} {on_reset} {lang} />
             };
-            let current = state.view;
-            let tab = |view: View, id: &'static str, msg: Msg| {
-                let state = state.clone();
-                let onclick =
-                    Callback::from(move |_: MouseEvent| state.dispatch(Action::SetView(view)));
-                html! {
-                    <button type="button" role="tab" {id} aria-selected={(current == view).to_string()}
-                        class={classes!("tab", (current == view).then_some("active"))} {onclick}>{ msg.text(lang) }</button>
-                }
-            };
             let tabs = html! {
-                <>
-                if loaded.provenance.is_warning() {
-                    <p class="warning" role="note" id="signature-warning">{ super::basis::signature_text(&loaded.provenance, lang) }</p>
-                }
-                <PatientBanner patient={state.patient.clone()} {lang} />
-                <div class="tabs" role="tablist">
-                    { tab(View::Assess, "tab-assess", Msg::Assess) }
-                    { tab(View::Teach, "tab-teach", Msg::Teach) }
-                    { tab(View::Health, "tab-health", Msg::Health) }
-                </div>
-                </>
+                <Tabs loaded={loaded.clone()} patient={state.patient.clone()} view={state.view} {lang} dispatch={dispatch.clone()} />
             };
             match state.view {
                 View::Assess => {
@@ -465,22 +411,11 @@ pub fn App(props: &AppProps) -> Html {
 
     html! {
         <>
-            <header class="top">
-                <div>
-                    <h1>{ Msg::AppTitle.text(lang) }</h1>
-                    <p class="tagline">{ Msg::Tagline.text(lang) }</p>
-                </div>
-                <div class="switches">
-                    if let Some(units) = second_units.filter(|u| !u.is_empty()) {
-                        <button type="button" class="lang" id="units-toggle" aria-pressed={state.si.to_string()} onclick={toggle_units}>
-                            { format!("{} ({units})", Msg::SiUnits.text(lang)) }
-                        </button>
-                    }
-                    <button type="button" class="lang" id="lang-toggle" onclick={toggle_lang}>{ Msg::SwitchLanguage.text(lang) }</button>
-                </div>
-            </header>
+            <Header {lang} si={state.si} second_units={(*second_units).clone()} dispatch={dispatch.clone()} />
             <p class="disclaimer" id="disclaimer"><strong>{ Msg::Disclaimer.text(lang) }</strong>{ " " }{ Msg::Privacy.text(lang) }</p>
-            if !embedded { <div class="picker-slot">{ picker }</div> }
+            if !embedded {
+                <Picker {lang} index={state.index.clone()} selected={state.selected.clone().map(AttrValue::from)} dispatch={dispatch.clone()} />
+            }
             { body }
         </>
     }

@@ -57,15 +57,39 @@ pub fn SimilarCases(props: &Props) -> Html {
     let lang = props.lang;
     let bundle = &props.loaded.bundle;
     let schema = &bundle.schema;
-    let fields = groups::fields(schema);
-    let options = props.search.options(&fields, props.exclude);
-    let found = cases::search(
-        &props.library,
-        &bundle.metric,
-        schema.target.classes.len(),
-        &props.record,
-        &options,
-    );
+    // The grouping fields are the schema's: worked out once per bundle.
+    let fields = {
+        let loaded = props.loaded.clone();
+        use_memo(props.loaded.sha256.clone(), move |_| {
+            groups::fields(&loaded.bundle.schema)
+        })
+    };
+    // The search runs when what it depends on changes, not on every render (the library is
+    // compared by identity: it is a new `Rc` whenever it is another library).
+    let found = {
+        let (loaded, library) = (props.loaded.clone(), props.library.clone());
+        use_memo(
+            (
+                props.loaded.sha256.clone(),
+                Rc::as_ptr(&props.library) as usize,
+                props.record.clone(),
+                props.search.clone(),
+                props.exclude,
+            ),
+            move |(_, _, record, search, exclude)| {
+                let b = &loaded.bundle;
+                let fields = groups::fields(&b.schema);
+                let options = search.options(&fields, *exclude);
+                cases::search(
+                    &library,
+                    &b.metric,
+                    b.schema.target.classes.len(),
+                    record,
+                    &options,
+                )
+            },
+        )
+    };
     let id = props.id.clone();
 
     let set = |f: Rc<SetSearch>| {

@@ -66,13 +66,6 @@ pub fn Teach(props: &Props) -> Html {
         open: None,
     });
 
-    // A library case as a validated record (shipped and loaded cases passed the schema).
-    let record_of = |i: usize| -> Option<Rc<PatientRecord>> {
-        PatientRecord::from_json(schema, &lib.case_json(schema, i))
-            .ok()
-            .map(Rc::new)
-    };
-
     // ---- quiz ----
     let next = {
         let quiz = quiz.clone();
@@ -84,6 +77,28 @@ pub fn Teach(props: &Props) -> Html {
                 ..*quiz
             })
         })
+    };
+    // The revealed case's record and assessment, worked out once per case and reveal (not on
+    // every render of the tab).
+    let revealed = {
+        let (loaded, lib) = (props.loaded.clone(), lib.clone());
+        use_memo(
+            (
+                props.loaded.sha256.clone(),
+                Rc::as_ptr(&lib) as usize,
+                quiz.case,
+                quiz.answer.is_some(),
+            ),
+            move |(_, _, case, answered)| {
+                let schema = &loaded.bundle.schema;
+                let record = case
+                    .filter(|_| *answered)
+                    .and_then(|i| PatientRecord::from_json(schema, &lib.case_json(schema, i)).ok())
+                    .map(Rc::new);
+                let assessment = record.as_ref().map(|r| assess_record(&loaded.bundle, r));
+                (record, assessment)
+            },
+        )
     };
     let quiz_view = match quiz.case.filter(|&i| i < lib.len()) {
         None => html! {
@@ -114,8 +129,7 @@ pub fn Teach(props: &Props) -> Html {
                 }
             });
             let reveal = quiz.answer.map(|a| {
-                let record = record_of(i);
-                let assessment = record.as_ref().map(|r| assess_record(bundle, r));
+                let (record, assessment) = (revealed.0.clone(), revealed.1.clone());
                 let truth_label = schema.target.classes.get(truth).map_or("", |c| c.label.get(lang));
                 html! {
                     <div class="reveal" id="quiz-reveal" aria-live="polite">
@@ -154,7 +168,14 @@ pub fn Teach(props: &Props) -> Html {
 
     // ---- library table ----
     let t = *table;
-    let order = lib.ordered(t.sort, t.ascending, t.outcome);
+    // Sorted when the order or the library changes, not on every render.
+    let order = {
+        let lib = lib.clone();
+        use_memo(
+            (Rc::as_ptr(&lib) as usize, t.sort, t.ascending, t.outcome),
+            move |(_, sort, ascending, outcome)| lib.ordered(*sort, *ascending, *outcome),
+        )
+    };
     let total = order.len();
     let sort_by = |col: SortKey| {
         let table = table.clone();

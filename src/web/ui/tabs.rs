@@ -1,0 +1,49 @@
+//! Above every view: a signature warning where the policy only warned, the patient banner, and
+//! the view tabs.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::patient_banner::PatientBanner;
+use super::state::{Action, Loaded, State, View};
+use crate::clinical::context::PatientContext;
+use crate::present::ui::Msg;
+use crate::util::lang::Lang;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub loaded: Rc<Loaded>,
+    pub patient: PatientContext,
+    pub view: View,
+    pub lang: Lang,
+    pub dispatch: UseReducerDispatcher<State>,
+}
+
+#[function_component]
+pub fn Tabs(props: &Props) -> Html {
+    let lang = props.lang;
+    let current = props.view;
+    let tab = |view: View, id: &'static str, msg: Msg| {
+        let d = props.dispatch.clone();
+        let onclick = Callback::from(move |_: MouseEvent| d.dispatch(Action::SetView(view)));
+        html! {
+            <button type="button" role="tab" {id} aria-selected={(current == view).to_string()}
+                class={classes!("tab", (current == view).then_some("active"))} {onclick}>{ msg.text(lang) }</button>
+        }
+    };
+    let provenance = &props.loaded.provenance;
+    html! {
+        <>
+        if provenance.is_warning() {
+            <p class="warning" role="note" id="signature-warning">{ crate::present::wording::signature_text(provenance, lang) }</p>
+        }
+        <PatientBanner patient={props.patient.clone()} {lang} />
+        <div class="tabs" role="tablist">
+            { tab(View::Assess, "tab-assess", Msg::Assess) }
+            { tab(View::Teach, "tab-teach", Msg::Teach) }
+            { tab(View::Health, "tab-health", Msg::Health) }
+        </div>
+        </>
+    }
+}
