@@ -102,7 +102,7 @@ fn training_is_byte_for_byte_reproducible_and_round_trips() {
     assert!(bundle.metrics().accuracy > 0.75, "{:?}", bundle.metrics());
     assert!(bundle.metrics().auc > 0.8, "{:?}", bundle.metrics());
     // Seven candidates were compared and the comparison was printed.
-    assert_eq!(bundle.card.candidates.len(), 7);
+    assert_eq!(bundle.evaluation.candidates.len(), 7);
     let index = std::fs::read_to_string(other.with_file_name("index.json")).unwrap();
     assert!(index.contains("\"file\": \"pima.bdsx\""), "{index}");
 }
@@ -424,7 +424,7 @@ fn every_family_trains_on_real_data_and_explains_exactly() {
 #[test]
 fn calibration_is_reported_before_and_after() {
     let bundle = Bundle::from_bytes(&std::fs::read(pima()).unwrap()).unwrap();
-    let c = &bundle.card;
+    let c = &bundle.evaluation;
     assert!(c.test.brier < 0.25 && c.test_raw.brier < 0.25);
     assert!(c.test.ece.is_finite() && c.test_raw.ece.is_finite());
     assert!(!c.roc.is_empty() && !c.reliability.is_empty());

@@ -97,7 +97,7 @@ pub struct SubgroupMetrics {
 
 /// Everything the model card shows: how the model was chosen and how well it does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Card {
+pub struct Evaluation {
     /// Cross-validation folds.
     pub folds: u32,
     /// Every candidate, in the order tried.
@@ -146,7 +146,7 @@ pub struct Bundle {
     /// How case similarity is measured, and the case map's projection.
     pub metric: Metric,
     /// Selection, metrics and curves.
-    pub card: Card,
+    pub evaluation: Evaluation,
     /// How it was trained.
     pub training: TrainingInfo,
     /// A few real test-set cases.
@@ -286,7 +286,7 @@ impl Bundle {
 
     /// The metrics shown with every suggestion: calibrated, on the held-out test set.
     pub fn metrics(&self) -> &Metrics {
-        &self.card.test
+        &self.evaluation.test
     }
 }
 
@@ -344,7 +344,7 @@ pub(crate) mod tests {
                 )
             },
             metric: Metric::new(&preprocessor, &[1.0, 0.5, 0.5], Pca::fit(&x)),
-            card: Card {
+            evaluation: Evaluation {
                 folds: 2,
                 candidates: vec![],
                 chosen: 0,

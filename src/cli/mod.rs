@@ -406,7 +406,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     calibration: &'a crate::model::calibrate::Calibration,
                     schema: &'a crate::contract::schema::Schema,
                     metrics: &'a crate::model::metrics::Metrics,
-                    card: &'a crate::bundle::Card,
+                    card: &'a crate::bundle::Evaluation,
                     training: &'a crate::bundle::TrainingInfo,
                 }
                 let envelope = crate::bundle::signature::split(&bytes)?;
@@ -426,7 +426,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     calibration: &bundle.calibration,
                     schema: &bundle.schema,
                     metrics: bundle.metrics(),
-                    card: &bundle.card,
+                    card: &bundle.evaluation,
                     training: &bundle.training,
                 };
                 println!("{}", serde_json::to_string_pretty(&view)?);
@@ -436,7 +436,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     "zh" | "zh-CN" => crate::util::lang::Lang::Zh,
                     other => return Err(anyhow!("--lang must be en or zh, got `{other}`")),
                 };
-                print!("{}", crate::present::card::markdown(&bundle, &sha256, lang));
+                print!(
+                    "{}",
+                    crate::present::model_card::markdown(&bundle, &sha256, lang)
+                );
             }
             Ok(())
         }
@@ -609,7 +612,7 @@ fn cmd_train(
     std::fs::write(out, &trained.bytes).with_context(|| format!("writing {}", out.display()))?;
     print!(
         "{}",
-        crate::present::card::comparison_table(&trained.bundle)
+        crate::present::model_card::comparison_table(&trained.bundle)
     );
     println!("wrote {} ({} bytes)", out.display(), trained.bytes.len());
     let dir = out

@@ -15,7 +15,7 @@ pub mod trial;
 
 use sha2::{Digest, Sha256};
 
-use crate::bundle::{Bundle, Candidate, Card, Example, SubgroupMetrics, TrainingInfo};
+use crate::bundle::{Bundle, Candidate, Evaluation, Example, SubgroupMetrics, TrainingInfo};
 use crate::cases::{CaseLibrary, Metric, Pca};
 use crate::contract::groups;
 use crate::error::{Error, Result};
@@ -230,7 +230,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         .map(|x| model.predict_proba(x, n_classes))
         .collect();
     let cal: Vec<Vec<f64>> = raw.iter().map(|p| calibration.apply(p)).collect();
-    let card = Card {
+    let card = Evaluation {
         folds: input.folds as u32,
         candidates,
         chosen: chosen as u32,
@@ -310,7 +310,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         calibration,
         fold_models,
         baseline,
-        card,
+        evaluation: card,
         training: TrainingInfo {
             n_train: train.records.len() as u32,
             n_test: test.records.len() as u32,
@@ -492,7 +492,7 @@ mod tests {
             a.bytes, b.bytes,
             "same data and seed must give the same bytes"
         );
-        let card = &a.bundle.card;
+        let card = &a.bundle.evaluation;
         assert_eq!(card.candidates.len(), Spec::candidates().len());
         let chosen = &card.candidates[card.chosen as usize];
         assert!(card

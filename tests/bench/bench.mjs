@@ -26,6 +26,12 @@ const sizes = {
   bundles: Object.fromEntries(readdirSync(join(ROOT, 'static', 'bundles')).filter((f) => f.endsWith('.bdsx')).map((f) => [f, size(join(ROOT, 'static', 'bundles', f))])),
 };
 const app = { raw: sizes.wasm.raw + sizes.js.raw + sizes.www.raw, gzip: sizes.wasm.gzip + sizes.js.gzip + sizes.www.gzip };
+// The budgets count the UI build as it travels: its wasm, its JS glue and snippets, and the
+// stylesheet (the page's own html, main.js, manifest and icon are listed beside it).
+const snippets = readdirSync(join(ROOT, 'pkg', 'snippets')).flatMap((d) => readdirSync(join(ROOT, 'pkg', 'snippets', d)).map((f) => size(join(ROOT, 'pkg', 'snippets', d, f))));
+const css = size(join(ROOT, 'pkg', 'style.css'));
+const ui = [sizes.wasm, sizes.js, css, ...snippets].reduce((a, b) => ({ raw: a.raw + b.raw, gzip: a.gzip + b.gzip }));
+const engine = { raw: sizes.engineWasm.raw + sizes.engineJs.raw, gzip: sizes.engineWasm.gzip + sizes.engineJs.gzip };
 
 const server = await startServer();
 const browser = await launch();
@@ -112,17 +118,17 @@ try {
 
 const chromium = execSync('/usr/bin/chromium --version 2>/dev/null').toString().trim();
 const machine = `${cpus()[0].model}, ${cpus().length} cores; ${chromium}; Node ${process.version}`;
-const result = { date: new Date().toISOString(), machine, runs: RUNS, sizes, app, firstResult, latency, whatIf };
+const result = { date: new Date().toISOString(), machine, runs: RUNS, sizes, app, ui, engine, firstResult, latency, whatIf };
 writeFileSync(join(ARTIFACTS, 'bench.json'), JSON.stringify(result, null, 2));
 
 console.log(`Machine: ${machine}; ${RUNS} runs each, medians.\n`);
 console.log('| what | raw | gzip | budget |');
 console.log('| --- | ---: | ---: | --- |');
-console.log(`| app wasm (pkg/bedside_bg.wasm) | ${kb(sizes.wasm.raw)} | ${kb(sizes.wasm.gzip)} | |`);
-console.log(`| app JS glue (pkg/bedside.js) | ${kb(sizes.js.raw)} | ${kb(sizes.js.gzip)} | |`);
-console.log(`| www (html, js, manifest, icon), pkg/style.css (minified), pkg/snippets | ${kb(sizes.www.raw)} | ${kb(sizes.www.gzip)} | |`);
-console.log(`| JS API build (pkg/engine: wasm + glue), not loaded by the app | ${kb(sizes.engineWasm.raw + sizes.engineJs.raw)} | ${kb(sizes.engineWasm.gzip + sizes.engineJs.gzip)} | |`);
-console.log(`| **app total** | ${kb(app.raw)} | **${kb(app.gzip)}** | ≤ 250 KB gzip |`);
+console.log(`| UI wasm (pkg/bedside_bg.wasm) | ${kb(sizes.wasm.raw)} | ${kb(sizes.wasm.gzip)} | |`);
+console.log(`| UI JS glue (pkg/bedside.js) | ${kb(sizes.js.raw)} | ${kb(sizes.js.gzip)} | |`);
+console.log(`| **UI build** (wasm, glue, snippets, pkg/style.css): the page, the widget, the iframe | ${kb(ui.raw)} | **${kb(ui.gzip)}** | ≤ 330 KB gzip |`);
+console.log(`| **headless engine** (pkg/engine: wasm + glue), not loaded by the page | ${kb(engine.raw)} | **${kb(engine.gzip)}** | ≤ 130 KB gzip |`);
+console.log(`| page total (UI build + index.html, main.js, manifest, icon) | ${kb(app.raw)} | ${kb(app.gzip)} | |`);
 for (const [f, s] of Object.entries(sizes.bundles)) console.log(`| bundle ${f} | ${kb(s.raw)} | ${kb(s.gzip)} | ≤ 150 KB gzip |`);
 const p = (xs, q) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]; };
 console.log('\n| bundle | navigation → first result (median, ms) | min–max (ms) | per assessment, JS object (median µs) | per assessment, JSON text (median µs) | treatment suggestions, JSON text (median µs) | what-if edit → re-rendered (median / p95 ms) |');

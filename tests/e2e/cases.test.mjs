@@ -124,8 +124,8 @@ test('teaching mode: the quiz runs once, the library sorts and a case opens into
 
 test('a case library loaded from CSV stays in the page, lists its bad rows and is searched', async () => {
   const { page, context, check } = await recordedPage(env.browser, env.server.origin);
-  // Every request with its method and body: reading the file may fetch our own code (the CSV
-  // reader is in the widget build, loaded on first use), but nothing may carry data out.
+  // Every request with its method and body: nothing may carry data out (the CSV is read in
+  // the page, by the UI build itself).
   const requests = [];
   page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postData() }));
   const te = readFileSync(join(ROOT, 'data', 'pima_te.csv'), 'utf8').trim().split('\n');

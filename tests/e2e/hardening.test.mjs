@@ -29,8 +29,9 @@ test('every view of every bundle, the portal and the iframe page: only our own s
     await page.locator('#health').waitFor();
     await page.click('#tab-assess');
   }
-  // FHIR import and the health check (both run in the lazily loaded widget build).
+  // FHIR import and the health check (both run in the page, in the UI build).
   await page.goto(`${env.server.url}?bundle=pima.bdsx`);
+  await page.locator('#fhir-text').waitFor();
   await page.$eval('#fhir-text', (el, text) => { el.value = text; }, GIRL);
   await page.click('#fhir-import');
   await page.locator('#fhir-report, #fhir-error').first().waitFor();

@@ -43,7 +43,7 @@ test('after one visit the app and every bundle work with the network off', async
     const patient = { npreg: 6, glu: 148, bp: 72, skin: 35, bmi: 33.6, ped: 0.627, age: 50 };
     for (const [k, v] of Object.entries(patient)) await page.fill(`#f-${k}`, String(v));
     await page.locator('.prob').first().waitFor();
-    // The FHIR import loads its code (the widget build) on first use: precached too.
+    // The FHIR import runs offline too (it is part of the UI build the worker precached).
     await page.setInputFiles('#fhir-file', join(ROOT, 'data', 'fhir', 'fhiry_afhir_bundle.json'));
     await page.locator('#fhir-report').waitFor();
     // The health check too, and a restart after a trap (the module re-imported from the cache).

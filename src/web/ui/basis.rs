@@ -45,7 +45,7 @@ pub fn Basis(props: &Props) -> Html {
         <section class="card basis" aria-labelledby="basis-h" id="basis">
             <h2 id="basis-h">{ Msg::Basis.text(lang) }</h2>
             <dl>
-                <dt>{ Msg::ModelFamily.text(lang) }</dt><dd>{ if lang == Lang::Zh { b.model.family().name_zh() } else { b.model.family().name() } }{ " (smartcore) — " }{ crate::present::card::why_chosen(b, lang) }</dd>
+                <dt>{ Msg::ModelFamily.text(lang) }</dt><dd>{ if lang == Lang::Zh { b.model.family().name_zh() } else { b.model.family().name() } }{ " (smartcore) — " }{ crate::present::model_card::why_chosen(b, lang) }</dd>
                 <dt>{ Msg::TrainedOn.text(lang) }</dt><dd>{ format!("{} {} ({})", t.n_train, Msg::Cases.text(lang), counts(&t.train_class_counts)) }</dd>
                 <dt>{ Msg::TestedOn.text(lang) }</dt><dd>{ format!("{} {} ({}); {}", t.n_test, Msg::Cases.text(lang), counts(&t.test_class_counts), t.test_source) }</dd>
             </dl>

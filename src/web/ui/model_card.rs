@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use super::state::Loaded;
 use crate::model::metrics::{Bin, Metrics};
-use crate::present::card::sections;
+use crate::present::model_card::sections;
 use crate::present::ui::Msg;
 use crate::util::lang::Lang;
 
@@ -86,7 +86,7 @@ pub fn ModelCard(props: &Props) -> Html {
         };
     }
     let b = &props.loaded.bundle;
-    let card = &b.card;
+    let card = &b.evaluation;
     let positive = b
         .schema
         .target

@@ -38,7 +38,7 @@ fn family_name(bundle: &Bundle, lang: Lang) -> &'static str {
 
 /// Why the chosen model was chosen, in words.
 pub fn why_chosen(bundle: &Bundle, lang: Lang) -> String {
-    let card = &bundle.card;
+    let card = &bundle.evaluation;
     let Some(c) = card.candidates.get(card.chosen as usize) else {
         return String::new();
     };
@@ -56,7 +56,7 @@ pub fn why_chosen(bundle: &Bundle, lang: Lang) -> String {
 }
 
 fn calibration_text(bundle: &Bundle, lang: Lang) -> String {
-    let c = &bundle.card;
+    let c = &bundle.evaluation;
     let how = match bundle.calibration {
         Calibration::None => tr(lang, "none", "无"),
         Calibration::Platt { a, b } => match lang {
@@ -114,7 +114,7 @@ pub fn sections(bundle: &Bundle, sha256: &str, lang: Lang) -> Vec<Section> {
         Section {
             title: tr(lang, "Model details", "模型详情"),
             items: vec![
-                (tr(lang, "Model", "模型"), format!("{} ({})", family_name(bundle, lang), bundle.card.candidates.get(bundle.card.chosen as usize).map_or("", |c| c.params.as_str()))),
+                (tr(lang, "Model", "模型"), format!("{} ({})", family_name(bundle, lang), bundle.evaluation.candidates.get(bundle.evaluation.chosen as usize).map_or("", |c| c.params.as_str()))),
                 (tr(lang, "Why this model", "选择理由"), why_chosen(bundle, lang)),
                 (tr(lang, "Calibration", "校准"), calibration_text(bundle, lang)),
                 (tr(lang, "Trained by", "训练工具"), format!("bedside {} (smartcore), seed {}", t.trainer_version, t.seed)),
@@ -193,7 +193,7 @@ fn metric_row(name: &str, m: &Metrics) -> String {
 
 /// The candidate comparison printed by `bedside train`.
 pub fn comparison_table(bundle: &Bundle) -> String {
-    let card = &bundle.card;
+    let card = &bundle.evaluation;
     let mut out = format!(
         "{}: {}-fold stratified cross-validation on {} training cases\n\n",
         bundle.schema.id, card.folds, bundle.training.n_train
@@ -256,7 +256,7 @@ pub fn markdown(bundle: &Bundle, sha256: &str, lang: Lang) -> String {
         }
         out.push('\n');
     }
-    let c = &bundle.card;
+    let c = &bundle.evaluation;
     out.push_str(&format!("## {}\n\n", tr(lang, "Metrics", "指标")));
     let positive = bundle
         .schema
