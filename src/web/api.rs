@@ -10,8 +10,6 @@ use crate::cases::{CaseLibrary, Options};
 use crate::contract::patient::PatientRecord;
 #[cfg(feature = "ui")]
 use crate::util::lang::Lang;
-#[cfg(feature = "ui")]
-use serde::Serialize;
 use serde_json::Value as Json;
 use wasm_bindgen::JsCast;
 
@@ -128,7 +126,7 @@ extern "C" {
 }
 
 /// A JS value → the JSON value the core validates.
-fn patient_json(patient: &JsValue) -> Result<Json, JsError> {
+pub(crate) fn patient_json(patient: &JsValue) -> Result<Json, JsError> {
     let text = patient_text(patient).map_err(|e| {
         let why = js_sys::Reflect::get(&e, &JsValue::from_str("message"))
             .ok()
@@ -306,9 +304,11 @@ impl Engine {
                 crate::present::fhir_report::report_html(schema, &out, lang).into(),
             );
         }
-        // A plain JS object (serde-wasm-bindgen), ready for the page without a parse.
-        json.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(js_err)
+        // A plain JS object, by the browser's own JSON parser (one serializer, serde_json, for
+        // everything this build hands to JS keeps the WASM small).
+        let text = serde_json::to_string(&json).map_err(js_err)?;
+        js_sys::JSON::parse(&text)
+            .map_err(|_| JsError::new("the import report could not be parsed"))
     }
 
     /// Assess a patient and return the result as a FHIR R4 RiskAssessment (JSON text). The

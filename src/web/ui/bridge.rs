@@ -31,13 +31,11 @@ thread_local! {
     pub(super) static NEXT_ID: RefCell<u32> = const { RefCell::new(0) };
 }
 
-pub(super) fn js_err(e: impl std::fmt::Display) -> JsError {
-    JsError::new(&e.to_string())
-}
-
+/// A value as a plain JS object, by way of JSON text and the browser's own parser.
 fn to_js(value: &impl Serialize) -> JsValue {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::NULL)
 }
 

@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::app::{App, AppProps, Embed};
-use super::bridge::{assessment, cards, js_err, patient, set_patient, Bridge, BRIDGES, NEXT_ID};
+use super::bridge::{assessment, cards, patient, set_patient, Bridge, BRIDGES, NEXT_ID};
 use crate::util::lang::Lang;
 
 /// A mounted widget.
@@ -23,7 +23,7 @@ impl WidgetHandle {
     /// patient waits for it.
     #[wasm_bindgen(js_name = setPatient)]
     pub fn set_patient(&self, patient: JsValue) -> Result<(), JsError> {
-        let json: serde_json::Value = serde_wasm_bindgen::from_value(patient).map_err(js_err)?;
+        let json = crate::web::api::patient_json(&patient)?;
         set_patient(self.id, json).map_err(|e| JsError::new(&e))
     }
 
