@@ -7,19 +7,13 @@ use gloo::net::http::Request;
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
-use super::basis::Basis;
-use super::fhir_panel::FhirPanel;
+use super::assess_view::AssessView;
 use super::header::Header;
 use super::library_loader::LibraryLoader;
-use super::model_card::ModelCard;
-use super::patient_form::PatientForm;
 use super::picker::Picker;
-use super::results::Results;
-use super::similar_cases::SimilarCases;
 use super::state::{Action, IndexEntry, Load, LoadError, Loaded, Search, State, View};
 use super::tabs::Tabs;
 use super::teach::Teach;
-use super::treatment_panel::TreatmentPanel;
 use crate::bundle::format::payload_sha256;
 use crate::bundle::signature::Trust;
 use crate::present::ui::Msg;
@@ -346,48 +340,14 @@ pub fn App(props: &AppProps) -> Html {
                 <Tabs loaded={loaded.clone()} patient={state.patient.clone()} view={state.view} {lang} dispatch={dispatch.clone()} />
             };
             match state.view {
-                View::Assess => {
-                    let p = &state.patient;
-                    let outcome = p.outcome.clone();
-                    let record = outcome.as_ref().and_then(|o| o.record.clone()).map(Rc::new);
-                    let probabilities =
-                        outcome
-                            .as_ref()
-                            .and_then(|o| o.assessment.as_ref())
-                            .map(|a| {
-                                Rc::new(
-                                    a.probabilities
-                                        .iter()
-                                        .map(|c| c.probability)
-                                        .collect::<Vec<_>>(),
-                                )
-                            });
-                    html! {
-                        <>
-                        { tabs }
-                        <div class="panels">
-                            <PatientForm loaded={loaded.clone()} inputs={p.inputs.clone()} outcome={p.outcome.clone()} si={state.si}
-                                {lang} {on_input} {on_example} {on_clear} />
-                            <div class="side">
-                                <Results loaded={loaded.clone()} outcome={p.outcome.clone()} {lang} />
-                                <Basis loaded={loaded.clone()} {lang} />
-                            </div>
-                            <FhirPanel key={loaded.file.clone()} loaded={loaded.clone()} patient={p.clone()} error={state.import_error.clone()}
-                                {lang} dispatch={state.dispatcher()} />
-                            if !loaded.bundle.rules.is_empty() || loaded.bundle.trial.is_some() {
-                                <TreatmentPanel loaded={loaded.clone()} patient={p.clone()} {lang}
-                                    dispatch={state.dispatcher()} />
-                            }
-                            if let Some(record) = record {
-                                <SimilarCases loaded={loaded.clone()} library={library.clone()} {record} {probabilities}
-                                    search={state.search.clone()} {on_search} {lang} id="assess" />
-                            }
-                            { loader }
-                            <ModelCard loaded={loaded.clone()} {lang} />
-                        </div>
-                        </>
-                    }
-                }
+                View::Assess => html! {
+                    <>
+                    { tabs }
+                    <AssessView loaded={loaded.clone()} patient={state.patient.clone()} si={state.si} library={library.clone()}
+                        search={state.search.clone()} import_error={state.import_error.clone()} {loader} {lang}
+                        dispatch={dispatch.clone()} {on_input} {on_example} {on_clear} {on_search} />
+                    </>
+                },
                 View::Health => html! {
                     <>
                     { tabs }

@@ -2,6 +2,7 @@
 //! Components render state and dispatch actions; every clinical decision is the core's.
 
 mod app;
+mod assess_view;
 mod basis;
 mod bridge;
 mod case_map;
