@@ -286,6 +286,29 @@ impl PatientContext {
         out
     }
 
+    /// Whether `other` is this very state of this patient: the same serial and the same shared
+    /// parts by identity (every change hands out a new `Rc`). A cheap comparison for views,
+    /// which would otherwise compare assessments field by field on every render.
+    pub fn is_same(&self, other: &PatientContext) -> bool {
+        fn same<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
+            match (a, b) {
+                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
+        }
+        self.serial == other.serial
+            && self.origin == other.origin
+            && Rc::ptr_eq(&self.inputs, &other.inputs)
+            && Rc::ptr_eq(&self.canonical, &other.canonical)
+            && Rc::ptr_eq(&self.sources, &other.sources)
+            && Rc::ptr_eq(&self.answers, &other.answers)
+            && Rc::ptr_eq(&self.decisions, &other.decisions)
+            && same(&self.import_report, &other.import_report)
+            && same(&self.outcome, &other.outcome)
+            && same(&self.treatment, &other.treatment)
+    }
+
     /// Whether nothing has been entered.
     pub fn is_blank(&self) -> bool {
         self.inputs.iter().all(|v| v.trim().is_empty())

@@ -5,9 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { ROOT, ARTIFACTS, serveAndLaunch, recordedPage, cliAssess, readCsv } from './helpers.mjs';
+import { ROOT, ARTIFACTS, serveAndLaunch, recordedPage, cliAssess, readCsv, framingPortal } from './helpers.mjs';
 
 const env = serveAndLaunch();
 const PIMA = join(ROOT, 'static', 'bundles', 'pima.bdsx');
@@ -105,24 +104,12 @@ test('two widgets on a portal page: isolated styles, no globals, independent sta
 });
 
 test('iframe mode talks by postMessage only with the allowed origins', async () => {
-  const browserContext = await env.browser.newContext({ serviceWorkers: 'block' });
-  const page = await browserContext.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  // A portal on another origin (http://127.0.0.1:4999, a server of the test's own; loopback,
-  // since Chromium keeps public sites from framing loopback ones), framing Bedside twice: once
-  // allowing the portal's origin, once allowing some other origin only.
-  const embed = env.server.url.replace(/\/www\/$/, '/www/embed.html');
-  // The portal records every message from each frame from the start (its own inline script;
-  // this test page has no CSP of its own).
-  const html = `<!doctype html><title>portal</title>
-    <script>window.got = { ok: [], no: [] };
-      addEventListener('message', (e) => { for (const id of ['ok', 'no']) if (e.source === document.getElementById(id)?.contentWindow) got[id].push(e.data); });</script>
-    <iframe id="ok" src="${embed}?bundle=pima.bdsx&allow=http://127.0.0.1:4999" width="900" height="600"></iframe>
-    <iframe id="no" src="${embed}?bundle=pima.bdsx&allow=https://other.test" width="900" height="600"></iframe>`;
-  const host = createServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(html));
-  await new Promise((r) => host.listen(4999, '127.0.0.1', r));
-  await page.goto('http://127.0.0.1:4999/host.html');
+  // A portal on another origin framing Bedside twice: once allowing the portal's origin, once
+  // allowing some other origin only.
+  const { page, errors, close } = await framingPortal(env.browser, env.server, [
+    { id: 'ok', query: (origin) => `bundle=pima.bdsx&allow=${origin}` },
+    { id: 'no', query: () => 'bundle=pima.bdsx&allow=https://other.test' },
+  ]);
   await page.waitForFunction(() => window.got.ok.some((m) => m.type === 'bedside:ready'));
   // Both frames have their model once the allowed one does; give the other a moment more.
   await page.frameLocator('#no').locator('#f-glu').waitFor();
@@ -139,6 +126,5 @@ test('iframe mode talks by postMessage only with the allowed origins', async () 
   assert.ok(estimate.cards.cards.length >= 1);
   assert.deepEqual(replies.no, [], 'a frame that does not allow this origin tells it nothing');
   assert.deepEqual(errors, []);
-  await browserContext.close();
-  host.close();
+  await close();
 });

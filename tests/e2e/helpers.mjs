@@ -2,6 +2,7 @@
 // playwright-core, and a recorder that fails a test on any request that is not one of our own
 // static files (or on any uncaught page error).
 import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,4 +110,29 @@ export function serveAndLaunch() {
 export function cliSuggest(bundle, patient) {
   const out = execFileSync(BIN, ['suggest', '--bundle', bundle, '--patient', '-'], { input: JSON.stringify(patient) });
   return JSON.parse(out.toString());
+}
+
+/**
+ * A portal page of another origin (a server of the test's own on a free loopback port; loopback,
+ * since Chromium keeps public sites from framing loopback ones) that frames Bedside's iframe mode
+ * once per entry of `frames` (`{ id, query(origin) }`) and records every message from each frame,
+ * from the start, in `window.got[id]`. Resolves to `{ page, origin, errors, close }`.
+ */
+export async function framingPortal(browser, server, frames) {
+  const embed = server.url.replace(/\/www\/$/, '/www/embed.html');
+  let html = '';
+  const host = createServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(html));
+  await new Promise((resolve) => host.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${host.address().port}`;
+  const ids = JSON.stringify(frames.map((f) => f.id));
+  html = `<!doctype html><title>portal</title>
+    <script>window.got = Object.fromEntries(${ids}.map((id) => [id, []]));
+      addEventListener('message', (e) => { for (const id of Object.keys(got)) if (e.source === document.getElementById(id)?.contentWindow) got[id].push(e.data); });</script>
+    ${frames.map((f) => `<iframe id="${f.id}" src="${embed}?${f.query(origin)}" width="900" height="600"></iframe>`).join('\n')}`;
+  const context = await browser.newContext({ serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${origin}/host.html`);
+  return { page, origin, errors, close: async () => { await context.close(); host.close(); } };
 }

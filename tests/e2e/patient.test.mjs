@@ -14,9 +14,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { ROOT, ARTIFACTS, serveAndLaunch, recordedPage } from './helpers.mjs';
+import { ROOT, ARTIFACTS, serveAndLaunch, recordedPage, framingPortal } from './helpers.mjs';
 
 const env = serveAndLaunch();
 const FHIR = join(ROOT, 'data', 'fhir');
@@ -312,20 +311,12 @@ test('a host page: setPatient with values or FHIR is a new patient, Override wor
 });
 
 test('iframe mode: each postMessage patient is a new one, with its own subject; allow=* is refused', async () => {
-  const browserContext = await env.browser.newContext({ serviceWorkers: 'block' });
-  const page = await browserContext.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  const embed = env.server.url.replace(/\/www\/$/, '/www/embed.html');
-  const html = `<!doctype html><title>portal</title>
-    <script>window.got = { ok: [], star: [] };
-      addEventListener('message', (e) => { for (const id of ['ok', 'star']) if (e.source === document.getElementById(id)?.contentWindow) got[id].push(e.data); });</script>
-    <iframe id="ok" src="${embed}?bundle=pima.bdsx&allow=http://127.0.0.1:4998/" width="900" height="600"></iframe>
-    <iframe id="star" src="${embed}?bundle=pima.bdsx&allow=*" width="900" height="600"></iframe>`;
-  const host = createServer((req, res) => res.writeHead(200, { 'Content-Type': 'text/html' }).end(html));
-  await new Promise((r) => host.listen(4998, '127.0.0.1', r));
+  const { page, errors, close } = await framingPortal(env.browser, env.server, [
+    // The origin with a trailing slash, as hosts often write it: normalised, still allowed.
+    { id: 'ok', query: (origin) => `bundle=pima.bdsx&allow=${origin}/` },
+    { id: 'star', query: () => 'bundle=pima.bdsx&allow=*' },
+  ]);
   try {
-    await page.goto('http://127.0.0.1:4998/host.html');
     await page.waitForFunction(() => window.got.ok.some((m) => m.type === 'bedside:ready'));
     // `allow=*` is refused on the page, and nothing is posted to anyone.
     await page.frameLocator('#star').locator('#allow-error').waitFor();
@@ -346,7 +337,6 @@ test('iframe mode: each postMessage patient is a new one, with its own subject; 
     assert.deepEqual(await page.evaluate(() => window.got.star), [], 'a frame told to allow "*" posts nothing');
     assert.deepEqual(errors, []);
   } finally {
-    await browserContext.close();
-    host.close();
+    await close();
   }
 });

@@ -79,12 +79,8 @@ pub struct Props {
 
 impl PartialEq for Props {
     fn eq(&self, o: &Props) -> bool {
-        let (a, b) = (&self.patient, &o.patient);
         Rc::ptr_eq(&self.loaded, &o.loaded)
-            && a.serial == b.serial
-            && Rc::ptr_eq(&a.canonical, &b.canonical)
-            && Rc::ptr_eq(&a.sources, &b.sources)
-            && super::state::same(&a.outcome, &b.outcome)
+            && self.patient.is_same(&o.patient)
             && self.error == o.error
             && self.lang == o.lang
     }
