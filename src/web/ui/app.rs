@@ -11,13 +11,14 @@ use super::assess_view::AssessView;
 use super::header::Header;
 use super::library_loader::LibraryLoader;
 use super::picker::Picker;
-use super::state::{Action, IndexEntry, Load, LoadError, Loaded, Search, State, View};
+use super::state::{
+    load_error_text, Action, IndexEntry, Load, LoadError, Loaded, Search, State, View,
+};
 use super::tabs::Tabs;
 use super::teach::Teach;
 use crate::bundle::format::payload_sha256;
 use crate::bundle::signature::Trust;
 use crate::present::ui::Msg;
-use crate::present::wording::error_text;
 use crate::util::lang::Lang;
 
 pub const BUNDLE_DIR: &str = "../static/bundles/";
@@ -163,17 +164,6 @@ fn mark(name: &str) {
     if let Some(perf) = web_sys::window().and_then(|w| w.performance()) {
         let _ = perf.mark(name);
     }
-}
-
-/// A load failure in words.
-pub fn load_error_text(what: Msg, e: &LoadError, lang: Lang) -> String {
-    let detail = match e {
-        LoadError::Http(status) => format!("{} {status}", Msg::HttpStatus.text(lang)),
-        LoadError::Network(m) => format!("{}: {m}", Msg::Network.text(lang)),
-        LoadError::Bundle(err) => error_text(err, None, lang),
-        LoadError::Index(m) => m.clone(),
-    };
-    format!("{}: {detail}", what.text(lang))
 }
 
 #[function_component]

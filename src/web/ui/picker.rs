@@ -4,8 +4,7 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::app::load_error_text;
-use super::state::{Action, IndexEntry, Load, State};
+use super::state::{load_error_text, Action, IndexEntry, Load, State};
 use crate::present::ui::Msg;
 use crate::util::lang::Lang;
 

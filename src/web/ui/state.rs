@@ -33,6 +33,18 @@ pub enum LoadError {
     Index(String),
 }
 
+/// A load failure in words.
+pub fn load_error_text(what: crate::present::ui::Msg, e: &LoadError, lang: Lang) -> String {
+    use crate::present::ui::Msg;
+    let detail = match e {
+        LoadError::Http(status) => format!("{} {status}", Msg::HttpStatus.text(lang)),
+        LoadError::Network(m) => format!("{}: {m}", Msg::Network.text(lang)),
+        LoadError::Bundle(err) => crate::present::wording::error_text(err, None, lang),
+        LoadError::Index(m) => m.clone(),
+    };
+    format!("{}: {detail}", what.text(lang))
+}
+
 /// Something loaded over the network.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Load<T> {
