@@ -290,13 +290,6 @@ impl PatientContext {
     /// parts by identity (every change hands out a new `Rc`). A cheap comparison for views,
     /// which would otherwise compare assessments field by field on every render.
     pub fn is_same(&self, other: &PatientContext) -> bool {
-        fn same<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
-            match (a, b) {
-                (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-                (None, None) => true,
-                _ => false,
-            }
-        }
         self.serial == other.serial
             && self.origin == other.origin
             && Rc::ptr_eq(&self.inputs, &other.inputs)
@@ -340,6 +333,15 @@ impl PatientContext {
             _ => None,
         };
         self
+    }
+}
+
+/// Whether two optional shared values are the same allocation (or both absent).
+pub fn same<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 

@@ -79,13 +79,7 @@ impl PartialEq for Loaded {
 impl Eq for Loaded {}
 
 /// Whether two optional shared values are the same allocation (or both absent).
-pub fn same<T>(a: &Option<Rc<T>>, b: &Option<Rc<T>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-        (None, None) => true,
-        _ => false,
-    }
-}
+pub use crate::clinical::context::same;
 
 /// Which view is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
