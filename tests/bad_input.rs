@@ -73,7 +73,7 @@ fn core_api_refuses_each_bad_input_with_its_exact_message() {
         ("the other data set's patient (wrong bundle for the data)", a(wdbc), "unknown field `mean radius`; accepted fields: npreg, glu, bp, skin, bmi, ped, age"),
         ("an empty bundle file", err(Bundle::from_bytes(b"")), "not a Bedside model bundle (the file does not start with the BDSX signature)"),
         ("an image instead of a bundle", err(Bundle::from_bytes(b"\x89PNG\r\n\x1a\n....")), "not a Bedside model bundle (the file does not start with the BDSX signature)"),
-        ("a bundle cut inside its header", err(Bundle::from_bytes(b"BDSX\x06\x00")), "bundle is truncated: 6 bytes, expected 44"),
+        ("a bundle cut inside its header", err(Bundle::from_bytes(&[&b"BDSX"[..], &bedside::bundle::FORMAT_VERSION.to_le_bytes()].concat())), "bundle is truncated: 6 bytes, expected 44"),
         ("an empty schema", err(Schema::from_toml("")), "schema: TOML parse error at line 1, column 1\n  |\n1 | \n  | ^\nmissing field `id`\n"),
         ("a schema that is not TOML", err(Schema::from_toml("{\"id\": 1}")), "schema: TOML parse error at line 1, column 1\n  |\n1 | {\"id\": 1}\n  | ^\ninvalid key-value pair, expected key\n"),
         ("an empty CSV", err(dataset::read_csv(&b.schema, "")), "data: the CSV is empty (no header, no rows)"),

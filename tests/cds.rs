@@ -120,7 +120,7 @@ fn the_estimate_rules_and_trial_options_each_get_their_card() {
     assert!(options["summary"]
         .as_str()
         .unwrap()
-        .contains("Modelled risk"));
+        .contains("of 100 patients like this one"));
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn cards_follow_the_clinicians_answers_and_decisions() {
         .starts_with("Withheld (contraindication)"));
     assert_eq!(suggested(&yes), vec!["Placebo (no NSAID prophylaxis)"]);
     // All answered "no": nothing left unchecked, so the rule is plain advice again.
-    let none = vec![Some(false); 5];
+    let none = vec![Some(false); 11];
     let clear = cards_with("indo_rct.bdsx", Lang::En, &none, &[]);
     assert_eq!(esge(&clear)["indicator"], "info");
     assert!(!esge(&clear)["detail"]

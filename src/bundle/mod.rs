@@ -56,8 +56,37 @@ pub struct TrainingInfo {
     pub seed: u64,
     /// Version of the `bedside` trainer.
     pub trainer_version: String,
-    /// Rows left out because follow-up ended before a derived target's horizon.
+    /// Rows left out because follow-up ended before a derived target's horizon (every such
+    /// row of the data the bundle was built from: for trial data, all trial patients).
     pub censored: u32,
+    /// Share of each target class in the training population (schema order); for a derived
+    /// event target, weighted by inverse probability of censoring (so the positive class's share
+    /// is the Kaplan–Meier risk by the horizon).
+    pub base_rates: Vec<f64>,
+    /// For a derived event target: how censoring before the horizon was handled.
+    pub censoring: Option<Censoring>,
+}
+
+/// How a derived event target's censoring before the horizon was handled, with the numbers
+/// that show it worked: dropping the censored rows would make the event look more common than
+/// it is (patients with an early event are never censored before it), so the trainer weights
+/// the rows with a known status by the inverse probability of censoring (`train::censoring`)
+/// and reports the Kaplan–Meier risk beside the complete-case rate it replaces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Censoring {
+    /// Training rows censored before the horizon (no known status; weight 0).
+    pub censored: u32,
+    /// Kaplan–Meier risk of the event by the horizon on the training rows (censored included):
+    /// the population's risk that the calibration aims at.
+    pub km_risk: f64,
+    /// Share of events among the training rows with a known status, unweighted: what dropping
+    /// the censored rows would have given.
+    pub complete_case_rate: f64,
+    /// Mean calibrated predicted risk over all training rows, the censored ones included: the
+    /// check that the model's risks average to `km_risk`.
+    pub mean_predicted: f64,
+    /// The method, in words.
+    pub method: String,
 }
 
 /// A real case from the held-out test set, shipped so users can try the model at once.
@@ -112,6 +141,12 @@ pub struct Evaluation {
     pub test_raw: Metrics,
     /// Test metrics after calibration (what the app shows).
     pub test: Metrics,
+    /// 95 % confidence interval of `test.auc` (calibrated probabilities; the same as raw since
+    /// calibration is monotone): DeLong's method on the logit scale for a binary target, a
+    /// seeded stratified percentile bootstrap for a multiclass one (see
+    /// [`crate::model::metrics::auc_ci`]). A test set of a few hundred patients leaves the AUC
+    /// uncertain by several points; the interval says by how much.
+    pub auc_ci: (f64, f64),
     /// ROC curve of the positive class on the test set (calibrated; same as raw since
     /// calibration is monotone).
     pub roc: Vec<(f64, f64)>,
@@ -276,6 +311,17 @@ impl Bundle {
             }
             None => {}
         }
+        if !self.cases.held_out.is_empty()
+            && self
+                .cases
+                .held_out
+                .iter()
+                .any(|p| p.len() != k || !p.iter().all(|v| (0.0..=1.0).contains(v)))
+        {
+            return Err(Error::InconsistentBundle(
+                "a case's held-out probabilities do not match the target classes".into(),
+            ));
+        }
         if self.cases.arms.iter().any(|&a| usize::from(a) >= arms) {
             return Err(Error::InconsistentBundle(
                 "a case's treatment arm is not one of the schema's arms".into(),
@@ -334,7 +380,8 @@ pub(crate) mod tests {
                     json: vec![],
                     rows: vec![1, 2, 3],
                     arms: vec![],
-                    censored: 0,
+                    times: vec![],
+                    censored: Default::default(),
                 };
                 CaseLibrary::from_dataset(
                     "3 hand-made cases".into(),
@@ -351,6 +398,7 @@ pub(crate) mod tests {
                 cv_calibrated: metrics.clone(),
                 test_raw: metrics.clone(),
                 test: metrics,
+                auc_ci: (0.5, 1.0),
                 roc: vec![(0.0, 0.0), (1.0, 1.0)],
                 reliability_raw: vec![],
                 reliability: vec![],
@@ -367,6 +415,8 @@ pub(crate) mod tests {
                 seed: 7,
                 trainer_version: "test".into(),
                 censored: 0,
+                base_rates: vec![2.0 / 3.0, 1.0 / 3.0],
+                censoring: None,
             },
             examples: vec![],
             rules: RuleSet::default(),

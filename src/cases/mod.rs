@@ -85,6 +85,13 @@ pub struct CaseLibrary {
     /// Treatment arm per case (index into the schema's arms); empty unless the cases come
     /// from a randomized trial.
     pub arms: Vec<u16>,
+    /// Per case, the calibrated class probabilities (schema order) from a model that did not
+    /// see that case: for a training case the chosen candidate's out-of-fold prediction, for a
+    /// test case the final model's. The teaching quiz shows these, because the final model's
+    /// probability for a case it was fitted on is optimistic (it has, in part, memorised the
+    /// answer). Empty for a library loaded from a user's CSV: the model never saw those cases,
+    /// so its own prediction is already honest.
+    pub held_out: Vec<Vec<f32>>,
 }
 
 /// Equal when bit for bit equal (a missing value, `NaN`, equals itself here: two libraries
@@ -96,15 +103,18 @@ impl PartialEq for CaseLibrary {
                 .iter()
                 .flatten()
                 .chain(l.map.iter().flatten())
+                .chain(l.held_out.iter().flatten())
                 .map(|v| v.to_bits())
                 .collect()
         };
+        let widths = |l: &CaseLibrary| -> Vec<usize> { l.held_out.iter().map(Vec::len).collect() };
         self.source == other.source
             && self.outcome == other.outcome
             && self.arms == other.arms
             && self.rows == other.rows
             && self.columns.len() == other.columns.len()
             && self.map.len() == other.map.len()
+            && widths(self) == widths(other)
             && bits(self) == bits(other)
     }
 }
@@ -135,7 +145,8 @@ pub fn stored(v: Option<Value>) -> f32 {
 }
 
 impl CaseLibrary {
-    /// From validated rows and outcomes; map positions from the preprocessed inputs.
+    /// From validated rows and outcomes; map positions from the preprocessed inputs. No
+    /// held-out probabilities (the trainer adds them for the cases it fitted on).
     pub fn from_dataset(
         source: String,
         ds: &Dataset,
@@ -162,6 +173,7 @@ impl CaseLibrary {
                 .map(|r| pca.project(&preprocessor.transform(r).x))
                 .collect(),
             arms: ds.arms.iter().map(|&a| a as u16).collect(),
+            held_out: Vec::new(),
         }
     }
 
@@ -212,6 +224,7 @@ impl CaseLibrary {
             && self.rows.len() == n
             && (self.map.is_empty() || self.map.len() == n)
             && (self.arms.is_empty() || self.arms.len() == n)
+            && (self.held_out.is_empty() || self.held_out.len() == n)
     }
 
     /// Stored value of feature `j` of case `i` (`NaN` when missing or out of bounds).
@@ -339,6 +352,7 @@ impl CaseLibrary {
             rows: (1..=n as u32).collect(),
             map: Vec::new(),
             arms: Vec::new(),
+            held_out: Vec::new(),
         }
     }
 }

@@ -39,6 +39,7 @@ fn random_library(values: &[(f32, u8, u8, u8)]) -> (CaseLibrary, Metric) {
         rows: (1..=n as u32).collect(),
         map: Vec::new(),
         arms: Vec::new(),
+        held_out: Vec::new(),
     };
     let metric = Metric {
         scale: vec![0.01, 0.0, 0.0],

@@ -13,6 +13,7 @@ use serde_json::Value as Json;
 use crate::bundle::Bundle;
 use crate::cases::{self, CaseLibrary, Options, Similar};
 use crate::clinical::counterfactual::{what_would_change, Change};
+use crate::clinical::voi::{next_measurements, Measurement};
 use crate::contract::patient::{PatientRecord, Value};
 use crate::contract::schema::{Interval, Kind, Text};
 use crate::error::Result;
@@ -97,6 +98,48 @@ pub struct Distance {
     pub unusual: bool,
 }
 
+/// How well the model tells patients apart, from its held-out test set: what decides whether
+/// an estimate may be read as particular to the patient at all.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Discrimination {
+    /// Held-out AUC (the positive class; mean one-vs-rest when multiclass).
+    pub auc: f64,
+    /// Its 95 % confidence interval.
+    pub low: f64,
+    /// Upper end of the interval.
+    pub high: f64,
+    /// False when the interval includes 0.5 (a coin toss), or the AUC is below the schema's
+    /// `min_auc`: the model cannot tell patients apart, and the base rate says as much as its
+    /// estimate does.
+    pub better_than_chance: bool,
+}
+
+impl Discrimination {
+    /// The bundle's held-out discrimination, judged against chance and the schema's floor.
+    pub fn of(bundle: &Bundle) -> Discrimination {
+        let auc = bundle.evaluation.test.auc;
+        let (low, high) = bundle.evaluation.auc_ci;
+        let floor = bundle.schema.target.min_auc.unwrap_or(0.5);
+        Discrimination {
+            auc,
+            low,
+            high,
+            better_than_chance: low > 0.5 && auc >= floor,
+        }
+    }
+}
+
+/// The class an estimate is about: for a binary target the schema's positive class (the
+/// outcome of interest: a risk model answers "what is this patient's risk of it", whichever
+/// class is more probable); with more classes, the most probable one.
+pub fn focus_class(bundle: &Bundle, probabilities: &[f64]) -> usize {
+    if bundle.schema.target.classes.len() == 2 {
+        bundle.schema.positive_index()
+    } else {
+        argmax(probabilities)
+    }
+}
+
 /// The result of assessing one patient with one bundle.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Assessment {
@@ -108,9 +151,18 @@ pub struct Assessment {
     pub probabilities: Vec<ClassProbability>,
     /// Index of the most probable class.
     pub top: usize,
-    /// Spread of the top class's probability across fold models, where they are shipped.
+    /// Index of the class the estimate is about (see [`focus_class`]): what the headline, the
+    /// band and the explanation describe.
+    pub focus: usize,
+    /// Share of the focus class in the training population (for a time-to-event target, the
+    /// Kaplan–Meier risk by the horizon): the base rate shown beside the estimate.
+    pub base_rate: f64,
+    /// Whether the model tells patients apart at all.
+    pub discrimination: Discrimination,
+    /// Spread of the focus class's probability across fold models, where they are shipped.
     pub band: Option<Band>,
-    /// Exact explanation of the top class (absent only for k-NN beyond the enumeration limit).
+    /// Exact explanation of the focus class (absent only for k-NN beyond the enumeration
+    /// limit).
     pub explanation: Option<Explanation>,
     /// The value the model used per feature (the patient's, or the imputed one), as text.
     pub used_values: Vec<String>,
@@ -122,7 +174,12 @@ pub struct Assessment {
     pub distance: Distance,
     /// The smallest change to modifiable features that alters the top suggestion.
     pub what_would_change: Change,
+    /// The missing inputs whose measurement could move the estimate most.
+    pub next_measurements: Vec<Measurement>,
 }
+
+/// How many missing inputs [`Assessment::next_measurements`] names at most.
+pub const NEXT_MEASUREMENTS: usize = 3;
 
 /// Where `v` lies against a range: below, above, or (`None`) inside it, each bound inclusive
 /// or exclusive as the range says (a value on "< 140" is above it). The flags and the health
@@ -187,6 +244,21 @@ pub fn map_position(bundle: &Bundle, record: &PatientRecord) -> [f32; 2] {
         .project(&bundle.preprocessor.transform(record).x)
 }
 
+/// The exact explanation of any one class for a validated record (a differential explains
+/// each class on request, not only the one in focus).
+pub fn explain_class(bundle: &Bundle, record: &PatientRecord, class: usize) -> Option<Explanation> {
+    let t = bundle.preprocessor.transform(record);
+    explain(
+        &bundle.model,
+        &t.x,
+        &bundle.baseline,
+        &bundle.preprocessor.columns(),
+        bundle.schema.features.len(),
+        bundle.schema.target.classes.len(),
+        class,
+    )
+}
+
 /// Assess a record that has already passed the schema.
 pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
     let schema = &bundle.schema;
@@ -195,6 +267,7 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
     let raw = bundle.model.predict_proba(&t.x, k);
     let cal = bundle.calibration.apply(&raw);
     let top = argmax(&cal);
+    let focus = focus_class(bundle, &cal);
     let probabilities = schema
         .target
         .classes
@@ -215,7 +288,7 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
                 bundle
                     .calibration
                     .apply(&m.predict_proba(&t.x, k))
-                    .get(top)
+                    .get(focus)
                     .copied()
                     .unwrap_or(0.0)
             })
@@ -234,7 +307,7 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
         &columns,
         schema.features.len(),
         k,
-        top,
+        focus,
     );
     let used_values = schema
         .features
@@ -259,6 +332,14 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
         bundle: schema.id.clone(),
         model: bundle.model.family(),
         top,
+        focus,
+        base_rate: bundle
+            .training
+            .base_rates
+            .get(focus)
+            .copied()
+            .unwrap_or(f64::NAN),
+        discrimination: Discrimination::of(bundle),
         band,
         explanation,
         used_values,
@@ -276,6 +357,7 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
             unusual: nearest > bundle.typicality.nn_p99,
         },
         what_would_change: what_would_change(bundle, record, top),
+        next_measurements: next_measurements(bundle, record, focus, NEXT_MEASUREMENTS),
     }
 }
 
@@ -339,6 +421,9 @@ mod tests {
         assert!((sum - 1.0).abs() < 1e-12);
         assert_eq!(a.top, 1);
         assert!(a.imputed.is_empty());
+        // Binary: the estimate and its explanation are about the positive class.
+        assert_eq!(a.focus, b.schema.positive_index());
+        assert_eq!(a.explanation.as_ref().unwrap().class, a.focus);
         let band = a.band.unwrap();
         assert!(band.low <= a.probabilities[1].probability + 1e-12 && band.high >= band.low);
         let e = a.explanation.unwrap();

@@ -1,5 +1,6 @@
 //! The clinical core: `assess` (the one entry point), probabilities, the counterfactual
-//! search, the form, the patient context and treatment suggestions.
+//! search, which missing input is most worth measuring, the form, the patient context and
+//! treatment suggestions.
 
 pub mod assess;
 pub mod context;
@@ -7,3 +8,4 @@ pub mod counterfactual;
 pub mod form;
 pub mod predict;
 pub mod treatment;
+pub mod voi;

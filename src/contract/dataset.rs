@@ -25,8 +25,54 @@ pub struct Dataset {
     /// Treatment arm per record (index into the schema's arms); empty when the schema has no
     /// treatment.
     pub arms: Vec<usize>,
-    /// Rows left out because they were censored before a derived target's horizon.
-    pub censored: u32,
+    /// Follow-up time per record for a derived event target (the time column; parallel to
+    /// `records`), empty otherwise. The trainer needs it to weight each row by the inverse
+    /// probability of still being followed at that time (see `train::censoring`).
+    pub times: Vec<f64>,
+    /// Rows censored before a derived target's horizon: they have no label, so they are kept
+    /// out of `records`, but they are kept here because the censoring they record is what the
+    /// trainer's Kaplan–Meier weights are estimated from, and their patients belong to the
+    /// population whose mean risk the model should reproduce.
+    pub censored: Censored,
+}
+
+/// The rows of a derived event target whose follow-up ended before the horizon without the
+/// event (all three fields parallel).
+#[derive(Debug, Clone, Default)]
+pub struct Censored {
+    /// Validated feature values.
+    pub records: Vec<PatientRecord>,
+    /// 1-based data row numbers (header excluded).
+    pub rows: Vec<u32>,
+    /// Follow-up time (when the patient was last seen without the event).
+    pub times: Vec<f64>,
+}
+
+impl Censored {
+    /// Number of censored rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The rows at `idx`, in that order.
+    pub fn subset(&self, idx: &[usize]) -> Censored {
+        Censored {
+            records: idx.iter().map(|&i| self.records[i].clone()).collect(),
+            rows: idx.iter().map(|&i| self.rows[i]).collect(),
+            times: idx.iter().map(|&i| self.times[i]).collect(),
+        }
+    }
+
+    fn append(&mut self, other: &Censored) {
+        self.records.extend(other.records.iter().cloned());
+        self.rows.extend(&other.rows);
+        self.times.extend(&other.times);
+    }
 }
 
 /// Cells that mean "missing" in the public data sets (R's `NA`, empty).
@@ -103,7 +149,8 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
         json: Vec::new(),
         rows: Vec::new(),
         arms: Vec::new(),
-        censored: 0,
+        times: Vec::new(),
+        censored: Censored::default(),
     };
     let mut bad = Vec::new();
     for (i, row) in records.enumerate() {
@@ -111,12 +158,8 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
         if keep.is_some_and(|(c, v)| row.get(c).map(String::as_str) != Some(v)) {
             continue;
         }
-        let code = match target_code(schema, target_idx, &row, row_no) {
-            Ok(Some(code)) => code,
-            Ok(None) => {
-                ds.censored += 1;
-                continue;
-            }
+        let (code, time) = match target_code(schema, target_idx, &row, row_no) {
+            Ok(known) => known,
             Err(message) => {
                 bad.push(RowError {
                     row: row_no as u32,
@@ -125,17 +168,33 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
                 continue;
             }
         };
-        let read = read_row(schema, &headers, &feature_idx, &code, &row, row_no)
-            .and_then(|r| Ok((r, read_arm(schema, arm_idx, &row, row_no)?)));
-        match read {
-            Ok(((record, label, json), arm)) => {
+        // A censored row has no class, but its features are read and checked like any other
+        // row's (a placeholder class code, never stored).
+        let placeholder = schema.target.positive.as_str();
+        let read = read_row(
+            schema,
+            &headers,
+            &feature_idx,
+            code.as_deref().unwrap_or(placeholder),
+            &row,
+            row_no,
+        )
+        .and_then(|r| Ok((r, read_arm(schema, arm_idx, &row, row_no)?)));
+        match (read, code) {
+            (Ok(((record, _, _), _)), None) => {
+                ds.censored.records.push(record);
+                ds.censored.rows.push(row_no as u32);
+                ds.censored.times.extend(time);
+            }
+            (Ok(((record, label, json), arm)), Some(_)) => {
                 ds.records.push(record);
                 ds.labels.push(label);
                 ds.json.push(json);
                 ds.rows.push(row_no as u32);
                 ds.arms.extend(arm);
+                ds.times.extend(time);
             }
-            Err(message) => bad.push(RowError {
+            (Err(message), _) => bad.push(RowError {
                 row: row_no as u32,
                 message,
             }),
@@ -144,35 +203,46 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
     Ok((ds, bad))
 }
 
-/// The target class code of a row: the target column's cell, or for a derived event target
-/// the positive class if the event happened by the horizon, the other class if follow-up went
-/// past it, and `None` (left out) if follow-up ended earlier without the event.
+/// The target class code of a row and, for a derived event target, its follow-up time: the
+/// target column's cell, or for a derived event target the positive class if the event
+/// happened by the horizon, the other class if follow-up went past it, and `None` (censored
+/// before the horizon: no class) if follow-up ended earlier without the event. Follow-up that
+/// ends exactly at the horizon without the event counts as censored: the horizon day itself
+/// was not seen through.
+type Coded = (Option<String>, Option<f64>);
+
 fn target_code(
     schema: &Schema,
     (a, b): (usize, usize),
     row: &[String],
     row_no: usize,
-) -> std::result::Result<Option<String>, String> {
+) -> std::result::Result<Coded, String> {
     let cell = |i: usize| row.get(i).map_or("", String::as_str);
     let Some(d) = &schema.target.derive else {
-        return Ok(Some(cell(a).to_string()));
+        return Ok((Some(cell(a).to_string()), None));
     };
-    let time: f64 = cell(a).trim().parse().map_err(|_| {
-        format!(
-            "row {row_no}, column `{}`: `{}` is not a number",
-            d.time,
-            crate::error::excerpt(cell(a), crate::util::lang::Lang::En)
-        )
-    })?;
+    let time: f64 = cell(a)
+        .trim()
+        .parse()
+        .ok()
+        .filter(|t: &f64| t.is_finite())
+        .ok_or_else(|| {
+            format!(
+                "row {row_no}, column `{}`: `{}` is not a number",
+                d.time,
+                crate::error::excerpt(cell(a), crate::util::lang::Lang::En)
+            )
+        })?;
     let t = &schema.target;
     let other = t.classes.iter().find(|c| c.code != t.positive);
-    Ok(if cell(b) == d.event && time <= d.horizon {
+    let code = if cell(b) == d.event && time <= d.horizon {
         Some(t.positive.clone())
     } else if time > d.horizon {
         other.map(|c| c.code.clone())
     } else {
         None
-    })
+    };
+    Ok((code, Some(time)))
 }
 
 /// The arm of a trial row (`None` when the schema has no treatment).
@@ -259,18 +329,25 @@ fn read_row(
 }
 
 impl Dataset {
-    /// The rows at `idx`, in that order.
+    /// The rows at `idx`, in that order. Censored rows have no class to stratify on and are
+    /// not addressed by `idx`, so the subset has none: a caller that splits rows splits
+    /// `censored` itself ([`Censored::subset`]).
     pub fn subset(&self, idx: &[usize]) -> Dataset {
         Dataset {
             records: idx.iter().map(|&i| self.records[i].clone()).collect(),
             labels: idx.iter().map(|&i| self.labels[i]).collect(),
             json: idx.iter().map(|&i| self.json[i].clone()).collect(),
             rows: idx.iter().map(|&i| self.rows[i]).collect(),
-            censored: self.censored,
+            censored: Censored::default(),
             arms: if self.arms.is_empty() {
                 Vec::new()
             } else {
                 idx.iter().map(|&i| self.arms[i]).collect()
+            },
+            times: if self.times.is_empty() {
+                Vec::new()
+            } else {
+                idx.iter().map(|&i| self.times[i]).collect()
             },
         }
     }
@@ -282,7 +359,8 @@ impl Dataset {
         self.json.extend(other.json.iter().cloned());
         self.rows.extend(&other.rows);
         self.arms.extend(&other.arms);
-        self.censored += other.censored;
+        self.times.extend(&other.times);
+        self.censored.append(&other.censored);
     }
 
     /// Cases per class.
@@ -356,7 +434,17 @@ mod tests {
         // is left out; the `d` row is not a case at all.
         assert_eq!(ds.labels, vec![1, 0, 0]);
         assert_eq!(ds.rows, vec![1, 2, 4]);
-        assert_eq!(ds.censored, 1);
+        assert_eq!(ds.times, vec![100.0, 101.0, 500.0]);
+        assert_eq!(ds.censored.len(), 1);
+        assert_eq!((ds.censored.rows[0], ds.censored.times[0]), (3, 99.0));
+        assert_eq!(ds.censored.records[0].values(), ds.records[0].values());
+        // A censored row's features are still checked.
+        let e = read_csv(
+            &s,
+            "glu,smoker,sex,t,s,kind\n100,1,m,500,0,r\n900,1,m,5,0,r\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("row 2: field `glu`"), "{e}");
         let e = read_csv(&s, "glu,smoker,sex,t,s,kind\n100,1,m,soon,1,r\n").unwrap_err();
         assert!(
             e.to_string().contains("column `t`: `soon` is not a number"),

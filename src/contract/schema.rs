@@ -291,6 +291,11 @@ pub struct Feature {
     /// Whether a clinician could change it (weight, blood pressure, glucose), so that "what
     /// would change this" may suggest it. Age, history and genetics are not.
     pub modifiable: bool,
+    /// Whether changing it is a recognised way to change the outcome (blood pressure,
+    /// cholesterol, smoking), so that "what would change this" may present it as a target.
+    /// Anything else the model reacts to is only a measure of the model's sensitivity: a
+    /// lower 2-h glucose would change a diabetes model's answer, not the diagnosis.
+    pub treatment_target: bool,
     /// Where a FHIR R4 import finds it (see [`crate::interop::fhir`]); `None`: typed by hand.
     pub fhir: Option<FhirSource>,
 }
@@ -412,6 +417,27 @@ pub struct Target {
     /// from `column`, which then only names it.
     #[serde(default)]
     pub derive: Option<EventBy>,
+    /// Whether the estimate is about a condition present now or an outcome to come; decides
+    /// how "what would change this" is worded.
+    #[serde(default)]
+    pub purpose: Purpose,
+    /// A held-out AUC below which the estimate is presented as not telling patients apart
+    /// (in addition to the rule that applies to every model: the AUC's 95 % interval
+    /// includes 0.5). Between 0.5 and 1.
+    #[serde(default)]
+    pub min_auc: Option<f64>,
+}
+
+/// What a model estimates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    /// Whether a condition is present now (a diagnosis): the inputs are findings, and a
+    /// different finding changes the model's answer, not the patient's condition.
+    #[default]
+    Diagnostic,
+    /// The risk of an outcome to come (a prognosis): some inputs may be treatment targets.
+    Prognostic,
 }
 
 /// A binary target "the event happened by `horizon`" from a time and a status column. Rows
@@ -629,6 +655,12 @@ impl Schema {
                 t.column, t.positive
             ));
         }
+        if t.min_auc.is_some_and(|a| !(a > 0.5 && a < 1.0)) {
+            return bad(format!(
+                "target `{}`: min_auc must lie between 0.5 and 1 (an AUC of 0.5 is chance)",
+                t.column
+            ));
+        }
         for g in &self.subgroups {
             let Some(f) = self.feature(&g.column) else {
                 return bad(format!("subgroup column `{}` is not a feature", g.column));
@@ -767,6 +799,8 @@ mod file {
         missing: Missing,
         #[serde(default)]
         modifiable: bool,
+        #[serde(default)]
+        treatment_target: bool,
         #[serde(default)]
         unit: Option<String>,
         #[serde(default)]
@@ -917,7 +951,9 @@ mod file {
                 label: self.label,
                 kind,
                 missing: self.missing,
-                modifiable: self.modifiable,
+                // A treatment target is modifiable by definition.
+                modifiable: self.modifiable || self.treatment_target,
+                treatment_target: self.treatment_target,
                 fhir,
             })
         }

@@ -984,7 +984,8 @@ pub fn risk_assessment(
         "display": format!("Bedside model bundle {} (SHA-256 {sha256})", schema.id),
     })];
     basis.extend(observations.iter().map(|r| json!({ "reference": r })));
-    let top = assessment.top;
+    let focus = assessment.focus;
+    let binary = schema.target.classes.len() == 2;
     let predictions: Vec<Json> = assessment
         .probabilities
         .iter()
@@ -994,12 +995,14 @@ pub fn risk_assessment(
                 "outcome": { "text": c.label.get(Lang::En) },
                 "probabilityDecimal": c.probability,
             });
-            if i == top {
+            if i == focus {
                 if let Some(o) = p.as_object_mut() {
-                    o.insert(
-                        "rationale".into(),
-                        json!("Most probable class under this model."),
-                    );
+                    let why = match (binary, assessment.discrimination.better_than_chance) {
+                        (true, true) => "The outcome of interest under this model.",
+                        (false, true) => "Most probable class under this model.",
+                        (_, false) => "This model does not distinguish patients better than chance (held-out AUC interval includes 0.5); read the base rate, not a patient-specific risk.",
+                    };
+                    o.insert("rationale".into(), json!(why));
                 }
             }
             p

@@ -5,6 +5,12 @@
 //! smoothed targets so a perfectly separating fold cannot drive the parameters to infinity.
 //! Multiclass targets use temperature scaling, `p_c ∝ p_c^(1/T)`. Both are monotone, so the
 //! ranking of classes (and the explanation of the model's raw output) is unchanged.
+//!
+//! Both can be fitted with a weight per case ([`Calibration::fit_weighted`]): the trainer passes
+//! inverse-probability-of-censoring weights for a time-to-event target (see `train::censoring`),
+//! so that the calibrated risks average to the Kaplan–Meier risk of the whole population rather
+//! than to the event rate among the patients who happened to be followed to the horizon. The
+//! smartcore models take no sample weights; the calibration map is where the weights enter.
 
 use serde::{Deserialize, Serialize};
 
@@ -59,23 +65,49 @@ impl Calibration {
 
     /// Fit on out-of-fold probabilities `oof` with true classes `y`.
     pub fn fit(oof: &[Vec<f64>], y: &[usize], n_classes: usize) -> Calibration {
+        Calibration::fit_with(oof, y, n_classes, None)
+    }
+
+    /// As [`Calibration::fit`], each case counting `weights[i]` times in the cross-entropy
+    /// (and, for Platt's smoothed targets, in the class counts). With all weights 1 the result
+    /// is bit for bit that of `fit` (every weight multiplies exactly by 1).
+    pub fn fit_weighted(
+        oof: &[Vec<f64>],
+        y: &[usize],
+        n_classes: usize,
+        weights: &[f64],
+    ) -> Calibration {
+        Calibration::fit_with(oof, y, n_classes, Some(weights))
+    }
+
+    fn fit_with(
+        oof: &[Vec<f64>],
+        y: &[usize],
+        n_classes: usize,
+        weights: Option<&[f64]>,
+    ) -> Calibration {
         if oof.is_empty() {
             return Calibration::None;
         }
+        let weight = |i: usize| weights.map_or(1.0, |w| w.get(i).copied().unwrap_or(0.0));
         if n_classes == 2 {
             let s: Vec<f64> = oof
                 .iter()
                 .map(|p| logit(p.get(1).copied().unwrap_or(0.5)))
                 .collect();
             let t: Vec<bool> = y.iter().map(|&c| c == 1).collect();
-            let (a, b) = platt(&s, &t);
+            let w: Vec<f64> = (0..s.len()).map(weight).collect();
+            let (a, b) = platt(&s, &t, weights.map(|_| w.as_slice()));
             Calibration::Platt { a, b }
         } else {
             let loss = |t: f64| {
                 let cal = Calibration::Temperature { t };
                 oof.iter()
                     .zip(y)
-                    .map(|(p, &c)| -cal.apply(p).get(c).copied().unwrap_or(0.0).max(1e-15).ln())
+                    .enumerate()
+                    .map(|(i, (p, &c))| {
+                        weight(i) * -cal.apply(p).get(c).copied().unwrap_or(0.0).max(1e-15).ln()
+                    })
                     .sum::<f64>()
             };
             // Golden-section search on log T in [1/20, 20].
@@ -98,19 +130,37 @@ impl Calibration {
 }
 
 /// Platt scaling by Newton's method with smoothed targets (Platt 1999; Lin, Lin & Weng 2007).
-fn platt(s: &[f64], y: &[bool]) -> (f64, f64) {
-    let n_pos = y.iter().filter(|&&v| v).count() as f64;
-    let n_neg = y.len() as f64 - n_pos;
+/// With `weights`, each case's term in the cross-entropy, its gradient and Hessian is multiplied
+/// by its weight, and the smoothed targets use the weighted class counts
+/// (`(N₊ + 1) / (N₊ + 2)` and `1 / (N₋ + 2)` with `N` the summed weights); without, every
+/// weight is 1 and the counts are plain counts.
+fn platt(s: &[f64], y: &[bool], weights: Option<&[f64]>) -> (f64, f64) {
+    let weight = |i: usize| weights.map_or(1.0, |w| w.get(i).copied().unwrap_or(0.0));
+    let (n_pos, n_neg) = match weights {
+        None => {
+            let n_pos = y.iter().filter(|&&v| v).count() as f64;
+            (n_pos, y.len() as f64 - n_pos)
+        }
+        Some(_) => y.iter().enumerate().fold((0.0, 0.0), |(p, n), (i, &v)| {
+            if v {
+                (p + weight(i), n)
+            } else {
+                (p, n + weight(i))
+            }
+        }),
+    };
     let hi = (n_pos + 1.0) / (n_pos + 2.0);
     let lo = 1.0 / (n_neg + 2.0);
     let targets: Vec<f64> = y.iter().map(|&v| if v { hi } else { lo }).collect();
+    let w: Vec<f64> = (0..s.len()).map(weight).collect();
     let (mut a, mut b) = (1.0, 0.0);
     let loss = |a: f64, b: f64| -> f64 {
         s.iter()
             .zip(&targets)
-            .map(|(&si, &ti)| {
+            .zip(&w)
+            .map(|((&si, &ti), &wi)| {
                 let p = sigmoid(a * si + b).clamp(1e-15, 1.0 - 1e-15);
-                -(ti * p.ln() + (1.0 - ti) * (1.0 - p).ln())
+                wi * -(ti * p.ln() + (1.0 - ti) * (1.0 - p).ln())
             })
             .sum()
     };
@@ -118,15 +168,15 @@ fn platt(s: &[f64], y: &[bool]) -> (f64, f64) {
     for _ in 0..100 {
         // Gradient and Hessian of the cross-entropy in (a, b), with a tiny ridge for stability.
         let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-9, 0.0, 1e-9);
-        for (&si, &ti) in s.iter().zip(&targets) {
+        for ((&si, &ti), &wi) in s.iter().zip(&targets).zip(&w) {
             let p = sigmoid(a * si + b);
-            let d = p - ti;
-            let w = p * (1.0 - p);
+            let d = wi * (p - ti);
+            let h = wi * (p * (1.0 - p));
             ga += d * si;
             gb += d;
-            haa += w * si * si;
-            hab += w * si;
-            hbb += w;
+            haa += h * si * si;
+            hab += h * si;
+            hbb += h;
         }
         let det = haa * hbb - hab * hab;
         if !(det.is_finite() && det.abs() > 1e-18) {
@@ -190,6 +240,78 @@ mod tests {
             "{q} vs {frac_pos_when_says_pos}"
         );
         assert!(cal.is_valid());
+    }
+
+    /// A noisy but informative score: case `i`'s log-odds and class.
+    fn noisy(n: usize) -> (Vec<Vec<f64>>, Vec<usize>) {
+        let mut rng = crate::util::rng::Rng::new(9);
+        let mut oof = Vec::new();
+        let mut y = Vec::new();
+        for _ in 0..n {
+            let z = rng.below(1000) as f64 / 250.0 - 2.0;
+            let truth = rng.below(1000) as f64 / 1000.0 < sigmoid(1.5 * z);
+            let p = sigmoid(z);
+            oof.push(vec![1.0 - p, p]);
+            y.push(usize::from(truth));
+        }
+        (oof, y)
+    }
+
+    #[test]
+    fn unit_weights_give_exactly_the_unweighted_fit() {
+        let (oof, y) = noisy(300);
+        let ones = vec![1.0; y.len()];
+        assert_eq!(
+            Calibration::fit_weighted(&oof, &y, 2, &ones),
+            Calibration::fit(&oof, &y, 2)
+        );
+        let three: Vec<Vec<f64>> = oof
+            .iter()
+            .map(|p| vec![p[0] / 2.0, p[0] / 2.0, p[1]])
+            .collect();
+        let y3: Vec<usize> = y.iter().map(|&c| if c == 1 { 2 } else { c }).collect();
+        assert_eq!(
+            Calibration::fit_weighted(&three, &y3, 3, &ones),
+            Calibration::fit(&three, &y3, 3)
+        );
+    }
+
+    #[test]
+    fn weighted_platt_reproduces_the_weighted_event_share() {
+        // Counting every negative case twice (as censoring weights might) must move the mean
+        // calibrated risk to the weighted share of positives, which an unweighted fit misses.
+        let (oof, y) = noisy(600);
+        let w: Vec<f64> = y.iter().map(|&c| if c == 1 { 1.0 } else { 2.0 }).collect();
+        let cal = Calibration::fit_weighted(&oof, &y, 2, &w);
+        let mean = |cal: &Calibration| {
+            oof.iter()
+                .zip(&w)
+                .map(|(p, wi)| wi * cal.apply(p)[1])
+                .sum::<f64>()
+                / w.iter().sum::<f64>()
+        };
+        let share =
+            y.iter().zip(&w).map(|(&c, wi)| c as f64 * wi).sum::<f64>() / w.iter().sum::<f64>();
+        assert!(
+            (mean(&cal) - share).abs() < 0.005,
+            "{} vs {share}",
+            mean(&cal)
+        );
+        let plain = Calibration::fit(&oof, &y, 2);
+        assert!((mean(&plain) - share).abs() > 0.03, "{}", mean(&plain));
+        // A zero weight removes a case: the fit equals the fit without it.
+        let mut w0 = vec![1.0; y.len()];
+        w0[0] = 0.0;
+        let (a, b) = match (
+            Calibration::fit_weighted(&oof, &y, 2, &w0),
+            Calibration::fit(&oof[1..], &y[1..], 2),
+        ) {
+            (Calibration::Platt { a, b }, Calibration::Platt { a: a2, b: b2 }) => {
+                ((a - a2).abs(), (b - b2).abs())
+            }
+            other => panic!("{other:?}"),
+        };
+        assert!(a < 1e-9 && b < 1e-9, "{a} {b}");
     }
 
     #[test]

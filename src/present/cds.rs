@@ -23,7 +23,6 @@ use crate::clinical::assess::{Assessment, Flag};
 use crate::clinical::treatment::decision::{Decision, Verdict};
 use crate::clinical::treatment::Suggestions;
 use crate::guidance::rules::Status;
-use crate::present::wording::modelled_risk_text;
 use crate::util::lang::Lang;
 
 /// The name of the cards' extension property (reverse-domain, as the specification asks).
@@ -109,21 +108,40 @@ pub fn cards(
         "label": format!("Bedside — {} ({}, bundle {})", schema.title.get(lang), assessment.model.name(), sha256.get(..12).unwrap_or(sha256)),
         "topic": { "display": schema.target.label.get(lang) },
     });
-    if let Some(top) = assessment.probabilities.get(assessment.top) {
-        let summary = match lang {
-            Lang::En => format!(
-                "{}: {:.0} % — model estimate, decision support",
-                top.label.get(lang),
-                top.probability * 100.0
+    if let Some(focus) = assessment.probabilities.get(assessment.focus) {
+        // The outcome of interest (a binary model's positive class), as a natural frequency
+        // beside the base rate; a model that cannot tell patients apart gives the base rate.
+        let chance = !assessment.discrimination.better_than_chance;
+        let per_100 = |p: f64| crate::present::risk::per_100(p, lang);
+        let summary = match (lang, chance) {
+            (Lang::En, false) => format!(
+                "{}: {:.0} % ({}; base rate {}) — model estimate, decision support",
+                focus.label.get(lang),
+                focus.probability * 100.0,
+                per_100(focus.probability),
+                crate::present::risk::of_100(assessment.base_rate)
             ),
-            Lang::Zh => format!(
-                "{}：{:.0} % — 模型估计，仅供决策参考",
-                top.label.get(lang),
-                top.probability * 100.0
+            (Lang::En, true) => format!(
+                "{}: base rate {} — this model cannot tell patients apart",
+                focus.label.get(lang),
+                per_100(assessment.base_rate)
+            ),
+            (Lang::Zh, false) => format!(
+                "{}：{:.0} %（{}；基础率 {}/100）— 模型估计，仅供决策参考",
+                focus.label.get(lang),
+                focus.probability * 100.0,
+                per_100(focus.probability),
+                crate::present::risk::of_100(assessment.base_rate)
+            ),
+            (Lang::Zh, true) => format!(
+                "{}：基础率{} — 该模型无法区分患者",
+                focus.label.get(lang),
+                per_100(assessment.base_rate)
             ),
         };
         // Outside the training data or unlike every training case: say so with a warning.
-        let caution = assessment.distance.unusual
+        let caution = chance
+            || assessment.distance.unusual
             || assessment
                 .flags
                 .iter()
@@ -140,6 +158,18 @@ pub fn cards(
                 assessment.model.name_zh()
             ),
         };
+        if chance {
+            detail.push_str("\n\n");
+            detail.push_str(&crate::present::risk::chance_text(
+                &assessment.discrimination,
+                assessment.base_rate,
+                lang,
+            ));
+        }
+        if crate::present::risk::pools_arms(schema) {
+            detail.push_str("\n\n");
+            detail.push_str(&crate::present::risk::pooled_text(schema, lang));
+        }
         for f in &assessment.flags {
             detail.push_str("\n\n- ");
             detail.push_str(&crate::present::wording::flag_text(f, schema, lang));
@@ -231,16 +261,14 @@ pub fn cards(
             ));
         }
         if let (Some(outcome), Some(best)) = (&s.outcome, s.options.first()) {
-            let summary = format!(
-                "{}: {}",
+            // CDS Hooks keeps a summary under 140 characters: the best option's natural
+            // frequency; the comparison and the intervals follow in the detail.
+            let summary = crate::present::treatment::arm_frequency_text(
+                outcome.get(lang),
                 best.label.get(lang),
-                modelled_risk_text(
-                    outcome.get(lang),
-                    best.risk.risk.value,
-                    best.risk.risk.low,
-                    best.risk.risk.high,
-                    lang
-                )
+                best.risk.risk.value,
+                None,
+                lang,
             );
             let mut detail = match lang {
                 Lang::En => "Options ranked by modelled risk from a randomized trial; options to weigh, not a directive.",

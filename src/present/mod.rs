@@ -5,6 +5,7 @@ pub mod cds;
 pub mod fhir_report;
 pub mod health;
 pub mod model_card;
+pub mod risk;
 pub mod treatment;
 pub mod ui;
 pub mod wording;

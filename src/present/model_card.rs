@@ -80,6 +80,36 @@ fn calibration_text(bundle: &Bundle, lang: Lang) -> String {
     }
 }
 
+/// The training population's base rate of the outcome of interest, and for a time-to-event
+/// target how censoring before the horizon was handled.
+fn base_rate_item(bundle: &Bundle, lang: Lang) -> String {
+    let s = &bundle.schema;
+    let positive = s.positive_index();
+    let label = s
+        .target
+        .classes
+        .get(positive)
+        .map_or("", |c| c.label.get(lang));
+    let rate = bundle
+        .training
+        .base_rates
+        .get(positive)
+        .copied()
+        .unwrap_or(f64::NAN);
+    let base = format!("{label}: {:.1} %", rate * 100.0);
+    match (&bundle.training.censoring, lang) {
+        (None, _) => base,
+        (Some(c), Lang::En) => format!(
+            "{base} (Kaplan–Meier). {} training patients were censored before the horizon without the event; instead of being dropped, they are accounted for by inverse-probability-of-censoring weights (the Kaplan–Meier estimate of follow-up), which the calibration and this base rate use. Among the patients with a known status the event rate is {:.1} % (dropping the censored would overstate the risk); the mean predicted risk over all training patients, censored ones included, is {:.1} %.",
+            c.censored, c.complete_case_rate * 100.0, c.mean_predicted * 100.0
+        ),
+        (Some(c), Lang::Zh) => format!(
+            "{base}（Kaplan–Meier）。{} 名训练患者在时间窗结束前删失且未发生事件；他们未被剔除，而是通过逆删失概率加权（随访时间的 Kaplan–Meier 估计）计入，校准和该基础率均采用此加权。在结局已知的患者中事件率为 {:.1} %（剔除删失患者会高估风险）；包括删失患者在内，全部训练患者的平均预测风险为 {:.1} %。",
+            c.censored, c.complete_case_rate * 100.0, c.mean_predicted * 100.0
+        ),
+    }
+}
+
 /// The card's sections in `lang`.
 pub fn sections(bundle: &Bundle, sha256: &str, lang: Lang) -> Vec<Section> {
     let s = &bundle.schema;
@@ -116,6 +146,7 @@ pub fn sections(bundle: &Bundle, sha256: &str, lang: Lang) -> Vec<Section> {
             items: vec![
                 (tr(lang, "Model", "模型"), format!("{} ({})", family_name(bundle, lang), bundle.evaluation.candidates.get(bundle.evaluation.chosen as usize).map_or("", |c| c.params.as_str()))),
                 (tr(lang, "Why this model", "选择理由"), why_chosen(bundle, lang)),
+                (tr(lang, "Discrimination", "区分能力"), crate::present::risk::discrimination_text(&crate::clinical::assess::Discrimination::of(bundle), lang)),
                 (tr(lang, "Calibration", "校准"), calibration_text(bundle, lang)),
                 (tr(lang, "Trained by", "训练工具"), format!("bedside {} (smartcore), seed {}", t.trainer_version, t.seed)),
                 (tr(lang, "Bundle SHA-256", "模型包 SHA-256"), sha256.to_string()),
@@ -142,6 +173,7 @@ pub fn sections(bundle: &Bundle, sha256: &str, lang: Lang) -> Vec<Section> {
                 (tr(lang, "Predictors", "预测变量"), predictors),
                 (tr(lang, "Training data", "训练数据"), format!("n = {} ({}); SHA-256 {}", t.n_train, classes(&t.train_class_counts), t.data_sha256)),
                 (tr(lang, "Test data", "测试数据"), format!("n = {} ({}); {}", t.n_test, classes(&t.test_class_counts), t.test_source)),
+                (tr(lang, "Base rate", "基础率"), base_rate_item(bundle, lang)),
                 (tr(lang, "Missing data", "缺失数据"), if imputed.is_empty() {
                     tr(lang, "No missing values are accepted.", "不接受缺失值。")
                 } else {
@@ -173,6 +205,11 @@ pub fn sections(bundle: &Bundle, sha256: &str, lang: Lang) -> Vec<Section> {
                 (tr(lang, "Estimates", "估计"), tr(lang,
                     "Probabilities are calibrated on cross-validation predictions and checked on held-out cases, but small test sets leave real uncertainty; the band shows how much the estimate moves when a fifth of the training data is left out.",
                     "概率在交叉验证预测上校准并在留出病例上检验，但测试集较小，仍存在实际不确定性；区间显示去掉五分之一训练数据时估计的变动幅度。")),
+                (tr(lang, "Trial arms", "试验分组"), if crate::present::risk::pools_arms(s) {
+                    crate::present::risk::pooled_text(s, lang)
+                } else {
+                    tr(lang, "Not trial data, or the treatment is one of the model's inputs.", "非试验数据，或治疗本身是模型的输入之一。")
+                }),
                 (tr(lang, "Explanations", "解释"), tr(lang,
                     "Contributions are exact for this model, but describe the model, not the biology: they are associations in the training data, not causes.",
                     "各特征贡献对本模型是精确的，但描述的是模型而非生物学机制：它们是训练数据中的关联，而非因果。")),

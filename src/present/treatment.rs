@@ -14,11 +14,9 @@ use crate::clinical::treatment::decision::{Decision, Verdict};
 use crate::clinical::treatment::suggest::{Suggestions, TreatmentOption};
 use crate::contract::schema::{Kind, Lang, Text};
 use crate::guidance::rules::{Effect, RuleOutcome, Status};
+use crate::present::risk::of_100;
 use crate::present::ui::Msg;
-use crate::present::wording::{
-    arm_rate_text, bootstrap_text, case_evidence_text, censored_text, modelled_risk_text,
-    risk_difference_text,
-};
+use crate::present::wording::{arm_rate_text, case_evidence_text, censored_text};
 use crate::util::html::esc;
 
 /// `<p class="{class}">{text}</p>`, escaped.
@@ -39,6 +37,167 @@ fn names(list: &[Text], lang: Lang) -> String {
         .map(|t| t.get(lang))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The count of 100 for a risk, said plainly where rounding would hide a real difference:
+/// "about 9" / "fewer than 1" / "more than 99" (约 9 人 / 不到 1 人 / 超过 99 人).
+fn count_of_100(p: f64, lang: Lang) -> String {
+    match (lang, of_100(p)) {
+        (Lang::En, 0) if p > 0.0 => "fewer than 1".into(),
+        (Lang::En, 100) if p < 1.0 => "more than 99".into(),
+        (Lang::En, n) => format!("about {n}"),
+        (Lang::Zh, 0) if p > 0.0 => "不到 1 人".into(),
+        (Lang::Zh, 100) if p < 1.0 => "超过 99 人".into(),
+        (Lang::Zh, n) => format!("约 {n} 人"),
+    }
+}
+
+/// An outcome label inside an English sentence: "Post-ERCP pancreatitis" reads
+/// "post-ERCP pancreatitis"; an acronym at the start ("ERCP …") is left alone.
+fn in_sentence(label: &str, lang: Lang) -> String {
+    let mut chars = label.chars();
+    match (lang, chars.next(), chars.next()) {
+        (Lang::En, Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+            first.to_lowercase().chain(label.chars().skip(1)).collect()
+        }
+        _ => label.to_string(),
+    }
+}
+
+/// A percentage with one decimal ("9.3 %"; Chinese text without the space).
+fn percent(p: f64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{:.1} %", p * 100.0),
+        Lang::Zh => format!("{:.1}%", p * 100.0),
+    }
+}
+
+/// Signed percentage points with a true minus sign ("−8.3", "+1.2").
+fn points(x: f64) -> String {
+    format!("{:+.1}", x * 100.0).replace('-', "−")
+}
+
+/// The per-arm risk as a natural frequency, on the same denominator as the control arm's:
+/// "By the per-arm trial models, of 100 patients like this one about 9 would have post-ERCP
+/// pancreatitis with Rectal indomethacin 100 mg and about 18 with Placebo." For the control
+/// arm itself (`control` = `None`) only its own count.
+pub fn arm_frequency_text(
+    outcome: &str,
+    arm: &str,
+    risk: f64,
+    control: Option<(&str, f64)>,
+    lang: Lang,
+) -> String {
+    let n = count_of_100(risk, lang);
+    let outcome = in_sentence(outcome, lang);
+    match (lang, control) {
+        (Lang::En, Some((c, cr))) => format!(
+            "By the per-arm trial models, of 100 patients like this one {n} would have {outcome} with {arm} and {} with {c}.",
+            count_of_100(cr, lang)
+        ),
+        (Lang::En, None) => format!(
+            "By the per-arm trial model, of 100 patients like this one {n} would have {outcome} with {arm}."
+        ),
+        (Lang::Zh, Some((c, cr))) => format!(
+            "按各组的试验模型估计，每 100 名与本患者相似的患者中，使用{arm}时{n}会发生{outcome}，使用{c}时{}。",
+            count_of_100(cr, lang)
+        ),
+        (Lang::Zh, None) => format!(
+            "按该组的试验模型估计，每 100 名与本患者相似的患者中，使用{arm}时{n}会发生{outcome}。"
+        ),
+    }
+}
+
+/// The comparison with control, absolute difference first (whole patients of the same 100),
+/// then the relative risk: "About 8 fewer per 100 with Rectal indomethacin 100 mg than with
+/// Placebo (absolute difference); relative risk 0.54."
+pub fn arm_comparison_text(
+    arm: &str,
+    control: &str,
+    risk: f64,
+    control_risk: f64,
+    lang: Lang,
+) -> String {
+    let d = risk - control_risk;
+    let n = of_100(d.abs());
+    let rr =
+        (control_risk > 0.0 && risk.is_finite()).then(|| format!("{:.2}", risk / control_risk));
+    let absolute = match (lang, n) {
+        (Lang::En, 0) => format!(
+            "About the same with {arm} as with {control}: fewer than 1 in 100 apart (absolute difference)"
+        ),
+        (Lang::En, n) => format!(
+            "About {n} {} per 100 with {arm} than with {control} (absolute difference)",
+            if d < 0.0 { "fewer" } else { "more" }
+        ),
+        (Lang::Zh, 0) => format!("使用{arm}与使用{control}大致相同：每 100 人相差不到 1 人（绝对差值）"),
+        (Lang::Zh, n) => format!(
+            "使用{arm}比使用{control}每 100 人约{} {n} 人（绝对差值）",
+            if d < 0.0 { "少" } else { "多" }
+        ),
+    };
+    match (lang, rr) {
+        (Lang::En, Some(rr)) => format!("{absolute}; relative risk {rr}."),
+        (Lang::En, None) => format!("{absolute}."),
+        (Lang::Zh, Some(rr)) => format!("{absolute}；相对风险 {rr}。"),
+        (Lang::Zh, None) => format!("{absolute}。"),
+    }
+}
+
+/// The per-arm model's estimate with its bootstrap interval, said for what it is: how far the
+/// estimate moves when the trial patients are resampled, not a confidence interval for this
+/// patient's risk. `difference` (estimate, 2.5th, 97.5th percentile) for a non-control arm.
+pub fn bootstrap_interval_text(
+    value: f64,
+    low: f64,
+    high: f64,
+    difference: Option<(f64, f64, f64)>,
+    lang: Lang,
+) -> String {
+    let p = |x: f64| percent(x, lang);
+    let mut out = match lang {
+        Lang::En => format!(
+            "Per-arm model estimate {}; percentile bootstrap interval {:.1}–{} (how far the model's estimate moves when the trial patients are resampled; not a confidence interval for this patient's own risk).",
+            p(value),
+            low * 100.0,
+            p(high)
+        ),
+        Lang::Zh => format!(
+            "该组模型的估计为 {}；百分位自助法区间 {:.1}–{}（对试验患者重抽样时模型估计的变动范围，并非该患者自身风险的置信区间）。",
+            p(value),
+            low * 100.0,
+            p(high)
+        ),
+    };
+    if let Some((d, dl, dh)) = difference {
+        out.push_str(&match lang {
+            Lang::En => format!(
+                " Difference from control {} percentage points; bootstrap interval {} to {} (not a confidence interval for the true treatment effect).",
+                points(d),
+                points(dl),
+                points(dh)
+            ),
+            Lang::Zh => format!(
+                "与对照组的差值为 {} 个百分点；自助法区间 {} 至 {}（并非真实治疗效应的置信区间）。",
+                points(d),
+                points(dl),
+                points(dh)
+            ),
+        });
+    }
+    out
+}
+
+/// How the per-arm models and their intervals were made, and what the intervals are not.
+pub fn bootstrap_method_text(replicates: usize, alpha: f64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "One logistic model per arm (L2 penalty {alpha}, chosen by cross-validation). The intervals are percentile bootstrap intervals: each arm's trial patients were resampled with replacement {replicates} times, the model was refitted each time, and the 2.5th and 97.5th percentiles of its estimates are shown. They show how much the per-arm model's estimate moves when the trial patients are resampled (the model's sampling variability); they are not confidence intervals for this patient's own risk or for the true treatment effect."
+        ),
+        Lang::Zh => format!(
+            "每个试验组各一个逻辑回归模型（L2 惩罚 {alpha}，经交叉验证选择）。区间为百分位自助法区间：将每组的试验患者有放回地重抽样 {replicates} 次，每次重新拟合模型，显示其估计值的第 2.5 和第 97.5 百分位数。区间反映的是对试验患者重抽样时该组模型估计值的变动幅度（模型的抽样变异），而不是该患者自身风险或真实治疗效应的置信区间。"
+        ),
+    }
 }
 
 /// One rule: recommendation, strength, citation, what fired it, contraindications.
@@ -123,8 +282,10 @@ pub fn rule_html(r: &RuleOutcome, lang: Lang) -> String {
     out
 }
 
-/// One ranked option: name and badges, modelled risk with interval, difference to control,
-/// the trial arm's observed rate beside the model's mean, case evidence, and its rules.
+/// One ranked option: name and badges; the modelled risk as a natural frequency beside the
+/// control arm's on the same 100, the absolute difference before the relative risk, the
+/// per-arm model's estimate with its bootstrap interval; the trial arm's observed rate beside
+/// the model's mean, case evidence, and its rules.
 pub fn option_html(
     bundle: &Bundle,
     s: &Suggestions,
@@ -153,18 +314,36 @@ pub fn option_html(
     }
     out.push_str("</h3>");
     let r = &o.risk.risk;
+    let arm = o.label.get(lang);
+    // The control arm's risk for the same patient: the difference is arm minus control.
+    let versus = o
+        .risk
+        .difference
+        .map(|d| (control, r.value - d.value))
+        .filter(|_| !o.control);
     para(
         &mut out,
         "risk",
-        &modelled_risk_text(outcome, r.value, r.low, r.high, lang),
+        &arm_frequency_text(outcome, arm, r.value, versus, lang),
     );
-    if let Some(d) = o.risk.difference {
+    if let Some((c, cr)) = versus {
         para(
             &mut out,
             "difference",
-            &risk_difference_text(control, d.value, d.low, d.high, lang),
+            &arm_comparison_text(arm, c, r.value, cr, lang),
         );
     }
+    para(
+        &mut out,
+        "interval muted",
+        &bootstrap_interval_text(
+            r.value,
+            r.low,
+            r.high,
+            o.risk.difference.map(|d| (d.value, d.low, d.high)),
+            lang,
+        ),
+    );
     let model_mean = bundle
         .trial
         .as_ref()
@@ -193,7 +372,8 @@ pub fn option_html(
     out
 }
 
-/// What the trial was and how the intervals were made.
+/// What the trial was, its caveats, and how the per-arm models and their bootstrap intervals
+/// were made.
 pub fn about_trial_html(bundle: &Bundle, lang: Lang) -> String {
     let (Some(t), Some(tr)) = (&bundle.trial, &bundle.schema.treatment) else {
         return String::new();
@@ -207,7 +387,7 @@ pub fn about_trial_html(bundle: &Bundle, lang: Lang) -> String {
     para(
         &mut out,
         "muted",
-        &bootstrap_text(
+        &bootstrap_method_text(
             t.arms.first().map_or(0, |a| a.bootstrap.len()),
             t.alpha,
             lang,
@@ -343,7 +523,272 @@ pub fn report_html(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::schema::Schema;
     use crate::guidance::rules::{Met, Source};
+
+    /// Text with the same words in both languages.
+    fn both(en: &str, zh: &str) -> Text {
+        Text {
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
+    #[test]
+    fn per_arm_risks_share_one_denominator_in_both_languages() {
+        let en = arm_frequency_text(
+            "Post-ERCP pancreatitis",
+            "Rectal indomethacin 100 mg",
+            0.093,
+            Some(("Placebo", 0.176)),
+            Lang::En,
+        );
+        assert_eq!(
+            en,
+            "By the per-arm trial models, of 100 patients like this one about 9 would have post-ERCP pancreatitis with Rectal indomethacin 100 mg and about 18 with Placebo."
+        );
+        let zh = arm_frequency_text(
+            "ERCP 术后胰腺炎",
+            "直肠吲哚美辛 100 毫克",
+            0.093,
+            Some(("安慰剂", 0.176)),
+            Lang::Zh,
+        );
+        assert_eq!(
+            zh,
+            "按各组的试验模型估计，每 100 名与本患者相似的患者中，使用直肠吲哚美辛 100 毫克时约 9 人会发生ERCP 术后胰腺炎，使用安慰剂时约 18 人。"
+        );
+        // The control arm alone, and rounding that would hide a real risk is said in words.
+        assert_eq!(
+            arm_frequency_text("Recurrence within 5 years", "Observation", 0.572, None, Lang::En),
+            "By the per-arm trial model, of 100 patients like this one about 57 would have recurrence within 5 years with Observation."
+        );
+        assert_eq!(
+            arm_frequency_text("5 年内复发", "观察", 0.572, None, Lang::Zh),
+            "按该组的试验模型估计，每 100 名与本患者相似的患者中，使用观察时约 57 人会发生5 年内复发。"
+        );
+        assert!(arm_frequency_text(
+            "ERCP pancreatitis",
+            "A",
+            0.003,
+            Some(("B", 0.996)),
+            Lang::En
+        )
+        .contains("fewer than 1 would have ERCP pancreatitis with A and more than 99 with B"));
+        assert!(
+            arm_frequency_text("x", "A", 0.003, Some(("B", 0.996)), Lang::Zh)
+                .contains("使用A时不到 1 人会发生x，使用B时超过 99 人")
+        );
+    }
+
+    #[test]
+    fn the_absolute_difference_comes_before_the_relative_risk() {
+        let en = arm_comparison_text(
+            "Rectal indomethacin 100 mg",
+            "Placebo",
+            0.093,
+            0.176,
+            Lang::En,
+        );
+        assert_eq!(
+            en,
+            "About 8 fewer per 100 with Rectal indomethacin 100 mg than with Placebo (absolute difference); relative risk 0.53."
+        );
+        let zh = arm_comparison_text("直肠吲哚美辛 100 毫克", "安慰剂", 0.093, 0.176, Lang::Zh);
+        assert_eq!(
+            zh,
+            "使用直肠吲哚美辛 100 毫克比使用安慰剂每 100 人约少 8 人（绝对差值）；相对风险 0.53。"
+        );
+        assert_eq!(
+            arm_comparison_text("Levamisole", "Observation", 0.60, 0.57, Lang::En),
+            "About 3 more per 100 with Levamisole than with Observation (absolute difference); relative risk 1.05."
+        );
+        assert_eq!(
+            arm_comparison_text("左旋咪唑", "观察", 0.60, 0.57, Lang::Zh),
+            "使用左旋咪唑比使用观察每 100 人约多 3 人（绝对差值）；相对风险 1.05。"
+        );
+        assert_eq!(
+            arm_comparison_text("A", "B", 0.101, 0.104, Lang::En),
+            "About the same with A as with B: fewer than 1 in 100 apart (absolute difference); relative risk 0.97."
+        );
+        assert_eq!(
+            arm_comparison_text("A", "B", 0.101, 0.104, Lang::Zh),
+            "使用A与使用B大致相同：每 100 人相差不到 1 人（绝对差值）；相对风险 0.97。"
+        );
+        // No risk under control: no relative risk to state.
+        assert_eq!(
+            arm_comparison_text("A", "B", 0.02, 0.0, Lang::En),
+            "About 2 more per 100 with A than with B (absolute difference)."
+        );
+        for lang in [Lang::En, Lang::Zh] {
+            let t = arm_comparison_text("A", "B", 0.093, 0.176, lang);
+            let (abs, rel) = match lang {
+                Lang::En => ("absolute difference", "relative risk"),
+                Lang::Zh => ("绝对差值", "相对风险"),
+            };
+            assert!(t.find(abs).unwrap() < t.find(rel).unwrap(), "{t}");
+        }
+    }
+
+    #[test]
+    fn bootstrap_intervals_are_not_called_confidence_intervals() {
+        let en = bootstrap_interval_text(
+            0.0931,
+            0.052,
+            0.14,
+            Some((-0.083, -0.121, -0.032)),
+            Lang::En,
+        );
+        assert_eq!(
+            en,
+            "Per-arm model estimate 9.3 %; percentile bootstrap interval 5.2–14.0 % (how far the model's estimate moves when the trial patients are resampled; not a confidence interval for this patient's own risk). Difference from control −8.3 percentage points; bootstrap interval −12.1 to −3.2 (not a confidence interval for the true treatment effect)."
+        );
+        let zh = bootstrap_interval_text(
+            0.0931,
+            0.052,
+            0.14,
+            Some((-0.083, -0.121, -0.032)),
+            Lang::Zh,
+        );
+        assert_eq!(
+            zh,
+            "该组模型的估计为 9.3%；百分位自助法区间 5.2–14.0%（对试验患者重抽样时模型估计的变动范围，并非该患者自身风险的置信区间）。与对照组的差值为 −8.3 个百分点；自助法区间 −12.1 至 −3.2（并非真实治疗效应的置信区间）。"
+        );
+        assert!(!bootstrap_interval_text(0.17, 0.12, 0.23, None, Lang::En).contains("Difference"));
+        let en = bootstrap_method_text(200, 1.0, Lang::En);
+        assert!(en.contains("percentile bootstrap intervals"), "{en}");
+        assert!(en.contains("resampled with replacement 200 times"), "{en}");
+        assert!(en.contains("they are not confidence intervals for this patient's own risk or for the true treatment effect"), "{en}");
+        let zh = bootstrap_method_text(200, 1.0, Lang::Zh);
+        assert!(
+            zh.contains("百分位自助法区间") && zh.contains("重抽样 200 次"),
+            "{zh}"
+        );
+        assert!(
+            zh.contains("而不是该患者自身风险或真实治疗效应的置信区间"),
+            "{zh}"
+        );
+        // "95 % CI" wording is kept for what really is one: the observed arm rate (Wilson).
+        for lang in [Lang::En, Lang::Zh] {
+            for t in [
+                bootstrap_method_text(200, 1.0, lang),
+                bootstrap_interval_text(0.1, 0.05, 0.2, Some((-0.1, -0.2, 0.0)), lang),
+            ] {
+                assert!(!t.contains("95 % CI") && !t.contains("95% CI"), "{t}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_option_shows_frequencies_difference_and_interval_in_that_order() {
+        use crate::clinical::treatment::evidence::ArmEvidence;
+        use crate::guidance::trial::{ArmRisk, Estimate};
+        let mut b = crate::bundle::tests::sample_bundle();
+        // The sample bundle with the trial's two arms (placebo the control).
+        b.schema.treatment = Schema::from_toml(SCHEMA_ARMS).unwrap().treatment;
+        let est = |value, low, high| Estimate { value, low, high };
+        let option =
+            |code: &str, en: &str, zh: &str, r: Estimate, d: Option<Estimate>| TreatmentOption {
+                code: code.into(),
+                label: both(en, zh),
+                control: d.is_none(),
+                risk: ArmRisk {
+                    code: code.into(),
+                    risk: r,
+                    difference: d,
+                    events: 27,
+                    n: 295,
+                    observed: est(0.0915, 0.064, 0.13),
+                },
+                evidence: ArmEvidence {
+                    code: code.into(),
+                    cases: 20,
+                    events: 2,
+                },
+                rules: vec![],
+                contraindicated: false,
+                warned: false,
+            };
+        let s = Suggestions {
+            options: vec![
+                option(
+                    "1_indomethacin",
+                    "Indomethacin",
+                    "吲哚美辛",
+                    est(0.093, 0.06, 0.13),
+                    Some(est(-0.083, -0.12, -0.03)),
+                ),
+                option(
+                    "0_placebo",
+                    "Placebo",
+                    "安慰剂",
+                    est(0.176, 0.13, 0.22),
+                    None,
+                ),
+            ],
+            rules: vec![],
+            evidence_cases: 40,
+            outcome: Some(both("Post-ERCP pancreatitis", "ERCP 术后胰腺炎")),
+        };
+        let html = option_html(&b, &s, 0, &s.options[0], Lang::En);
+        let at = |needle: &str| {
+            html.find(needle)
+                .unwrap_or_else(|| panic!("`{needle}` in {html}"))
+        };
+        let freq = at("of 100 patients like this one about 9 would have post-ERCP pancreatitis with Indomethacin and about 18 with Placebo.");
+        let diff = at("About 8 fewer per 100 with Indomethacin than with Placebo (absolute difference); relative risk 0.53.");
+        let interval = at("percentile bootstrap interval 6.0–13.0 %");
+        assert!(freq < diff && diff < interval);
+        assert!(!html.contains("95 % interval"));
+        let control = option_html(&b, &s, 1, &s.options[1], Lang::En);
+        assert!(control.contains("of 100 patients like this one about 18 would have post-ERCP pancreatitis with Placebo."), "{control}");
+        assert!(!control.contains("class=\"difference\""));
+        let zh = option_html(&b, &s, 0, &s.options[0], Lang::Zh);
+        assert!(
+            zh.contains("使用吲哚美辛时约 9 人会发生ERCP 术后胰腺炎，使用安慰剂时约 18 人。"),
+            "{zh}"
+        );
+        assert!(
+            zh.contains("使用吲哚美辛比使用安慰剂每 100 人约少 8 人（绝对差值）；相对风险 0.53。"),
+            "{zh}"
+        );
+        assert!(zh.contains("百分位自助法区间 6.0–13.0%"), "{zh}");
+    }
+
+    /// A schema with a placebo-controlled trial, to borrow its treatment from.
+    const SCHEMA_ARMS: &str = r#"
+id = "t"
+title = { en = "T", zh = "T" }
+[provenance]
+dataset = "synthetic"
+source = "unit tests"
+license = "CC0"
+population = { en = "none", zh = "无" }
+[target]
+column = "dx"
+label = { en = "Dx", zh = "诊断" }
+positive = "yes"
+classes = [
+  { code = "no", label = { en = "No", zh = "否" } },
+  { code = "yes", label = { en = "Yes", zh = "是" } },
+]
+[treatment]
+column = "rx"
+label = { en = "Rx", zh = "治疗" }
+control = "0_placebo"
+arms = [
+  { code = "0_placebo", label = { en = "Placebo", zh = "安慰剂" } },
+  { code = "1_indomethacin", label = { en = "Indomethacin", zh = "吲哚美辛" } },
+]
+trial = "test"
+caveats = { en = "c", zh = "c" }
+[[features]]
+column = "glu"
+label = { en = "Glucose", zh = "血糖" }
+kind = "numeric"
+unit = "mg/dL"
+plausible = { min = 20, max = 600 }
+"#;
 
     #[test]
     fn bundle_and_user_text_is_escaped() {

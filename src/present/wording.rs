@@ -6,7 +6,6 @@
 
 use crate::clinical::assess::{Flag, Side};
 use crate::clinical::context::{FieldSource, Origin, PatientContext};
-use crate::clinical::counterfactual::Change;
 use crate::contract::schema::{Interval, Lang, Schema};
 use crate::error::Error;
 use crate::model::explain::Scale;
@@ -400,22 +399,6 @@ pub fn baseline_text(baseline: f64, output: f64, lang: Lang) -> String {
     }
 }
 
-/// The fold-model spread of the top class.
-pub fn band_text(low: f64, high: f64, models: usize, lang: Lang) -> String {
-    match lang {
-        Lang::En => format!(
-            "Across the {models} cross-validation fold models: {:.1}–{:.1} %",
-            low * 100.0,
-            high * 100.0
-        ),
-        Lang::Zh => format!(
-            "{models} 个交叉验证折模型给出的范围：{:.1}–{:.1} %",
-            low * 100.0,
-            high * 100.0
-        ),
-    }
-}
-
 /// The warning for a patient far from every training case.
 pub fn unusual_text(nearest: f64, p99: f64, lang: Lang) -> String {
     match lang {
@@ -425,56 +408,6 @@ pub fn unusual_text(nearest: f64, p99: f64, lang: Lang) -> String {
         Lang::Zh => format!(
             "该患者与模型训练过的所有病例都不相似：最近的训练病例距离为 {nearest:.2} 个标准单位，超过 99% 的训练病例与其最近邻的距离（{p99:.2}）。请格外谨慎对待该估计。"
         ),
-    }
-}
-
-/// The counterfactual in words.
-pub fn change_text(change: &Change, schema: &Schema, lang: Lang) -> String {
-    let label = |c: &str| label(Some(schema), c, lang).to_string();
-    match change {
-        Change::NothingModifiable => Msg::NothingModifiable.text(lang).to_string(),
-        Change::NoneWithinRange { searched } => {
-            let names = searched.iter().map(|c| label(c)).collect::<Vec<_>>();
-            match lang {
-                Lang::En => format!(
-                    "No change to {} within their plausible ranges would change the top suggestion.",
-                    names.join(", ")
-                ),
-                Lang::Zh => format!("在可接受范围内调整{}都不会改变首要结果。", names.join("、")),
-            }
-        }
-        Change::Found {
-            changes,
-            new_top,
-            probability,
-            ..
-        } => {
-            let class = schema
-                .target
-                .classes
-                .get(*new_top)
-                .map_or("", |c| c.label.get(lang));
-            let parts: Vec<String> = changes
-                .iter()
-                .map(|c| {
-                    let unit = schema.feature(&c.field).map_or("", |f| f.unit());
-                    let u = with_space(unit);
-                    format!("{} {}{u} → {}{u}", label(&c.field), c.from, c.to)
-                })
-                .collect();
-            match lang {
-                Lang::En => format!(
-                    "The nearest change that alters the top suggestion: {} would make “{class}” most probable ({:.1} %). All other inputs unchanged.",
-                    parts.join(" and "),
-                    probability * 100.0
-                ),
-                Lang::Zh => format!(
-                    "能改变首要结果的最小调整：{}，将使“{class}”的可能性最高（{:.1} %）。其他输入保持不变。",
-                    parts.join("，并且"),
-                    probability * 100.0
-                ),
-            }
-        }
     }
 }
 
@@ -563,43 +496,6 @@ fn pct(p: f64) -> String {
     format!("{:.1} %", p * 100.0)
 }
 
-/// "Modelled risk of pancreatitis: 9.1 % (95 % interval 5.2–14.0 %)".
-pub fn modelled_risk_text(outcome: &str, value: f64, low: f64, high: f64, lang: Lang) -> String {
-    match lang {
-        Lang::En => format!(
-            "Modelled risk of {outcome}: {} (95 % interval {:.1}–{})",
-            pct(value),
-            low * 100.0,
-            pct(high)
-        ),
-        Lang::Zh => format!(
-            "模型估计的{outcome}风险：{}（95% 区间 {:.1}–{}）",
-            pct(value),
-            low * 100.0,
-            pct(high)
-        ),
-    }
-}
-
-/// "Difference vs placebo: −7.8 percentage points (95 % interval −12.1 to −3.2)".
-pub fn risk_difference_text(control: &str, value: f64, low: f64, high: f64, lang: Lang) -> String {
-    let pp = |x: f64| format!("{:+.1}", x * 100.0).replace('-', "−");
-    match lang {
-        Lang::En => format!(
-            "Difference vs {control}: {} percentage points (95 % interval {} to {})",
-            pp(value),
-            pp(low),
-            pp(high)
-        ),
-        Lang::Zh => format!(
-            "与{control}相比的差值：{} 个百分点（95% 区间 {} 至 {}）",
-            pp(value),
-            pp(low),
-            pp(high)
-        ),
-    }
-}
-
 /// "Observed in this trial arm: 27/295 = 9.2 % (95 % CI 6.4–13.0 %); the model's
 /// cross-validated mean over the arm: 9.1 %" (a calibration check the reader can see).
 pub fn arm_rate_text(
@@ -653,18 +549,6 @@ pub fn censored_text(n: u32, lang: Lang) -> String {
         ),
         Lang::Zh => format!(
             "{n} 名患者在结局时间窗结束前失访且未发生事件，因结局未知而被排除；这会使风险略有高估。"
-        ),
-    }
-}
-
-/// How the intervals were made.
-pub fn bootstrap_text(replicates: usize, alpha: f64, lang: Lang) -> String {
-    match lang {
-        Lang::En => format!(
-            "One logistic model per arm (L2 penalty {alpha}, chosen by cross-validation); intervals are the 2.5th–97.5th percentiles over {replicates} bootstrap refits of each arm."
-        ),
-        Lang::Zh => format!(
-            "每个试验组各一个逻辑回归模型（L2 惩罚 {alpha}，经交叉验证选择）；区间为每组 {replicates} 次自助法重拟合的第 2.5–97.5 百分位数。"
         ),
     }
 }

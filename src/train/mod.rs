@@ -3,6 +3,12 @@
 //! The test set is either the schema's own test file (e.g. the data authors' split) or a seeded
 //! stratified hold-out; preprocessing is fitted on the training rows only, so the reported
 //! metrics are honest estimates on unseen cases.
+//!
+//! For a target derived from time-to-event data, the rows censored before the horizon have no
+//! label: the models are fitted on the rows with a known status as for any target, but the
+//! calibration and the base rate weight those rows by the inverse probability of censoring
+//! ([`censoring`]), so the calibrated risks average to the Kaplan–Meier risk of the whole
+//! population instead of the (higher) event rate among the patients followed to the horizon.
 
 // [native trainer] Indexes matrices it has just built itself (rows × inputs, folds drawn
 // from 0..rows); never reached from browser input. Covers the train/ submodules.
@@ -11,17 +17,20 @@
 pub mod split;
 
 pub mod candidates;
+pub mod censoring;
 pub mod trial;
 
 use sha2::{Digest, Sha256};
 
-use crate::bundle::{Bundle, Candidate, Evaluation, Example, SubgroupMetrics, TrainingInfo};
+use crate::bundle::{
+    Bundle, Candidate, Censoring, Evaluation, Example, SubgroupMetrics, TrainingInfo,
+};
 use crate::cases::{CaseLibrary, Metric, Pca};
 use crate::contract::groups;
 use crate::error::{Error, Result};
 use crate::model::calibrate::Calibration;
 use crate::model::explain::explain;
-use crate::model::metrics::{evaluate, reliability, roc_curve};
+use crate::model::metrics::{auc_ci, evaluate, reliability, roc_curve};
 use crate::model::typicality::Typicality;
 use crate::util::hex::hex;
 
@@ -79,8 +88,9 @@ pub struct Trained {
 }
 
 /// Train, compare candidates by stratified k-fold cross-validation on log-loss, refit the
-/// winner on all training rows, calibrate it on its out-of-fold predictions, evaluate on the
-/// held-out test set, and package.
+/// winner on all training rows, calibrate it on its out-of-fold predictions (weighted by the
+/// inverse probability of censoring for a derived event target), evaluate on the held-out test
+/// set, and package.
 pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     let schema = input.schema;
     let n_classes = schema.target.classes.len();
@@ -95,16 +105,20 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     };
     progress(done, total, "reading data");
     let all = data::read_csv(schema, input.data)?;
+    let all_censored = all.censored.clone();
     let mut trial_rows = schema.treatment.is_some().then(|| all.clone());
 
-    let (train, test, test_source) = match input.test {
+    // `place[i]`: where trial row `i` sits in the training rows followed by the test rows, to
+    // give each case of a trial's library the prediction of a model that did not see it.
+    let (mut train, mut test, test_source, place) = match input.test {
         Some((text, name)) => {
             let test =
                 data::read_csv(schema, text).map_err(|e| Error::Data(format!("{name}: {e}")))?;
             if let Some(t) = trial_rows.as_mut() {
                 t.append(&test);
             }
-            (all, test, format!("separate test file {name}"))
+            let place = (0..all.records.len() + test.records.len()).collect();
+            (all, test, format!("separate test file {name}"), place)
         }
         None => {
             let f = schema.split.test_fraction;
@@ -113,9 +127,27 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
                 "stratified random hold-out of {:.0}% (seed {seed})",
                 f * 100.0
             );
-            (all.subset(&tr), all.subset(&te), source)
+            let mut place = vec![0; all.records.len()];
+            for (p, &i) in tr.iter().chain(&te).enumerate() {
+                place[i] = p;
+            }
+            (all.subset(&tr), all.subset(&te), source, place)
         }
     };
+    if input.test.is_none() {
+        // Rows censored before the horizon go to training or test in the same proportion, by
+        // their own seeded draw (so the split of the labelled rows is what it would be without
+        // them). Only the training share enters the censoring weights.
+        let c = &all_censored;
+        let (ctr, cte) = split::stratified(
+            &vec![0; c.len()],
+            1,
+            schema.split.test_fraction,
+            seed ^ 0xce45_0ced,
+        );
+        train.censored = c.subset(&ctr);
+        test.censored = c.subset(&cte);
+    }
     let train_counts = train.class_counts(n_classes);
     if let Some(c) = train_counts
         .iter()
@@ -197,7 +229,23 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     );
     done += 1;
     let model = spec.fit(&x_train, y, n_classes, seed)?;
-    let calibration = Calibration::fit(&oof_all[chosen], y, n_classes);
+    // A derived event target: weights for the rows with a known status (see `censoring`).
+    let ipcw = match &schema.target.derive {
+        Some(d) => {
+            let events: Vec<bool> = y.iter().map(|&c| c == positive).collect();
+            Some(censoring::weigh(
+                &train.times,
+                &events,
+                &train.censored.times,
+                d.horizon,
+            )?)
+        }
+        None => None,
+    };
+    let calibration = match &ipcw {
+        Some(w) => Calibration::fit_weighted(&oof_all[chosen], y, n_classes, &w.weights),
+        None => Calibration::fit(&oof_all[chosen], y, n_classes),
+    };
     let oof_cal: Vec<Vec<f64>> = oof_all[chosen]
         .iter()
         .map(|p| calibration.apply(p))
@@ -237,6 +285,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         cv_calibrated,
         test_raw: evaluate(&test.labels, &raw, n_classes, positive),
         test: evaluate(&test.labels, &cal, n_classes, positive),
+        auc_ci: auc_ci(&test.labels, &cal, n_classes, positive, seed),
         roc: roc_curve(&test.labels, &cal, positive),
         reliability_raw: reliability(&test.labels, &raw, n_classes, positive),
         reliability: reliability(&test.labels, &cal, n_classes, positive),
@@ -271,8 +320,15 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         }
     }
     let pca = Pca::fit(&x_train);
+    // Per training row then per test row: calibrated probabilities from a model that did not
+    // see the row (the chosen candidate's out-of-fold prediction; the final model's).
+    let unseen: Vec<Vec<f32>> = oof_cal
+        .iter()
+        .chain(&cal)
+        .map(|p| p.iter().map(|&v| v as f32).collect())
+        .collect();
     // A trial's case library and per-arm models use every trial patient.
-    let (cases, trial) = match &trial_rows {
+    let (mut cases, trial) = match &trial_rows {
         Some(rows) => {
             progress(done, total, "fitting per-arm outcome models with bootstrap");
             let x: Vec<Vec<f64>> = rows
@@ -281,12 +337,16 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
                 .map(|r| preprocessor.transform(r).x)
                 .collect();
             let models = trial::fit(schema, &x, &rows.labels, &rows.arms, seed)?;
-            let lib = CaseLibrary::from_dataset(
+            let mut lib = CaseLibrary::from_dataset(
                 format!("{} trial patients", rows.records.len()),
                 rows,
                 &preprocessor,
                 &pca,
             );
+            lib.held_out = place
+                .iter()
+                .map(|&p| unseen.get(p).cloned().unwrap_or_default())
+                .collect();
             (lib, Some(models))
         }
         None => (
@@ -299,7 +359,38 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
             None,
         ),
     };
+    if trial_rows.is_none() {
+        cases.held_out = unseen
+            .get(..train.records.len())
+            .unwrap_or_default()
+            .to_vec();
+    }
     let metric = Metric::new(&preprocessor, &relevance, pca);
+    let base_rates = base_rates(y, ipcw.as_ref().map(|w| w.weights.as_slice()), n_classes);
+    let censoring = match &ipcw {
+        Some(w) => {
+            let risk = |r: &crate::contract::patient::PatientRecord| {
+                let p = model.predict_proba(&preprocessor.transform(r).x, n_classes);
+                calibration
+                    .apply(&p)
+                    .get(positive)
+                    .copied()
+                    .unwrap_or(f64::NAN)
+            };
+            let everyone = train.records.iter().chain(&train.censored.records);
+            let n_all = (train.records.len() + train.censored.len()).max(1) as f64;
+            Some(Censoring {
+                censored: train.censored.len() as u32,
+                km_risk: w.km_risk,
+                complete_case_rate: f64::from(train_counts[positive]) / n,
+                mean_predicted: everyone.map(risk).sum::<f64>() / n_all,
+                method: "inverse probability of censoring weights (Kaplan–Meier of censoring, \
+                         training rows) in the calibration and the base rate"
+                    .into(),
+            })
+        }
+        None => None,
+    };
     let bundle = Bundle {
         schema: schema.clone(),
         typicality: Typicality::new(&x_train, y),
@@ -323,7 +414,11 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
             trainer_version: env!("CARGO_PKG_VERSION").to_string(),
             censored: trial_rows
                 .as_ref()
-                .map_or(train.censored + test.censored, |t| t.censored),
+                .map_or(train.censored.len() + test.censored.len(), |t| {
+                    t.censored.len()
+                }) as u32,
+            base_rates,
+            censoring,
         },
         examples: examples(schema, &test, n_classes),
         rules,
@@ -333,6 +428,22 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     let bytes = bundle.to_bytes()?;
     progress(total, total, "done");
     Ok(Trained { bundle, bytes })
+}
+
+/// Share of each class among the training rows, each row counting its weight (all 1 when
+/// `weights` is `None`; for a derived event target the censoring weights, which make the
+/// positive share the Kaplan–Meier risk).
+fn base_rates(y: &[usize], weights: Option<&[f64]>, n_classes: usize) -> Vec<f64> {
+    let mut sums = vec![0.0; n_classes];
+    for (i, &c) in y.iter().enumerate() {
+        if let Some(s) = sums.get_mut(c) {
+            *s += weights.map_or(1.0, |w| w[i]);
+        }
+    }
+    let total: f64 = sums.iter().sum();
+    sums.iter()
+        .map(|s| if total > 0.0 { s / total } else { f64::NAN })
+        .collect()
 }
 
 /// The train and test rows `train` uses, as CSV text with the schema's columns (features,
@@ -505,6 +616,97 @@ mod tests {
         assert!(!a.bundle.examples.is_empty());
         // sex has two levels with enough test cases; glu bands likewise.
         assert!(!card.subgroups.is_empty());
+    }
+
+    #[test]
+    fn held_out_probabilities_come_from_models_that_did_not_see_the_case() {
+        let schema = Schema::from_toml(SAMPLE).unwrap();
+        let csv = synthetic_csv(300);
+        let b = train(&TrainInput::new(&schema, &csv, None), &mut |_, _, _| {})
+            .unwrap()
+            .bundle;
+        let lib = &b.cases;
+        assert_eq!(lib.len(), b.training.n_train as usize);
+        assert_eq!(lib.held_out.len(), lib.len());
+        assert!(lib
+            .held_out
+            .iter()
+            .all(|p| p.len() == 2 && (p.iter().sum::<f32>() - 1.0).abs() < 1e-5));
+        // The final model's own (in-sample) probability differs from the out-of-fold one.
+        let differs = (0..lib.len())
+            .filter(|&i| {
+                let json = lib.case_json(&schema, i);
+                let record =
+                    crate::contract::patient::PatientRecord::from_json(&schema, &json).unwrap();
+                let own = crate::clinical::predict::probabilities(&b, &record);
+                (own[1] as f32 - lib.held_out[i][1]).abs() > 1e-4
+            })
+            .count();
+        assert!(differs > lib.len() / 2, "{differs} of {}", lib.len());
+        // Survives the bundle's round trip and is checked on load.
+        let back = Bundle::from_bytes(&b.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.cases, b.cases);
+        let mut bad = b.clone();
+        bad.cases.held_out[0].push(0.0);
+        assert!(matches!(
+            Bundle::from_bytes(&bad.to_bytes().unwrap()),
+            Err(Error::InconsistentBundle(_))
+        ));
+        // Not a derived target: plain class shares, no censoring.
+        assert!(b.training.censoring.is_none());
+        let share = f64::from(b.training.train_class_counts[1]) / f64::from(b.training.n_train);
+        assert_eq!(b.training.base_rates[1], share);
+        let (lo, hi) = b.evaluation.auc_ci;
+        assert!(lo < b.evaluation.test.auc && b.evaluation.test.auc < hi && hi <= 1.0);
+    }
+
+    /// Time-to-event rows: the hazard rises with glucose, and half of the patients enter late
+    /// and are censored at a uniform time, many before the horizon (100).
+    fn survival_csv(n: usize) -> String {
+        let mut rng = split::Rng::new(17);
+        let mut unit = move || (rng.below(1_000_000) as f64 + 1.0) / 1_000_001.0;
+        let mut s = String::from("glu,smoker,sex,t,s\n");
+        for _ in 0..n {
+            let glu = 60.0 + (unit() * 200.0).floor();
+            let smoker = u8::from(unit() < 0.5);
+            let sex = if unit() < 0.5 { "f" } else { "m" };
+            let hazard = 0.006 * ((glu - 160.0) / 40.0).exp();
+            let event = -unit().ln() / hazard;
+            let censor = if unit() < 0.5 { unit() * 200.0 } else { 1000.0 };
+            let (t, status) = if event <= censor {
+                (event, 1)
+            } else {
+                (censor, 0)
+            };
+            s.push_str(&format!("{glu},{smoker},{sex},{t:.1},{status}\n"));
+        }
+        s
+    }
+
+    #[test]
+    fn censoring_is_weighted_so_risks_average_to_the_kaplan_meier_risk() {
+        let text = SAMPLE.replace(
+            "column = \"dx\"\nlabel",
+            "column = \"dx\"\nderive = { time = \"t\", status = \"s\", event = \"1\", horizon = 100 }\nlabel",
+        );
+        let schema = Schema::from_toml(&text).unwrap();
+        let csv = survival_csv(1200);
+        let b = train(&TrainInput::new(&schema, &csv, None), &mut |_, _, _| {})
+            .unwrap()
+            .bundle;
+        let c = b.training.censoring.clone().unwrap();
+        eprintln!("{c:?}");
+        assert!(c.censored > 100, "{c:?}");
+        // Dropping the censored overstates the risk; the weighted base rate is the KM risk and
+        // the calibrated risks over everyone (censored included) average to it.
+        assert!(c.complete_case_rate > c.km_risk + 0.03, "{c:?}");
+        assert!((b.training.base_rates[1] - c.km_risk).abs() < 1e-9);
+        assert!((b.training.base_rates.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!((c.mean_predicted - c.km_risk).abs() < 0.02, "{c:?}");
+        // Training and test censored rows together are all of them.
+        let all = data::read_csv(&schema, &csv).unwrap();
+        assert_eq!(b.training.censored as usize, all.censored.len());
+        assert!((c.censored as usize) < all.censored.len());
     }
 
     #[test]

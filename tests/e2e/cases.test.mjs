@@ -88,6 +88,9 @@ test('teaching mode: the quiz runs once, the library sorts and a case opens into
   assert.equal(await page.getAttribute('#quiz-score', 'data-correct'), correct ? '1' : '0');
   // The reveal shows the model, its explanation and the similar cases (never the case itself).
   await page.locator('#quiz-model').waitFor();
+  // A training case's probability comes from a model that did not see it (out of fold).
+  assert.equal(await page.getAttribute('#quiz-model', 'data-held-out'), 'true');
+  assert.match(await page.locator('#quiz-model').textContent(), /did not see this case/);
   await page.locator('#quiz-reveal .contrib').first().waitFor();
   const quizCase = await page.getAttribute('.quiz-case', 'data-case');
   const nbs = await shownNeighbours(page, '#quiz-similar');

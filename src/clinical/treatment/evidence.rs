@@ -59,6 +59,7 @@ mod tests {
             rows: vec![1, 2, 3, 4],
             map: vec![],
             arms: vec![0, 0, 1, 1],
+            held_out: vec![],
         };
         let nb = |case: usize, outcome: usize| Neighbour {
             case,

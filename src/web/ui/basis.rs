@@ -56,7 +56,7 @@ pub fn Basis(props: &Props) -> Html {
                     { metric(Msg::Precision, m.precision) }
                     { metric(Msg::Recall, m.recall) }
                     { metric(Msg::F1, m.f1) }
-                    { metric(Msg::Auc, m.auc) }
+                    <tr><th scope="row">{ Msg::Auc.text(lang) }</th><td>{ format!("{:.3} ({:.2}–{:.2})", m.auc, b.evaluation.auc_ci.0, b.evaluation.auc_ci.1) }</td></tr>
                     { metric(Msg::Brier, m.brier) }
                     { metric(Msg::Ece, m.ece) }
                 </tbody>

@@ -1,13 +1,17 @@
-//! The explanation of the top suggestion as a sorted bar chart: one row per feature with its
-//! value (and unit), a bar to the right when it raises the estimate and to the left when it
-//! lowers it, and the exact contribution.
+//! The explanation of the estimate as a sorted bar chart: one row per feature with its value
+//! (as the clinician reads it: a label, not a data code), a bar to the right when it raises the
+//! estimate and to the left when it lowers it, and the exact contribution. A binary model
+//! explains the class in focus (the outcome of interest); a differential explains each class on
+//! request.
 
 use std::rc::Rc;
 
 use yew::prelude::*;
 
 use super::state::Loaded;
-use crate::clinical::assess::Assessment;
+use crate::clinical::assess::{explain_class, Assessment};
+use crate::contract::patient::PatientRecord;
+use crate::present::risk::{explain_label, explains_text, value_text};
 use crate::present::ui::Msg;
 use crate::present::wording::{baseline_text, scale_text};
 use crate::util::lang::Lang;
@@ -16,6 +20,8 @@ use crate::util::lang::Lang;
 pub struct Props {
     pub loaded: Rc<Loaded>,
     pub assessment: Assessment,
+    /// The validated patient, to explain another class on request.
+    pub record: Option<PatientRecord>,
     pub lang: Lang,
 }
 
@@ -24,10 +30,26 @@ pub fn ExplanationChart(props: &Props) -> Html {
     let lang = props.lang;
     let schema = &props.loaded.bundle.schema;
     let a = &props.assessment;
-    let Some(e) = &a.explanation else {
+    // Which class to explain: the focus, unless the user picked another class of a
+    // differential. A new assessment starts from its focus again.
+    let chosen = use_state(|| None::<usize>);
+    {
+        let chosen = chosen.clone();
+        use_effect_with(a.clone(), move |_| chosen.set(None));
+    }
+    let class = chosen.unwrap_or(a.focus);
+    let other = (class != a.focus)
+        .then(|| {
+            props
+                .record
+                .as_ref()
+                .and_then(|r| explain_class(&props.loaded.bundle, r, class))
+        })
+        .flatten();
+    let Some(e) = other.as_ref().or(a.explanation.as_ref()) else {
         return html! { <p class="muted" id="explanation">{ Msg::NoExplanation.text(lang) }</p> };
     };
-    let class = schema
+    let class_label = schema
         .target
         .classes
         .get(e.class)
@@ -45,17 +67,35 @@ pub fn ExplanationChart(props: &Props) -> Html {
         .iter()
         .fold(0.0f64, |m, c| m.max(c.abs()))
         .max(1e-12);
+    let on_class = {
+        let chosen = chosen.clone();
+        Callback::from(move |e: Event| {
+            let v = e
+                .target_dyn_into::<web_sys::HtmlSelectElement>()
+                .and_then(|s| s.value().parse::<usize>().ok());
+            chosen.set(v);
+        })
+    };
     html! {
-        <div class="explanation" id="explanation" data-baseline={e.baseline.to_string()} data-output={e.output.to_string()}>
+        <div class="explanation" id="explanation" data-class={e.class.to_string()} data-baseline={e.baseline.to_string()} data-output={e.output.to_string()}>
             <h3>{ Msg::WhyHeading.text(lang) }</h3>
+            if schema.target.classes.len() > 2 && props.record.is_some() {
+                <label class="explain-class">{ explain_label(lang) }{ " " }
+                    <select id="explain-class" onchange={on_class}>
+                        { for schema.target.classes.iter().enumerate().map(|(i, c)| html! {
+                            <option value={i.to_string()} selected={i == e.class}>{ c.label.get(lang) }</option>
+                        }) }
+                    </select>
+                </label>
+            }
             <p class="muted small">
-                { scale_text(e.scale, class, lang) }{ ": " }{ baseline_text(e.baseline, e.output, lang) }{ ". " }
+                { explains_text(schema, e.class, lang) }{ ". " }
+                { scale_text(e.scale, class_label, lang) }{ ": " }{ baseline_text(e.baseline, e.output, lang) }{ ". " }
                 { Msg::BaselineNote.text(lang) }
             </p>
             <ul class="contribs">
                 { for order.iter().filter_map(|&j| Some((j, contribution(j), schema.features.get(j)?))).map(|(j, c, f)| {
-                    let value = a.used_values.get(j).cloned().unwrap_or_default();
-                    let unit = f.unit();
+                    let value = a.used_values.get(j).map(|v| value_text(f, v, lang)).unwrap_or_default();
                     let imputed = a.imputed.contains(&f.column);
                     let half = 100.0 * c.abs() / max;
                     let (x, cls) = if c >= 0.0 { (100.0, "up") } else { (100.0 - half, "down") };
@@ -63,7 +103,7 @@ pub fn ExplanationChart(props: &Props) -> Html {
                         <li class={classes!("contrib", cls)} data-field={f.column.clone()} data-contribution={c.to_string()}>
                             <span class="what">
                                 { f.label.get(lang) }
-                                <span class="val">{ format!(" = {value}{}{}", if unit.is_empty() { String::new() } else { format!(" {unit}") }, if imputed { " *" } else { "" }) }</span>
+                                <span class="val">{ format!(" = {value}{}", if imputed { " *" } else { "" }) }</span>
                             </span>
                             <svg class="cbar" viewBox="0 0 200 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
                                 <rect class="axis" x="99.5" y="0" width="1" height="10" />

@@ -12,6 +12,7 @@ use super::state::{Loaded, Search};
 use crate::cases::{CaseLibrary, SortKey};
 use crate::clinical::assess::assess_record;
 use crate::contract::patient::PatientRecord;
+use crate::present::risk::quiz_basis_text;
 use crate::present::ui::Msg;
 use crate::present::wording::stored_value_text;
 use crate::util::lang::Lang;
@@ -130,6 +131,7 @@ pub fn Teach(props: &Props) -> Html {
             });
             let reveal = quiz.answer.map(|a| {
                 let (record, assessment) = (revealed.0.clone(), revealed.1.clone());
+                let held_out = lib.held_out.get(i).filter(|h| h.len() == schema.target.classes.len()).cloned();
                 let truth_label = schema.target.classes.get(truth).map_or("", |c| c.label.get(lang));
                 html! {
                     <div class="reveal" id="quiz-reveal" aria-live="polite">
@@ -138,12 +140,16 @@ pub fn Teach(props: &Props) -> Html {
                             { format!("{}: ", Msg::Truth.text(lang)) }<strong id="quiz-truth" data-class={truth.to_string()}>{ truth_label }</strong>
                         </p>
                         if let Some(a) = &assessment {
-                            <p id="quiz-model">{ format!("{}: ", Msg::ModelSays.text(lang)) }
-                                { for a.probabilities.iter().map(|c| html! {
-                                    <span class="chip">{ format!("{} {:.1} %", c.label.get(lang), c.probability * 100.0) }</span>
+                            // A training case's own probability comes from a model that did not
+                            // see it (out of fold); the refit model has seen it and would flatter.
+                            <p id="quiz-model" data-held-out={held_out.is_some().to_string()}>{ format!("{}: ", Msg::ModelSays.text(lang)) }
+                                { for a.probabilities.iter().enumerate().map(|(k, c)| {
+                                    let p = held_out.as_ref().and_then(|h| h.get(k)).map_or(c.probability, |&v| f64::from(v));
+                                    html! { <span class="chip" data-code={c.code.clone()} data-probability={p.to_string()}>{ format!("{} {:.1} %", c.label.get(lang), p * 100.0) }</span> }
                                 }) }
+                                <span class="muted small">{ quiz_basis_text(held_out.is_some(), lang) }</span>
                             </p>
-                            <ExplanationChart loaded={props.loaded.clone()} assessment={a.clone()} {lang} />
+                            <ExplanationChart loaded={props.loaded.clone()} assessment={a.clone()} record={record.as_deref().cloned()} {lang} />
                         }
                         if let Some(r) = record {
                             <SimilarCases loaded={props.loaded.clone()} library={lib.clone()} record={r}

@@ -1,0 +1,460 @@
+//! Risk as clinicians are taught to read it (the IPDAS guidance for patient decision aids,
+//! Trevena et al. 2013; Gigerenzer's natural frequencies): the outcome of interest first, as
+//! "about 17 of 100 patients like this one", beside the base rate on the same denominator, the
+//! uncertainty in words, and a plain statement when the model cannot tell patients apart.
+//!
+//! Every sentence here exists in English and 简体中文; the app, the CLI and the reports all
+//! word an estimate through these functions, so they never disagree.
+
+use crate::bundle::Bundle;
+use crate::clinical::assess::{Assessment, Band, Discrimination};
+use crate::clinical::counterfactual::Change;
+use crate::clinical::voi::Measurement;
+use crate::contract::schema::{Feature, Kind, Purpose, Schema};
+use crate::present::ui::Msg;
+use crate::util::lang::Lang;
+
+/// A probability as a whole number of 100 patients (0–100).
+pub fn of_100(p: f64) -> u32 {
+    if p.is_finite() {
+        (p.clamp(0.0, 1.0) * 100.0).round() as u32
+    } else {
+        0
+    }
+}
+
+/// "about 17 of 100"; the rounding is said where it hides a real difference ("fewer than 1
+/// of 100", "more than 99 of 100").
+pub fn per_100(p: f64, lang: Lang) -> String {
+    let n = of_100(p);
+    match (lang, n) {
+        (Lang::En, 0) if p > 0.0 => "fewer than 1 of 100".into(),
+        (Lang::En, 100) if p < 1.0 => "more than 99 of 100".into(),
+        (Lang::En, n) => format!("about {n} of 100"),
+        (Lang::Zh, 0) if p > 0.0 => "每 100 人中不到 1 人".into(),
+        (Lang::Zh, 100) if p < 1.0 => "每 100 人中超过 99 人".into(),
+        (Lang::Zh, n) => format!("每 100 人中约 {n} 人"),
+    }
+}
+
+/// The label of the class `i` in `lang` ("" when out of range).
+fn class_label(schema: &Schema, i: usize, lang: Lang) -> &str {
+    schema
+        .target
+        .classes
+        .get(i)
+        .map_or("", |c| c.label.get(lang))
+}
+
+/// What the headline number is: a risk (an outcome to come) or a probability (a condition
+/// present now).
+pub fn estimate_kind(schema: &Schema, lang: Lang) -> &'static str {
+    match (schema.target.purpose, lang) {
+        (Purpose::Prognostic, Lang::En) => "Estimated risk",
+        (Purpose::Prognostic, Lang::Zh) => "估计风险",
+        (Purpose::Diagnostic, Lang::En) => "Estimated probability",
+        (Purpose::Diagnostic, Lang::Zh) => "估计概率",
+    }
+}
+
+/// The natural-frequency sentence for a binary estimate: both classes out of the same 100.
+pub fn frequency_text(schema: &Schema, focus: usize, p: f64, lang: Lang) -> String {
+    let n = of_100(p);
+    let other = schema
+        .target
+        .classes
+        .iter()
+        .enumerate()
+        .find(|(i, _)| *i != focus)
+        .map_or("", |(_, c)| c.label.get(lang));
+    let label = class_label(schema, focus, lang);
+    match lang {
+        Lang::En => format!(
+            "Of 100 patients like this one, {}: {label}; the other {}: {other}.",
+            per_100(p, lang).trim_end_matches(" of 100"),
+            100 - n
+        ),
+        Lang::Zh => format!(
+            "与该患者相似的每 100 人中，约 {n} 人：{label}；其余 {} 人：{other}。",
+            100 - n
+        ),
+    }
+}
+
+/// The screen-reader announcement of a new estimate: one short sentence.
+pub fn announce_text(a: &Assessment, schema: &Schema, lang: Lang) -> String {
+    let p = a.probabilities.get(a.focus).map_or(0.0, |c| c.probability);
+    format!(
+        "{} — {}: {:.1} % ({})",
+        estimate_kind(schema, lang),
+        class_label(schema, a.focus, lang),
+        p * 100.0,
+        per_100(p, lang)
+    )
+}
+
+/// How the base rate was measured: a plain share, or for a time-to-event target the
+/// Kaplan–Meier risk with censoring accounted for.
+pub fn base_rate_text(bundle: &Bundle, rate: f64, lang: Lang) -> String {
+    let censored = bundle.training.censoring.is_some();
+    match (lang, censored) {
+        (Lang::En, false) => format!(
+            "For comparison, in the population the model was trained on: {} (the base rate).",
+            per_100(rate, lang)
+        ),
+        (Lang::En, true) => format!(
+            "For comparison, in the population the model was trained on: {} (the base rate, a Kaplan–Meier estimate that counts the patients whose follow-up ended early).",
+            per_100(rate, lang)
+        ),
+        (Lang::Zh, false) => format!(
+            "作为对比，模型训练人群中：{}（基础率）。",
+            per_100(rate, lang)
+        ),
+        (Lang::Zh, true) => format!(
+            "作为对比，模型训练人群中：{}（基础率，为计入提前结束随访患者的 Kaplan–Meier 估计）。",
+            per_100(rate, lang)
+        ),
+    }
+}
+
+/// "base rate", for the headline of a model that cannot tell patients apart.
+pub fn base_rate_word(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "base rate",
+        Lang::Zh => "基础率",
+    }
+}
+
+/// The spread across the fold models, in words and on the same denominator.
+pub fn band_words(band: &Band, folds: u32, lang: Lang) -> String {
+    let (lo, hi) = (of_100(band.low), of_100(band.high));
+    match lang {
+        Lang::En => format!(
+            "How sure: the {} models fitted with one of {folds} parts of the training data left out each give this patient between about {lo} and {hi} of 100. The estimate is uncertain by at least that much; small data sets leave more.",
+            band.models
+        ),
+        Lang::Zh => format!(
+            "把握程度：每次留出 {folds} 份训练数据中的一份所拟合的 {} 个模型，对该患者给出每 100 人中约 {lo} 至 {hi} 人。估计的不确定性至少有这么大；数据越少，不确定性越大。",
+            band.models
+        ),
+    }
+}
+
+/// The plain statement for a model that cannot tell patients apart.
+pub fn chance_text(d: &Discrimination, base_rate: f64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "This model does not distinguish patients better than chance: on patients it was not trained on, its AUC is {:.2} (95 % interval {:.2}–{:.2}), and 0.5 is what a coin toss achieves. Read the base rate, {}, not a risk particular to this patient; the contributions below are not reliable either.",
+            d.auc, d.low, d.high, per_100(base_rate, lang)
+        ),
+        Lang::Zh => format!(
+            "该模型区分患者的能力不优于随机：在未参与训练的患者中，其 AUC 为 {:.2}（95 % 区间 {:.2}–{:.2}），而抛硬币即可达到 0.5。请参考基础率（{}），而不是针对该患者的风险；下面的各项贡献同样不可靠。",
+            d.auc, d.low, d.high, per_100(base_rate, lang)
+        ),
+    }
+}
+
+/// The model's own output when it is not shown as the patient's risk.
+pub fn demoted_text(p: f64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "The model's output for this patient, {:.1} %, is not reliably different from the base rate.",
+            p * 100.0
+        ),
+        Lang::Zh => format!(
+            "模型对该患者的输出为 {:.1} %，与基础率的差别并不可靠。",
+            p * 100.0
+        ),
+    }
+}
+
+/// The AUC with its interval and what it means, for the model card.
+pub fn discrimination_text(d: &Discrimination, lang: Lang) -> String {
+    match (lang, d.better_than_chance) {
+        (Lang::En, true) => format!(
+            "AUC {:.3} on the held-out test set (95 % interval {:.3}–{:.3}).",
+            d.auc, d.low, d.high
+        ),
+        (Lang::En, false) => format!(
+            "AUC {:.3} on the held-out test set (95 % interval {:.3}–{:.3}): the model does not distinguish patients better than chance, and the app shows the base rate instead of a personal estimate.",
+            d.auc, d.low, d.high
+        ),
+        (Lang::Zh, true) => format!(
+            "留出测试集 AUC {:.3}（95 % 区间 {:.3}–{:.3}）。",
+            d.auc, d.low, d.high
+        ),
+        (Lang::Zh, false) => format!(
+            "留出测试集 AUC {:.3}（95 % 区间 {:.3}–{:.3}）：模型区分患者的能力不优于随机，应用因此显示基础率而非个体估计。",
+            d.auc, d.low, d.high
+        ),
+    }
+}
+
+/// Whether the model's estimate averages over the arms of a trial (the treatment is not one
+/// of its inputs).
+pub fn pools_arms(schema: &Schema) -> bool {
+    schema
+        .treatment
+        .as_ref()
+        .is_some_and(|t| schema.feature(&t.column).is_none())
+}
+
+/// Why the pooled estimate and the per-arm risks differ: by design, not by contradiction.
+pub fn pooled_text(schema: &Schema, lang: Lang) -> String {
+    let arms: Vec<&str> = schema
+        .treatment
+        .as_ref()
+        .map(|t| t.arms.iter().map(|a| a.label.get(lang)).collect())
+        .unwrap_or_default();
+    let n = arms.len();
+    match lang {
+        Lang::En => {
+            let which = if n == 2 { "both arms".to_string() } else { format!("all {n} arms") };
+            format!(
+                "This estimate pools {which} of the trial ({}): it is the risk of trial patients like this one whichever arm they were in. The risk with each option, on the same scale of 100, is under Treatment options; it differs from this pooled figure by design.",
+                arms.join("; ")
+            )
+        }
+        Lang::Zh => format!(
+            "该估计合并了试验的全部 {n} 组（{}）：它是与该患者相似的试验患者不论分在哪一组的风险。每种方案下的风险（同样以每 100 人计）见“治疗方案”，与此合并数值不同是设计使然。",
+            arms.join("；")
+        ),
+    }
+}
+
+/// A value the model used, as the clinician reads it: a level's label instead of its data
+/// code, yes/no instead of true/false, a number with its unit.
+pub fn value_text(feature: &Feature, used: &str, lang: Lang) -> String {
+    match &feature.kind {
+        Kind::Categorical { levels } => levels
+            .iter()
+            .find(|l| l.code == used)
+            .map_or_else(|| used.to_string(), |l| l.label.get(lang).to_string()),
+        Kind::Boolean { .. } => match used {
+            "true" => Msg::Yes.text(lang).to_string(),
+            "false" => Msg::No.text(lang).to_string(),
+            other => other.to_string(),
+        },
+        Kind::Numeric { unit, .. } if !unit.is_empty() && !used.is_empty() => {
+            format!("{used} {unit}")
+        }
+        Kind::Numeric { .. } => used.to_string(),
+    }
+}
+
+/// The heading over "what would change this": on a diagnostic model, or where no input is a
+/// treatment target, it is the model's sensitivity, not a plan.
+pub fn change_heading(schema: &Schema, lang: Lang) -> &'static str {
+    let targets = schema.target.purpose == Purpose::Prognostic
+        && schema.features.iter().any(|f| f.treatment_target);
+    match (targets, lang) {
+        (true, Lang::En) => "What would change this",
+        (true, Lang::Zh) => "怎样会改变结果",
+        (false, Lang::En) => "How sensitive the model is",
+        (false, Lang::Zh) => "模型对输入的敏感程度",
+    }
+}
+
+/// "What would change this", worded for what it is: on a diagnostic model, or through inputs
+/// that are not treatment targets, the model's sensitivity ("the model's answer would differ
+/// if …; this is not a treatment target"); through treatment targets on a prognostic model,
+/// an association the training data show, not a promise.
+pub fn change_words(change: &Change, schema: &Schema, focus: usize, lang: Lang) -> String {
+    let label = |c: &str| {
+        schema
+            .feature(c)
+            .map_or(c, |f| f.label.get(lang))
+            .to_string()
+    };
+    match change {
+        Change::NothingModifiable => Msg::NothingModifiable.text(lang).to_string(),
+        Change::NoneWithinRange { searched } => {
+            let names = searched.iter().map(|c| label(c)).collect::<Vec<_>>();
+            match lang {
+                Lang::En => format!(
+                    "No change to {} within their plausible ranges would change the model's answer.",
+                    names.join(", ")
+                ),
+                Lang::Zh => format!("在可接受范围内调整{}都不会改变模型的结果。", names.join("、")),
+            }
+        }
+        Change::Found {
+            changes,
+            new_top,
+            probability,
+            ..
+        } => {
+            let parts: Vec<String> = changes
+                .iter()
+                .map(|c| match schema.feature(&c.field) {
+                    Some(f) => format!(
+                        "{} {} → {}",
+                        f.label.get(lang),
+                        value_text(f, &c.from, lang),
+                        value_text(f, &c.to, lang)
+                    ),
+                    None => format!("{} {} → {}", c.field, c.from, c.to),
+                })
+                .collect();
+            // For a binary target the sentence is about the class in focus, whichever class the
+            // change makes most probable.
+            let binary = schema.target.classes.len() == 2;
+            let (class, p) = if binary && *new_top != focus {
+                (focus, 1.0 - probability)
+            } else {
+                (*new_top, *probability)
+            };
+            let class = class_label(schema, class, lang);
+            let targets = schema.target.purpose == Purpose::Prognostic
+                && changes
+                    .iter()
+                    .all(|c| schema.feature(&c.field).is_some_and(|f| f.treatment_target));
+            match (lang, targets) {
+                (Lang::En, false) => format!(
+                    "The model's answer would differ if {}: “{class}” {:.1} %, all other inputs unchanged. This shows how sensitive the model is to these values; it is not a treatment target, and changing a finding does not change the condition.",
+                    parts.join(" and "),
+                    p * 100.0
+                ),
+                (Lang::En, true) => format!(
+                    "With {}, the model's estimate for “{class}” would be {:.1} %, all other inputs unchanged. This is the association in the training data; whether treating it changes this patient's risk rests on trial evidence, not on this model.",
+                    parts.join(" and "),
+                    p * 100.0
+                ),
+                (Lang::Zh, false) => format!(
+                    "若{}，模型的结果会不同：“{class}”{:.1} %（其他输入不变）。这反映模型对这些数值的敏感程度，并非治疗目标；改变一项检查结果并不会改变病情。",
+                    parts.join("，并且"),
+                    p * 100.0
+                ),
+                (Lang::Zh, true) => format!(
+                    "若{}，模型对“{class}”的估计将为 {:.1} %（其他输入不变）。这是训练数据中的关联；治疗该因素能否降低该患者的风险取决于试验证据，而非本模型。",
+                    parts.join("，并且"),
+                    p * 100.0
+                ),
+            }
+        }
+    }
+}
+
+/// "Measuring blood pressure could change this estimate by up to ±8 points (12–28 %)."
+pub fn measurement_text(m: &Measurement, schema: &Schema, lang: Lang) -> String {
+    let label = schema
+        .feature(&m.field)
+        .map_or(m.field.as_str(), |f| f.label.get(lang));
+    let up = ((m.high - m.current).max(m.current - m.low) * 100.0).round();
+    let avg = m.expected_change * 100.0;
+    match lang {
+        Lang::En => format!(
+            "Measuring {label} could change this estimate by up to ±{up:.0} points ({:.0}–{:.0} % across the values seen in training; {avg:.1} points on average).",
+            m.low * 100.0,
+            m.high * 100.0
+        ),
+        Lang::Zh => format!(
+            "测量{label}可能使该估计变动最多 ±{up:.0} 个百分点（按训练数据中的取值为 {:.0}–{:.0} %；平均 {avg:.1} 个百分点）。",
+            m.low * 100.0,
+            m.high * 100.0
+        ),
+    }
+}
+
+/// The heading over the ranked missing inputs.
+pub fn measurements_heading(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "The most useful next measurement",
+        Lang::Zh => "最值得补充的检查",
+    }
+}
+
+/// Where the quiz's model probability comes from.
+pub fn quiz_basis_text(held_out: bool, lang: Lang) -> &'static str {
+    match (held_out, lang) {
+        (true, Lang::En) => "(from a cross-validation model that did not see this case: what the model does on new patients)",
+        (true, Lang::Zh) => "（来自未见过该病例的交叉验证模型：即模型对新患者的表现）",
+        (false, Lang::En) => "(this case is not one the model was trained on)",
+        (false, Lang::Zh) => "（该病例不在模型的训练数据中）",
+    }
+}
+
+/// The label of the class chooser of a differential's explanation.
+pub fn explain_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "Explain",
+        Lang::Zh => "解释",
+    }
+}
+
+/// What the explanation explains, for a binary risk model ("what drives the risk of …").
+pub fn explains_text(schema: &Schema, class: usize, lang: Lang) -> String {
+    let label = class_label(schema, class, lang);
+    match lang {
+        Lang::En => format!("What moves the estimate for “{label}” (bars to the right raise it, to the left lower it)"),
+        Lang::Zh => format!("影响“{label}”估计的因素（向右的条形使其升高，向左的使其降低）"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_frequencies_round_to_whole_patients_and_say_when_rounding_hides_one() {
+        assert_eq!(per_100(0.167, Lang::En), "about 17 of 100");
+        assert_eq!(per_100(0.004, Lang::En), "fewer than 1 of 100");
+        assert_eq!(per_100(0.0, Lang::En), "about 0 of 100");
+        assert_eq!(per_100(0.996, Lang::En), "more than 99 of 100");
+        assert_eq!(per_100(0.167, Lang::Zh), "每 100 人中约 17 人");
+        assert_eq!(of_100(f64::NAN), 0);
+    }
+
+    #[test]
+    fn the_frequency_sentence_names_both_classes_out_of_the_same_100() {
+        let s = crate::contract::schema::tests::shipped("indo_rct");
+        let en = frequency_text(&s, 1, 0.167, Lang::En);
+        assert_eq!(
+            en,
+            "Of 100 patients like this one, about 17: Post-ERCP pancreatitis; the other 83: No pancreatitis."
+        );
+        let zh = frequency_text(&s, 1, 0.167, Lang::Zh);
+        assert!(zh.contains("约 17 人") && zh.contains("其余 83 人"), "{zh}");
+    }
+
+    #[test]
+    fn labels_replace_codes() {
+        let s = crate::contract::schema::tests::shipped("indo_rct");
+        let sex = s.feature("gender").or_else(|| s.feature("sex"));
+        if let Some(f) = sex {
+            let code = match &f.kind {
+                Kind::Categorical { levels } => levels[0].code.clone(),
+                _ => "true".into(),
+            };
+            let text = value_text(f, &code, Lang::En);
+            assert_ne!(text, code, "a code shown as a value");
+        }
+        let pima = crate::contract::schema::tests::shipped("pima");
+        let glu = pima.feature("glu").unwrap();
+        assert_eq!(value_text(glu, "120", Lang::En), "120 mg/dL");
+    }
+
+    #[test]
+    fn diagnostic_sensitivity_is_not_worded_as_a_treatment_target() {
+        let pima = crate::contract::schema::tests::shipped("pima");
+        let change = Change::Found {
+            changes: vec![crate::clinical::counterfactual::FeatureChange {
+                field: "glu".into(),
+                from: "160".into(),
+                to: "120".into(),
+            }],
+            new_top: 0,
+            probability: 0.7,
+            distance: 1.0,
+        };
+        let en = change_words(&change, &pima, 1, Lang::En);
+        assert!(en.contains("not a treatment target"), "{en}");
+        assert!(en.contains("“Diabetes” 30.0 %"), "{en}");
+        assert_eq!(
+            change_heading(&pima, Lang::En),
+            "How sensitive the model is"
+        );
+        let zh = change_words(&change, &pima, 1, Lang::Zh);
+        assert!(zh.contains("并非治疗目标"), "{zh}");
+    }
+}
