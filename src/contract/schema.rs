@@ -441,8 +441,10 @@ pub enum Purpose {
 }
 
 /// A binary target "the event happened by `horizon`" from a time and a status column. Rows
-/// followed up for less than the horizon without the event have no answer and are left out
-/// (counted, and said in the basis), which overstates the risk a little when many are.
+/// followed up for less than the horizon without the event have no answer: they carry no
+/// label, but their follow-up enters through inverse-probability-of-censoring weights (the
+/// trainer's calibration, base rate and per-arm models), since dropping them would overstate
+/// the risk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventBy {

@@ -55,12 +55,20 @@ pub struct ArmFit {
     pub model: Logit,
     /// Bootstrap refits, in replicate order.
     pub bootstrap: Vec<Logit>,
-    /// Mean predicted risk over the arm's own patients (calibration in the large).
+    /// Mean predicted risk over the arm's own patients (calibration in the large). For a
+    /// target derived from time-to-event data, over all of them, those censored before the
+    /// horizon included: the models are corrected for censoring (`train::trial`), so this is
+    /// close to the arm's Kaplan–Meier risk, not to its rate among the patients with a known
+    /// status (`events / n`).
     pub mean_predicted: f64,
-    /// Mean predicted risk over every trial patient (the trial population under this arm).
+    /// Mean predicted risk over every trial patient (the trial population under this arm),
+    /// censored ones included.
     pub mean_predicted_all: f64,
     /// Mean out-of-fold (5-fold cross-validated) predicted risk over the arm's patients: the
     /// honest calibration check, since the in-sample mean matches the arm's rate by design.
+    /// For a derived time-to-event target, the known-status patients' predictions are weighted
+    /// by the inverse probability of censoring, which makes it an estimate of the mean over
+    /// the whole arm, comparable with the arm's Kaplan–Meier risk rather than `events / n`.
     pub cv_mean_predicted: f64,
 }
 

@@ -57,9 +57,20 @@ pub fn estimate_kind(schema: &Schema, lang: Lang) -> &'static str {
     }
 }
 
+/// A probability as a percentage with one decimal, never rounded to a certainty it is not
+/// ("> 99.9 %" rather than "100.0 %").
+pub fn percent(p: f64) -> String {
+    if p > 0.999 && p < 1.0 {
+        "> 99.9 %".into()
+    } else if p > 0.0 && p < 0.001 {
+        "< 0.1 %".into()
+    } else {
+        format!("{:.1} %", p * 100.0)
+    }
+}
+
 /// The natural-frequency sentence for a binary estimate: both classes out of the same 100.
 pub fn frequency_text(schema: &Schema, focus: usize, p: f64, lang: Lang) -> String {
-    let n = of_100(p);
     let other = schema
         .target
         .classes
@@ -68,15 +79,21 @@ pub fn frequency_text(schema: &Schema, focus: usize, p: f64, lang: Lang) -> Stri
         .find(|(i, _)| *i != focus)
         .map_or("", |(_, c)| c.label.get(lang));
     let label = class_label(schema, focus, lang);
+    // Both counts from the same rounding, said as such at the ends ("more than 99 … the
+    // other fewer than 1").
+    let (this, rest) = (per_100(p, lang), per_100(1.0 - p, lang));
     match lang {
         Lang::En => format!(
             "Of 100 patients like this one, {}: {label}; the other {}: {other}.",
-            per_100(p, lang).trim_end_matches(" of 100"),
-            100 - n
+            this.trim_end_matches(" of 100"),
+            rest.trim_end_matches(" of 100")
+                .trim_start_matches("about ")
         ),
         Lang::Zh => format!(
-            "与该患者相似的每 100 人中，约 {n} 人：{label}；其余 {} 人：{other}。",
-            100 - n
+            "与该患者相似的每 100 人中，{}：{label}；其余{}：{other}。",
+            this.trim_start_matches("每 100 人中"),
+            rest.trim_start_matches("每 100 人中")
+                .trim_start_matches('约')
         ),
     }
 }
@@ -117,25 +134,32 @@ pub fn base_rate_text(bundle: &Bundle, rate: f64, lang: Lang) -> String {
     }
 }
 
-/// "base rate", for the headline of a model that cannot tell patients apart.
-pub fn base_rate_word(lang: Lang) -> &'static str {
+/// The headline of a model that cannot tell patients apart: the base rate, named as such.
+pub fn base_rate_headline(rate: f64, lang: Lang) -> String {
     match lang {
-        Lang::En => "base rate",
-        Lang::Zh => "基础率",
+        Lang::En => format!("{} (base rate)", per_100(rate, lang)),
+        Lang::Zh => format!("{}（基础率）", per_100(rate, lang)),
     }
 }
 
 /// The spread across the fold models, in words and on the same denominator.
 pub fn band_words(band: &Band, folds: u32, lang: Lang) -> String {
     let (lo, hi) = (of_100(band.low), of_100(band.high));
-    match lang {
-        Lang::En => format!(
-            "How sure: the {} models fitted with one of {folds} parts of the training data left out each give this patient between about {lo} and {hi} of 100. The estimate is uncertain by at least that much; small data sets leave more.",
-            band.models
+    let models = band.models;
+    match (lang, lo == hi) {
+        (Lang::En, true) => format!(
+            "How sure: the {models} models fitted with one of {folds} parts of the training data left out each give this patient {}. The estimate is uncertain by at least that much; small data sets leave more.",
+            per_100(band.low, lang)
         ),
-        Lang::Zh => format!(
-            "把握程度：每次留出 {folds} 份训练数据中的一份所拟合的 {} 个模型，对该患者给出每 100 人中约 {lo} 至 {hi} 人。估计的不确定性至少有这么大；数据越少，不确定性越大。",
-            band.models
+        (Lang::En, false) => format!(
+            "How sure: the {models} models fitted with one of {folds} parts of the training data left out each give this patient between about {lo} and {hi} of 100. The estimate is uncertain by at least that much; small data sets leave more."
+        ),
+        (Lang::Zh, true) => format!(
+            "把握程度：每次留出 {folds} 份训练数据中的一份所拟合的 {models} 个模型，对该患者均给出{}。估计的不确定性至少有这么大；数据越少，不确定性越大。",
+            per_100(band.low, lang)
+        ),
+        (Lang::Zh, false) => format!(
+            "把握程度：每次留出 {folds} 份训练数据中的一份所拟合的 {models} 个模型，对该患者给出每 100 人中约 {lo} 至 {hi} 人。估计的不确定性至少有这么大；数据越少，不确定性越大。"
         ),
     }
 }
@@ -165,6 +189,18 @@ pub fn demoted_text(p: f64, lang: Lang) -> String {
             "模型对该患者的输出为 {:.1} %，与基础率的差别并不可靠。",
             p * 100.0
         ),
+    }
+}
+
+/// The caption over a binary model's raw output for both classes.
+pub fn output_caption(better_than_chance: bool, lang: Lang) -> &'static str {
+    match (better_than_chance, lang) {
+        (true, Lang::En) => "The model's output for both classes:",
+        (true, Lang::Zh) => "模型对两个类别的输出：",
+        (false, Lang::En) => {
+            "The model's output for both classes (not reliably different from the base rate):"
+        }
+        (false, Lang::Zh) => "模型对两个类别的输出（与基础率的差别并不可靠）：",
     }
 }
 
@@ -415,6 +451,13 @@ mod tests {
         );
         let zh = frequency_text(&s, 1, 0.167, Lang::Zh);
         assert!(zh.contains("约 17 人") && zh.contains("其余 83 人"), "{zh}");
+        // At the ends the two counts stay consistent with each other.
+        assert_eq!(
+            frequency_text(&s, 1, 0.9996, Lang::En),
+            "Of 100 patients like this one, more than 99: Post-ERCP pancreatitis; the other fewer than 1: No pancreatitis."
+        );
+        assert_eq!(percent(0.9996), "> 99.9 %");
+        assert_eq!(percent(0.167), "16.7 %");
     }
 
     #[test]

@@ -336,7 +336,21 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
                 .iter()
                 .map(|r| preprocessor.transform(r).x)
                 .collect();
-            let models = trial::fit(schema, &x, &rows.labels, &rows.arms, seed)?;
+            let follow_up = trial::FollowUp::of(
+                schema,
+                rows,
+                &preprocessor,
+                input.data,
+                input.test.map(|t| t.0),
+            )?;
+            let models = trial::fit(
+                schema,
+                &x,
+                &rows.labels,
+                &rows.arms,
+                follow_up.as_ref(),
+                seed,
+            )?;
             let mut lib = CaseLibrary::from_dataset(
                 format!("{} trial patients", rows.records.len()),
                 rows,
@@ -385,7 +399,8 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
                 complete_case_rate: f64::from(train_counts[positive]) / n,
                 mean_predicted: everyone.map(risk).sum::<f64>() / n_all,
                 method: "inverse probability of censoring weights (Kaplan–Meier of censoring, \
-                         training rows) in the calibration and the base rate"
+                         training rows) in the calibration and the base rate; per arm (Kaplan–Meier of \
+                         censoring in each arm) in the per-arm trial models"
                     .into(),
             })
         }

@@ -112,7 +112,7 @@ test('wdbc and biopsy: the probability of malignancy; the most useful missing me
   assert.deepEqual(shown, cli.next_measurements.map((m) => m.field));
   const first = cli.next_measurements[0];
   const up = Math.round(Math.max(first.high - first.current, first.current - first.low) * 100);
-  assert.match(await page.locator('#next-measurement li').first().textContent(), new RegExp(`^Measuring Bare nuclei could change this estimate by up to ±${up} points`));
+  assert.match(await page.locator('#next-measurement li').first().textContent(), new RegExp(`^Measuring Bare nuclei \\(score 1–10\\) could change this estimate by up to ±${up} points`));
   check();
   await context.close();
 });

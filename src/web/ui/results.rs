@@ -63,16 +63,12 @@ fn binary_estimate(loaded: &Loaded, a: &Assessment, lang: Lang) -> Html {
         .get(a.focus)
         .map_or("", |c| c.label.get(lang));
     let headline = if chance {
-        format!(
-            "{} ({})",
-            risk::per_100(shown, lang),
-            risk::base_rate_word(lang)
-        )
+        risk::base_rate_headline(shown, lang)
     } else {
-        format!("{:.1} %", p * 100.0)
+        risk::percent(p)
     };
     html! {
-        <div class="risk" id="risk" data-focus={schema.target.classes.get(a.focus).map(|c| c.code.clone())}
+        <div class="estimate" id="risk" data-focus={schema.target.classes.get(a.focus).map(|c| c.code.clone())}
             data-probability={p.to_string()} data-base-rate={a.base_rate.to_string()} data-chance={chance.to_string()}>
             if chance {
                 <p class="warning" id="chance" role="note">{ risk::chance_text(&a.discrimination, a.base_rate, lang) }</p>
@@ -125,6 +121,9 @@ pub fn Results(props: &Props) -> Html {
                 }
                 // Every class with its probability: the differential, ranked, for more classes;
                 // both classes, small, under a binary estimate.
+                if binary {
+                    <p class="muted probs-caption">{ risk::output_caption(a.discrimination.better_than_chance, lang) }</p>
+                }
                 <ul class={classes!("probs", binary.then_some("compact"))}>
                     { for ranked(a).into_iter().map(|i| {
                         let Some(c) = a.probabilities.get(i) else { return html! {} };
