@@ -210,6 +210,7 @@ mod tests {
     use crate::bundle::tests::sample_bundle;
     use crate::cases::{stored, Metric, Pca};
     use crate::clinical::assess::assess_record;
+    use crate::contract::schema::tests::head;
     use crate::contract::schema::Schema;
     use crate::model::calibrate::Calibration;
     use crate::model::fitted::{Linear, Model};
@@ -218,25 +219,7 @@ mod tests {
 
     /// Four inputs, all of which may be missing: `a` spread evenly over 1–40, `e` half 0 and
     /// half 1, `z` spread like `a` but ignored by the model, and the yes/no `s`.
-    const SCHEMA: &str = r#"
-id = "voi"
-title = { en = "VOI", zh = "VOI" }
-
-[provenance]
-dataset = "synthetic"
-source = "unit tests"
-license = "CC0"
-population = { en = "none", zh = "无" }
-
-[target]
-column = "dx"
-label = { en = "Diagnosis", zh = "诊断" }
-positive = "yes"
-classes = [
-  { code = "no", label = { en = "No", zh = "否" } },
-  { code = "yes", label = { en = "Yes", zh = "是" } },
-]
-
+    const FEATURES: &str = r#"
 [[features]]
 column = "a"
 label = { en = "A", zh = "A" }
@@ -265,10 +248,10 @@ kind = "boolean"
 missing = "impute"
 "#;
 
-    /// A complete logistic bundle over [`SCHEMA`] with the given coefficients (one per input)
+    /// A complete logistic bundle over [`FEATURES`] with the given coefficients (one per input)
     /// and no calibration, trained on 40 hand-made cases.
     fn linear_bundle(weights: [f64; 4]) -> Bundle {
-        let schema = Schema::from_toml(SCHEMA).unwrap();
+        let schema = Schema::from_toml(&(head("voi") + FEATURES)).unwrap();
         let rows: Vec<PatientRecord> = (1..=40)
             .map(|i| {
                 let text = format!(

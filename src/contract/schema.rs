@@ -1026,6 +1026,29 @@ pub(crate) mod tests {
         Schema::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 
+    /// What every synthetic test schema starts with: its id, provenance and a binary `dx`
+    /// target (no / yes); the test adds its features (and any treatment).
+    pub(crate) fn head(id: &str) -> String {
+        format!(
+            r#"id = "{id}"
+title = {{ en = "{id}", zh = "{id}" }}
+[provenance]
+dataset = "synthetic"
+source = "unit tests"
+license = "CC0"
+population = {{ en = "none", zh = "无" }}
+[target]
+column = "dx"
+label = {{ en = "Diagnosis", zh = "诊断" }}
+positive = "yes"
+classes = [
+  {{ code = "no", label = {{ en = "No", zh = "否" }} }},
+  {{ code = "yes", label = {{ en = "Yes", zh = "是" }} }},
+]
+"#
+        )
+    }
+
     /// A small schema exercising every kind, shared by the library's unit tests.
     pub(crate) const SAMPLE: &str = r#"
 id = "sample"

@@ -23,17 +23,24 @@ pub fn of_100(p: f64) -> u32 {
     }
 }
 
-/// "about 17 of 100"; the rounding is said where it hides a real difference ("fewer than 1
-/// of 100", "more than 99 of 100").
+/// The count of 100 for a probability, said plainly where rounding would hide a real
+/// difference: "about 9" / "fewer than 1" / "more than 99" (约 9 人 / 不到 1 人 / 超过 99 人).
+pub fn count_of_100(p: f64, lang: Lang) -> String {
+    match (lang, of_100(p)) {
+        (Lang::En, 0) if p > 0.0 => "fewer than 1".into(),
+        (Lang::En, 100) if p < 1.0 => "more than 99".into(),
+        (Lang::En, n) => format!("about {n}"),
+        (Lang::Zh, 0) if p > 0.0 => "不到 1 人".into(),
+        (Lang::Zh, 100) if p < 1.0 => "超过 99 人".into(),
+        (Lang::Zh, n) => format!("约 {n} 人"),
+    }
+}
+
+/// "about 17 of 100" (每 100 人中约 17 人).
 pub fn per_100(p: f64, lang: Lang) -> String {
-    let n = of_100(p);
-    match (lang, n) {
-        (Lang::En, 0) if p > 0.0 => "fewer than 1 of 100".into(),
-        (Lang::En, 100) if p < 1.0 => "more than 99 of 100".into(),
-        (Lang::En, n) => format!("about {n} of 100"),
-        (Lang::Zh, 0) if p > 0.0 => "每 100 人中不到 1 人".into(),
-        (Lang::Zh, 100) if p < 1.0 => "每 100 人中超过 99 人".into(),
-        (Lang::Zh, n) => format!("每 100 人中约 {n} 人"),
+    match lang {
+        Lang::En => format!("{} of 100", count_of_100(p, lang)),
+        Lang::Zh => format!("每 100 人中{}", count_of_100(p, lang)),
     }
 }
 
@@ -79,21 +86,17 @@ pub fn frequency_text(schema: &Schema, focus: usize, p: f64, lang: Lang) -> Stri
         .find(|(i, _)| *i != focus)
         .map_or("", |(_, c)| c.label.get(lang));
     let label = class_label(schema, focus, lang);
-    // Both counts from the same rounding, said as such at the ends ("more than 99 … the
-    // other fewer than 1").
-    let (this, rest) = (per_100(p, lang), per_100(1.0 - p, lang));
+    // "the other 83", not "the other about 83": the first count already says "about".
+    let rest = count_of_100(1.0 - p, lang);
+    let rest = rest.trim_start_matches("about ").trim_start_matches('约');
     match lang {
         Lang::En => format!(
-            "Of 100 patients like this one, {}: {label}; the other {}: {other}.",
-            this.trim_end_matches(" of 100"),
-            rest.trim_end_matches(" of 100")
-                .trim_start_matches("about ")
+            "Of 100 patients like this one, {}: {label}; the other {rest}: {other}.",
+            count_of_100(p, lang)
         ),
         Lang::Zh => format!(
-            "与该患者相似的每 100 人中，{}：{label}；其余{}：{other}。",
-            this.trim_start_matches("每 100 人中"),
-            rest.trim_start_matches("每 100 人中")
-                .trim_start_matches('约')
+            "与该患者相似的每 100 人中，{}：{label}；其余{rest}：{other}。",
+            count_of_100(p, lang)
         ),
     }
 }

@@ -14,7 +14,7 @@ use crate::clinical::treatment::decision::{Decision, Verdict};
 use crate::clinical::treatment::suggest::{Suggestions, TreatmentOption};
 use crate::contract::schema::{Kind, Lang, Text};
 use crate::guidance::rules::{Effect, RuleOutcome, Status};
-use crate::present::risk::of_100;
+use crate::present::risk::{count_of_100, of_100};
 use crate::present::ui::Msg;
 use crate::present::wording::{arm_rate_text, case_evidence_text, censored_text};
 use crate::util::html::esc;
@@ -37,19 +37,6 @@ fn names(list: &[Text], lang: Lang) -> String {
         .map(|t| t.get(lang))
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// The count of 100 for a risk, said plainly where rounding would hide a real difference:
-/// "about 9" / "fewer than 1" / "more than 99" (约 9 人 / 不到 1 人 / 超过 99 人).
-fn count_of_100(p: f64, lang: Lang) -> String {
-    match (lang, of_100(p)) {
-        (Lang::En, 0) if p > 0.0 => "fewer than 1".into(),
-        (Lang::En, 100) if p < 1.0 => "more than 99".into(),
-        (Lang::En, n) => format!("about {n}"),
-        (Lang::Zh, 0) if p > 0.0 => "不到 1 人".into(),
-        (Lang::Zh, 100) if p < 1.0 => "超过 99 人".into(),
-        (Lang::Zh, n) => format!("约 {n} 人"),
-    }
 }
 
 /// An outcome label inside an English sentence: "Post-ERCP pancreatitis" reads
@@ -685,7 +672,9 @@ mod tests {
         use crate::guidance::trial::{ArmRisk, Estimate};
         let mut b = crate::bundle::tests::sample_bundle();
         // The sample bundle with the trial's two arms (placebo the control).
-        b.schema.treatment = Schema::from_toml(SCHEMA_ARMS).unwrap().treatment;
+        b.schema.treatment = Schema::from_toml(&(crate::contract::schema::tests::head("t") + ARMS))
+            .unwrap()
+            .treatment;
         let est = |value, low, high| Estimate { value, low, high };
         let option =
             |code: &str, en: &str, zh: &str, r: Estimate, d: Option<Estimate>| TreatmentOption {
@@ -756,22 +745,7 @@ mod tests {
     }
 
     /// A schema with a placebo-controlled trial, to borrow its treatment from.
-    const SCHEMA_ARMS: &str = r#"
-id = "t"
-title = { en = "T", zh = "T" }
-[provenance]
-dataset = "synthetic"
-source = "unit tests"
-license = "CC0"
-population = { en = "none", zh = "无" }
-[target]
-column = "dx"
-label = { en = "Dx", zh = "诊断" }
-positive = "yes"
-classes = [
-  { code = "no", label = { en = "No", zh = "否" } },
-  { code = "yes", label = { en = "Yes", zh = "是" } },
-]
+    const ARMS: &str = r#"
 [treatment]
 column = "rx"
 label = { en = "Rx", zh = "治疗" }

@@ -26,7 +26,16 @@ export interface Assessment {
   bundle: string;
   model: string;
   probabilities: { code: string; label: { en: string; zh: string }; probability: number; raw: number }[];
+  /** The most probable class. */
   top: number;
+  /** The class the estimate and its explanation are about: a binary model's positive class (the outcome of interest), else the most probable. */
+  focus: number;
+  /** That class's share in the training population (Kaplan–Meier risk for time-to-event outcomes): show it beside the estimate. */
+  base_rate: number;
+  /** Held-out AUC with its 95 % interval; when `better_than_chance` is false, show the base rate, not the estimate, as the patient's risk. */
+  discrimination: { auc: number; low: number; high: number; better_than_chance: boolean };
+  /** Missing inputs ranked by how far measuring each could move the estimate (probabilities of `focus`). */
+  next_measurements: { field: string; current: number; low: number; high: number; expected_change: number }[];
   [more: string]: unknown;
 }
 
