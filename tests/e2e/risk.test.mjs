@@ -56,6 +56,7 @@ test('pima: the risk of diabetes leads, with its icon array, natural frequency a
   assert.match(await page.locator('#frequency').textContent(), new RegExp(`与该患者相似的每 100 人中，约 ${n} 人：糖尿病；其余 ${100 - n} 人：无糖尿病。`));
   assert.match(await page.locator('#base-rate').textContent(), new RegExp(`每 100 人中约 ${base} 人（基础率）`));
   assert.equal(await page.locator('#icon-array').getAttribute('aria-label'), `每 100 人中约 ${n} 人`);
+  await page.locator('#results').screenshot({ path: join(ARTIFACTS, 'risk-card-pima-zh.png') });
   check();
   await context.close();
 });
