@@ -333,7 +333,8 @@ fn the_trial_panel_words_risk_as_frequencies_and_intervals_as_bootstrap() {
         of_100(indo.risk.risk.value),
         of_100(placebo.risk.risk.value),
     );
-    let fewer = of_100(-indo.risk.difference.unwrap().value);
+    // The difference of the two counts shown, so the sentence adds up.
+    let fewer = np - ni;
     let en = option_html(&b, &s, 0, indo, Lang::En);
     let want = format!("of 100 patients like this one about {ni} would have post-ERCP pancreatitis with Rectal indomethacin 100 mg and about {np} with Placebo (no NSAID prophylaxis).");
     assert!(en.contains(&want), "{want} in {en}");
@@ -344,7 +345,7 @@ fn the_trial_panel_words_risk_as_frequencies_and_intervals_as_bootstrap() {
         "{en}"
     );
     let zh = option_html(&b, &s, 0, indo, Lang::Zh);
-    let want = format!("使用直肠吲哚美辛 100 毫克时约 {ni} 人会发生ERCP 术后胰腺炎，使用安慰剂（不用 NSAID 预防）时约 {np} 人。");
+    let want = format!("直肠吲哚美辛 100 毫克组约 {ni} 人会发生“ERCP 术后胰腺炎”，安慰剂（不用 NSAID 预防）组约 {np} 人。");
     assert!(zh.contains(&want), "{want} in {zh}");
     let want = format!("每 100 人约少 {fewer} 人（绝对差值）；相对风险 ");
     assert!(zh.contains(&want), "{want} in {zh}");

@@ -322,6 +322,20 @@ impl Bundle {
                 "a case's held-out probabilities do not match the target classes".into(),
             ));
         }
+        // What every estimate is read against: one base rate per class, and the AUC's interval
+        // (a NaN here would be shown as a number and judged as a verdict).
+        let share = |v: &f64| (0.0..=1.0).contains(v);
+        if self.training.base_rates.len() != k || !self.training.base_rates.iter().all(share) {
+            return Err(Error::InconsistentBundle(
+                "the base rates do not give one share between 0 and 1 per target class".into(),
+            ));
+        }
+        let (low, high) = self.evaluation.auc_ci;
+        if !(share(&low) && share(&high) && low <= high) {
+            return Err(Error::InconsistentBundle(
+                "the AUC's confidence interval is not an interval within 0–1".into(),
+            ));
+        }
         if self.cases.arms.iter().any(|&a| usize::from(a) >= arms) {
             return Err(Error::InconsistentBundle(
                 "a case's treatment arm is not one of the schema's arms".into(),
@@ -424,6 +438,22 @@ pub(crate) mod tests {
             schema,
             preprocessor,
         }
+    }
+
+    #[test]
+    fn a_base_rate_or_auc_interval_that_is_not_a_share_is_refused() {
+        let mut b = sample_bundle();
+        b.training.base_rates = vec![f64::NAN, 0.5];
+        assert!(matches!(b.check(), Err(Error::InconsistentBundle(_))));
+        let mut b = sample_bundle();
+        b.training.base_rates = vec![1.0];
+        assert!(b.check().is_err());
+        let mut b = sample_bundle();
+        b.evaluation.auc_ci = (0.8, 0.6);
+        assert!(b.check().is_err());
+        b.evaluation.auc_ci = (f64::NAN, 0.6);
+        assert!(b.check().is_err());
+        assert!(sample_bundle().check().is_ok());
     }
 
     #[test]

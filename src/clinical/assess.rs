@@ -109,9 +109,12 @@ pub struct Discrimination {
     /// Upper end of the interval.
     pub high: f64,
     /// False when the interval includes 0.5 (a coin toss), or the AUC is below the schema's
-    /// `min_auc`: the model cannot tell patients apart, and the base rate says as much as its
-    /// estimate does.
+    /// `min_auc`: the model has not been shown to tell patients apart, and the base rate says
+    /// as much as its estimate does.
     pub better_than_chance: bool,
+    /// The schema's `min_auc`, when the AUC falls below it (the reason is then the floor, not
+    /// chance).
+    pub below_floor: Option<f64>,
 }
 
 impl Discrimination {
@@ -119,12 +122,18 @@ impl Discrimination {
     pub fn of(bundle: &Bundle) -> Discrimination {
         let auc = bundle.evaluation.test.auc;
         let (low, high) = bundle.evaluation.auc_ci;
-        let floor = bundle.schema.target.min_auc.unwrap_or(0.5);
+        let below_floor = bundle
+            .schema
+            .target
+            .min_auc
+            .filter(|&floor| !(auc >= floor));
         Discrimination {
             auc,
             low,
             high,
-            better_than_chance: low > 0.5 && auc >= floor,
+            // Written so that a NaN anywhere counts as "not shown".
+            better_than_chance: low > 0.5 && below_floor.is_none(),
+            below_floor,
         }
     }
 }
@@ -429,6 +438,35 @@ mod tests {
         let e = a.explanation.unwrap();
         assert!((e.baseline + e.contributions.iter().sum::<f64>() - e.output).abs() < 1e-9);
         assert_eq!(a.used_values, vec!["170", "true", "f"]);
+    }
+
+    #[test]
+    fn a_model_is_read_as_telling_patients_apart_only_when_its_auc_interval_excludes_chance() {
+        let mut b = sample_bundle();
+        b.evaluation.test.auc = 0.70;
+        b.evaluation.auc_ci = (0.61, 0.78);
+        assert!(Discrimination::of(&b).better_than_chance);
+        // indo_rct's case: the interval includes 0.5.
+        b.evaluation.test.auc = 0.53;
+        b.evaluation.auc_ci = (0.39, 0.67);
+        let d = Discrimination::of(&b);
+        assert!(!d.better_than_chance && d.below_floor.is_none());
+        // A schema's floor: above chance, but below what the bundle requires.
+        b.evaluation.test.auc = 0.62;
+        b.evaluation.auc_ci = (0.56, 0.68);
+        b.schema.target.min_auc = Some(0.7);
+        let d = Discrimination::of(&b);
+        assert!(!d.better_than_chance);
+        assert_eq!(d.below_floor, Some(0.7));
+        b.schema.target.min_auc = Some(0.6);
+        assert!(Discrimination::of(&b).better_than_chance);
+        // NaN is never read as good discrimination.
+        b.evaluation.auc_ci = (f64::NAN, 0.7);
+        assert!(!Discrimination::of(&b).better_than_chance);
+        // The assessment carries it, with the base rate of the class in focus.
+        let a = assess_text(&b, r#"{"glu": 170, "smoker": 1, "sex": "f"}"#).unwrap();
+        assert!(!a.discrimination.better_than_chance);
+        assert_eq!(a.base_rate, b.training.base_rates[a.focus]);
     }
 
     #[test]

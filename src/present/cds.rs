@@ -119,22 +119,22 @@ pub fn cards(
                 focus.label.get(lang),
                 focus.probability * 100.0,
                 per_100(focus.probability),
-                crate::present::risk::of_100(assessment.base_rate)
+                per_100(assessment.base_rate)
             ),
             (Lang::En, true) => format!(
-                "{}: base rate {} — this model cannot tell patients apart",
+                "{}: base rate {} — model not shown to tell patients apart",
                 focus.label.get(lang),
                 per_100(assessment.base_rate)
             ),
             (Lang::Zh, false) => format!(
-                "{}：{:.0} %（{}；基础率 {}/100）— 模型估计，仅供决策参考",
+                "{}：{:.0} %（{}；基础率{}）— 模型估计，仅供决策参考",
                 focus.label.get(lang),
                 focus.probability * 100.0,
                 per_100(focus.probability),
-                crate::present::risk::of_100(assessment.base_rate)
+                per_100(assessment.base_rate)
             ),
             (Lang::Zh, true) => format!(
-                "{}：基础率{} — 该模型无法区分患者",
+                "{}：基础率{} — 尚未证明该模型能区分患者",
                 focus.label.get(lang),
                 per_100(assessment.base_rate)
             ),

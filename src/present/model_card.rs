@@ -100,11 +100,11 @@ fn base_rate_item(bundle: &Bundle, lang: Lang) -> String {
     match (&bundle.training.censoring, lang) {
         (None, _) => base,
         (Some(c), Lang::En) => format!(
-            "{base} (Kaplan–Meier). {} training patients were censored before the horizon without the event; instead of being dropped, they are accounted for by inverse-probability-of-censoring weights (the Kaplan–Meier estimate of follow-up), which the calibration, this base rate and the per-arm trial models use. Among the patients with a known status the event rate is {:.1} % (dropping the censored would overstate the risk); the mean predicted risk over all training patients, censored ones included, is {:.1} %. The test-set metrics count only patients with a known status, among whom events are over-represented, so calibration measures there look worse than they are.",
+            "{base} (Kaplan–Meier). {} training patients were censored before the horizon without the event; instead of being dropped, they are accounted for by inverse-probability-of-censoring weights (the Kaplan–Meier estimate of follow-up), which the calibration, this base rate and the per-arm trial models use. Among the patients with a known status the event rate is {:.1} % (dropping the censored would overstate the risk); the mean predicted risk over all training patients, censored ones included, is {:.1} %. The test-set metrics count only patients with a known status, among whom events are over-represented, so calibration measures there may look worse than they are.",
             c.censored, c.complete_case_rate * 100.0, c.mean_predicted * 100.0
         ),
         (Some(c), Lang::Zh) => format!(
-            "{base}（Kaplan–Meier）。{} 名训练患者在时间窗结束前删失且未发生事件；他们未被剔除，而是通过逆删失概率加权（随访时间的 Kaplan–Meier 估计）计入，校准、该基础率和各组试验模型均采用此加权。在结局已知的患者中事件率为 {:.1} %（剔除删失患者会高估风险）；包括删失患者在内，全部训练患者的平均预测风险为 {:.1} %。测试集指标只计入结局已知的患者，其中事件比例偏高，因此那里的校准指标会显得比实际更差。",
+            "{base}（Kaplan–Meier）。{} 名训练患者在时间窗结束前删失且未发生事件；他们未被剔除，而是通过逆概率删失加权（随访时间的 Kaplan–Meier 估计）计入，校准、该基础率和各组试验模型均采用此加权。在结局已知的患者中事件率为 {:.1} %（剔除删失患者会高估风险）；包括删失患者在内，全部训练患者的平均预测风险为 {:.1} %。测试集指标只计入结局已知的患者，其中事件比例偏高，因此那里的校准指标可能显得比实际更差。",
             c.censored, c.complete_case_rate * 100.0, c.mean_predicted * 100.0
         ),
     }

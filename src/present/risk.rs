@@ -77,7 +77,15 @@ pub fn percent(p: f64) -> String {
 }
 
 /// The natural-frequency sentence for a binary estimate: both classes out of the same 100.
-pub fn frequency_text(schema: &Schema, focus: usize, p: f64, lang: Lang) -> String {
+/// `population`: the figure is the base rate, about the training population rather than
+/// patients like this one.
+pub fn frequency_text(
+    schema: &Schema,
+    focus: usize,
+    p: f64,
+    population: bool,
+    lang: Lang,
+) -> String {
     let other = schema
         .target
         .classes
@@ -86,31 +94,51 @@ pub fn frequency_text(schema: &Schema, focus: usize, p: f64, lang: Lang) -> Stri
         .find(|(i, _)| *i != focus)
         .map_or("", |(_, c)| c.label.get(lang));
     let label = class_label(schema, focus, lang);
-    // "the other 83", not "the other about 83": the first count already says "about".
-    let rest = count_of_100(1.0 - p, lang);
-    let rest = rest.trim_start_matches("about ").trim_start_matches('约');
-    match lang {
-        Lang::En => format!(
+    // The two counts add up to 100; the ends say what the rounding hides ("more than 99 …
+    // the other fewer than 1").
+    let n = of_100(p);
+    let rest = match (lang, n) {
+        (Lang::En, 100) if p < 1.0 => "fewer than 1".to_string(),
+        (Lang::En, 0) if p > 0.0 => "more than 99".to_string(),
+        (Lang::Zh, 100) if p < 1.0 => "不到 1 人".to_string(),
+        (Lang::Zh, 0) if p > 0.0 => "超过 99 人".to_string(),
+        (Lang::En, n) => (100 - n).to_string(),
+        (Lang::Zh, n) => format!(" {} 人", 100 - n),
+    };
+    match (lang, population) {
+        (Lang::En, false) => format!(
             "Of 100 patients like this one, {}: {label}; the other {rest}: {other}.",
             count_of_100(p, lang)
         ),
-        Lang::Zh => format!(
+        (Lang::En, true) => format!(
+            "Of 100 patients in the population the model was trained on, {}: {label}; the other {rest}: {other}.",
+            count_of_100(p, lang)
+        ),
+        (Lang::Zh, false) => format!(
             "与该患者相似的每 100 人中，{}：{label}；其余{rest}：{other}。",
+            count_of_100(p, lang)
+        ),
+        (Lang::Zh, true) => format!(
+            "模型训练人群的每 100 人中，{}：{label}；其余{rest}：{other}。",
             count_of_100(p, lang)
         ),
     }
 }
 
-/// The screen-reader announcement of a new estimate: one short sentence.
+/// The screen-reader announcement of a new estimate: one short sentence, saying what the
+/// screen shows (the base rate, for a model that has not been shown to tell patients apart).
 pub fn announce_text(a: &Assessment, schema: &Schema, lang: Lang) -> String {
     let p = a.probabilities.get(a.focus).map_or(0.0, |c| c.probability);
-    format!(
-        "{} — {}: {:.1} % ({})",
+    let what = format!(
+        "{} — {}",
         estimate_kind(schema, lang),
-        class_label(schema, a.focus, lang),
-        p * 100.0,
-        per_100(p, lang)
-    )
+        class_label(schema, a.focus, lang)
+    );
+    if a.discrimination.better_than_chance {
+        format!("{what}: {} ({})", percent(p), per_100(p, lang))
+    } else {
+        format!("{what}: {}", base_rate_headline(a.base_rate, lang))
+    }
 }
 
 /// How the base rate was measured: a plain share, or for a time-to-event target the
@@ -167,16 +195,35 @@ pub fn band_words(band: &Band, folds: u32, lang: Lang) -> String {
     }
 }
 
-/// The plain statement for a model that cannot tell patients apart.
+/// The plain statement for a model that has not been shown to tell patients apart: its AUC
+/// interval includes chance, or its AUC is below the floor the schema sets.
 pub fn chance_text(d: &Discrimination, base_rate: f64, lang: Lang) -> String {
+    let why = match (lang, d.below_floor) {
+        (Lang::En, None) => format!(
+            "This model has not been shown to tell patients apart better than chance: on patients it was not trained on, its AUC is {:.2} (95 % interval {:.2}–{:.2}), and 0.5 is what a coin toss achieves.",
+            d.auc, d.low, d.high
+        ),
+        (Lang::En, Some(floor)) => format!(
+            "This model does not tell patients apart well enough to give a personal estimate: on patients it was not trained on, its AUC is {:.2} (95 % interval {:.2}–{:.2}), below the {floor:.2} this model's schema requires.",
+            d.auc, d.low, d.high
+        ),
+        (Lang::Zh, None) => format!(
+            "尚未证明该模型区分患者的能力优于随机：在未参与训练的患者中，其 AUC 为 {:.2}（95 % 区间 {:.2}–{:.2}），而抛硬币即可达到 0.5。",
+            d.auc, d.low, d.high
+        ),
+        (Lang::Zh, Some(floor)) => format!(
+            "该模型区分患者的能力不足以给出个体估计：在未参与训练的患者中，其 AUC 为 {:.2}（95 % 区间 {:.2}–{:.2}），低于该模型定义要求的 {floor:.2}。",
+            d.auc, d.low, d.high
+        ),
+    };
     match lang {
         Lang::En => format!(
-            "This model does not distinguish patients better than chance: on patients it was not trained on, its AUC is {:.2} (95 % interval {:.2}–{:.2}), and 0.5 is what a coin toss achieves. Read the base rate, {}, not a risk particular to this patient; the contributions below are not reliable either.",
-            d.auc, d.low, d.high, per_100(base_rate, lang)
+            "{why} Read the base rate, {}, not a risk particular to this patient; the contributions below are not reliable either.",
+            per_100(base_rate, lang)
         ),
         Lang::Zh => format!(
-            "该模型区分患者的能力不优于随机：在未参与训练的患者中，其 AUC 为 {:.2}（95 % 区间 {:.2}–{:.2}），而抛硬币即可达到 0.5。请参考基础率（{}），而不是针对该患者的风险；下面的各项贡献同样不可靠。",
-            d.auc, d.low, d.high, per_100(base_rate, lang)
+            "{why}请参考基础率（{}），而不是针对该患者的风险；下面的各项贡献同样不可靠。",
+            per_100(base_rate, lang)
         ),
     }
 }
@@ -215,7 +262,7 @@ pub fn discrimination_text(d: &Discrimination, lang: Lang) -> String {
             d.auc, d.low, d.high
         ),
         (Lang::En, false) => format!(
-            "AUC {:.3} on the held-out test set (95 % interval {:.3}–{:.3}): the model does not distinguish patients better than chance, and the app shows the base rate instead of a personal estimate.",
+            "AUC {:.3} on the held-out test set (95 % interval {:.3}–{:.3}): the model has not been shown to tell patients apart (the interval includes chance, 0.5, or the AUC is below the schema's minimum), and the app shows the base rate instead of a personal estimate.",
             d.auc, d.low, d.high
         ),
         (Lang::Zh, true) => format!(
@@ -223,7 +270,7 @@ pub fn discrimination_text(d: &Discrimination, lang: Lang) -> String {
             d.auc, d.low, d.high
         ),
         (Lang::Zh, false) => format!(
-            "留出测试集 AUC {:.3}（95 % 区间 {:.3}–{:.3}）：模型区分患者的能力不优于随机，应用因此显示基础率而非个体估计。",
+            "留出测试集 AUC {:.3}（95 % 区间 {:.3}–{:.3}）：尚未证明模型能够区分患者（区间包含随机水平 0.5，或 AUC 低于模型定义的最低要求），应用因此显示基础率而非个体估计。",
             d.auc, d.low, d.high
         ),
     }
@@ -255,7 +302,8 @@ pub fn pooled_text(schema: &Schema, lang: Lang) -> String {
             )
         }
         Lang::Zh => format!(
-            "该估计合并了试验的全部 {n} 组（{}）：它是与该患者相似的试验患者不论分在哪一组的风险。每种方案下的风险（同样以每 100 人计）见“治疗方案”，与此合并数值不同是设计使然。",
+            "该估计合并了试验的{}（{}）：它是与该患者相似的试验患者不论分在哪一组的风险。每种方案下的风险（同样以每 100 人计）见“治疗方案”，与此合并数值不同是设计使然。",
+            if n == 2 { "两组".to_string() } else { format!("全部 {n} 组") },
             arms.join("；")
         ),
     }
@@ -350,9 +398,14 @@ pub fn change_words(change: &Change, schema: &Schema, focus: usize, lang: Lang) 
                     .all(|c| schema.feature(&c.field).is_some_and(|f| f.treatment_target));
             match (lang, targets) {
                 (Lang::En, false) => format!(
-                    "The model's answer would differ if {}: “{class}” {:.1} %, all other inputs unchanged. This shows how sensitive the model is to these values; it is not a treatment target, and changing a finding does not change the condition.",
+                    "The model's answer would differ if {}: “{class}” {:.1} %, all other inputs unchanged. This shows how sensitive the model is to these values; it is not a treatment target{}.",
                     parts.join(" and "),
-                    p * 100.0
+                    p * 100.0,
+                    if schema.target.purpose == Purpose::Diagnostic {
+                        ", and changing a finding does not change the condition"
+                    } else {
+                        ""
+                    }
                 ),
                 (Lang::En, true) => format!(
                     "With {}, the model's estimate for “{class}” would be {:.1} %, all other inputs unchanged. This is the association in the training data; whether treating it changes this patient's risk rests on trial evidence, not on this model.",
@@ -360,9 +413,14 @@ pub fn change_words(change: &Change, schema: &Schema, focus: usize, lang: Lang) 
                     p * 100.0
                 ),
                 (Lang::Zh, false) => format!(
-                    "若{}，模型的结果会不同：“{class}”{:.1} %（其他输入不变）。这反映模型对这些数值的敏感程度，并非治疗目标；改变一项检查结果并不会改变病情。",
+                    "若{}，模型的结果会不同：“{class}”{:.1} %（其他输入不变）。这反映模型对这些数值的敏感程度，并非治疗目标{}。",
                     parts.join("，并且"),
-                    p * 100.0
+                    p * 100.0,
+                    if schema.target.purpose == Purpose::Diagnostic {
+                        "；改变一项检查结果并不会改变病情"
+                    } else {
+                        ""
+                    }
                 ),
                 (Lang::Zh, true) => format!(
                     "若{}，模型对“{class}”的估计将为 {:.1} %（其他输入不变）。这是训练数据中的关联；治疗该因素能否降低该患者的风险取决于试验证据，而非本模型。",
@@ -374,7 +432,7 @@ pub fn change_words(change: &Change, schema: &Schema, focus: usize, lang: Lang) 
     }
 }
 
-/// "Measuring blood pressure could change this estimate by up to ±8 points (12–28 %)."
+/// "Measuring blood pressure could change this estimate by up to 8 points (12–28 %)."
 pub fn measurement_text(m: &Measurement, schema: &Schema, lang: Lang) -> String {
     let label = schema
         .feature(&m.field)
@@ -383,12 +441,12 @@ pub fn measurement_text(m: &Measurement, schema: &Schema, lang: Lang) -> String 
     let avg = m.expected_change * 100.0;
     match lang {
         Lang::En => format!(
-            "Measuring {label} could change this estimate by up to ±{up:.0} points ({:.0}–{:.0} % across the values seen in training; {avg:.1} points on average).",
+            "Measuring {label} could change this estimate by up to {up:.0} points ({:.0}–{:.0} % across the values patients in the training data had; {avg:.1} points on average).",
             m.low * 100.0,
             m.high * 100.0
         ),
         Lang::Zh => format!(
-            "测量{label}可能使该估计变动最多 ±{up:.0} 个百分点（按训练数据中的取值为 {:.0}–{:.0} %；平均 {avg:.1} 个百分点）。",
+            "测量{label}可能使该估计最多变动 {up:.0} 个百分点（在训练数据患者的取值范围内为 {:.0}–{:.0} %；平均 {avg:.1} 个百分点）。",
             m.low * 100.0,
             m.high * 100.0
         ),
@@ -410,6 +468,14 @@ pub fn quiz_basis_text(held_out: bool, lang: Lang) -> &'static str {
         (true, Lang::Zh) => "（来自未见过该病例的交叉验证模型：即模型对新患者的表现）",
         (false, Lang::En) => "(this case is not one the model was trained on)",
         (false, Lang::Zh) => "（该病例不在模型的训练数据中）",
+    }
+}
+
+/// Why the quiz's explanation may not match the probability above it.
+pub fn quiz_explanation_note(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "The explanation below is of the final model, which was trained on this case; its output can differ from the held-out probability above.",
+        Lang::Zh => "下面的解释来自最终模型，该模型的训练数据包含此病例；其输出可能与上方的留出概率不同。",
     }
 }
 
@@ -447,19 +513,34 @@ mod tests {
     #[test]
     fn the_frequency_sentence_names_both_classes_out_of_the_same_100() {
         let s = crate::contract::schema::tests::shipped("indo_rct");
-        let en = frequency_text(&s, 1, 0.167, Lang::En);
+        let en = frequency_text(&s, 1, 0.167, false, Lang::En);
         assert_eq!(
             en,
             "Of 100 patients like this one, about 17: Post-ERCP pancreatitis; the other 83: No pancreatitis."
         );
-        let zh = frequency_text(&s, 1, 0.167, Lang::Zh);
+        let zh = frequency_text(&s, 1, 0.167, false, Lang::Zh);
         assert!(zh.contains("约 17 人") && zh.contains("其余 83 人"), "{zh}");
         // At the ends the two counts stay consistent with each other.
         assert_eq!(
-            frequency_text(&s, 1, 0.9996, Lang::En),
+            frequency_text(&s, 1, 0.9996, false, Lang::En),
             "Of 100 patients like this one, more than 99: Post-ERCP pancreatitis; the other fewer than 1: No pancreatitis."
         );
         assert_eq!(percent(0.9996), "> 99.9 %");
+        // The two counts always add up to 100, also where each would round up on its own.
+        for k in 0..=1000 {
+            let p = f64::from(k) / 1000.0;
+            let en = frequency_text(&s, 1, p, false, Lang::En);
+            let n = of_100(p);
+            if (1..100).contains(&n) {
+                assert!(
+                    en.contains(&format!("about {n}: "))
+                        && en.contains(&format!("the other {}: ", 100 - n)),
+                    "{en}"
+                );
+            }
+        }
+        assert!(frequency_text(&s, 1, 0.13, true, Lang::En)
+            .starts_with("Of 100 patients in the population the model was trained on"));
         assert_eq!(percent(0.167), "16.7 %");
     }
 

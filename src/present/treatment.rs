@@ -86,11 +86,11 @@ pub fn arm_frequency_text(
             "By the per-arm trial model, of 100 patients like this one {n} would have {outcome} with {arm}."
         ),
         (Lang::Zh, Some((c, cr))) => format!(
-            "按各组的试验模型估计，每 100 名与本患者相似的患者中，使用{arm}时{n}会发生{outcome}，使用{c}时{}。",
+            "按各组的试验模型估计，每 100 名与本患者相似的患者中，{arm}组{n}会发生“{outcome}”，{c}组{}。",
             count_of_100(cr, lang)
         ),
         (Lang::Zh, None) => format!(
-            "按该组的试验模型估计，每 100 名与本患者相似的患者中，使用{arm}时{n}会发生{outcome}。"
+            "按该组的试验模型估计，每 100 名与本患者相似的患者中，{arm}组{n}会发生“{outcome}”。"
         ),
     }
 }
@@ -106,20 +106,22 @@ pub fn arm_comparison_text(
     lang: Lang,
 ) -> String {
     let d = risk - control_risk;
-    let n = of_100(d.abs());
+    // The difference of the two counts the reader has just seen ("about 9 … and about 18"
+    // reads "about 9 fewer"), not a separately rounded difference.
+    let n = of_100(risk).abs_diff(of_100(control_risk));
     let rr =
         (control_risk > 0.0 && risk.is_finite()).then(|| format!("{:.2}", risk / control_risk));
     let absolute = match (lang, n) {
         (Lang::En, 0) => format!(
-            "About the same with {arm} as with {control}: fewer than 1 in 100 apart (absolute difference)"
+            "About the same with {arm} as with {control}: the same count of 100 (absolute difference)"
         ),
         (Lang::En, n) => format!(
             "About {n} {} per 100 with {arm} than with {control} (absolute difference)",
             if d < 0.0 { "fewer" } else { "more" }
         ),
-        (Lang::Zh, 0) => format!("使用{arm}与使用{control}大致相同：每 100 人相差不到 1 人（绝对差值）"),
+        (Lang::Zh, 0) => format!("{arm}组与{control}组大致相同：每 100 人中的人数相同（绝对差值）"),
         (Lang::Zh, n) => format!(
-            "使用{arm}比使用{control}每 100 人约{} {n} 人（绝对差值）",
+            "{arm}组比{control}组每 100 人约{} {n} 人（绝对差值）",
             if d < 0.0 { "少" } else { "多" }
         ),
     };
@@ -543,7 +545,7 @@ mod tests {
         );
         assert_eq!(
             zh,
-            "按各组的试验模型估计，每 100 名与本患者相似的患者中，使用直肠吲哚美辛 100 毫克时约 9 人会发生ERCP 术后胰腺炎，使用安慰剂时约 18 人。"
+            "按各组的试验模型估计，每 100 名与本患者相似的患者中，直肠吲哚美辛 100 毫克组约 9 人会发生“ERCP 术后胰腺炎”，安慰剂组约 18 人。"
         );
         // The control arm alone, and rounding that would hide a real risk is said in words.
         assert_eq!(
@@ -552,7 +554,7 @@ mod tests {
         );
         assert_eq!(
             arm_frequency_text("5 年内复发", "观察", 0.572, None, Lang::Zh),
-            "按该组的试验模型估计，每 100 名与本患者相似的患者中，使用观察时约 57 人会发生5 年内复发。"
+            "按该组的试验模型估计，每 100 名与本患者相似的患者中，观察组约 57 人会发生“5 年内复发”。"
         );
         assert!(arm_frequency_text(
             "ERCP pancreatitis",
@@ -564,7 +566,7 @@ mod tests {
         .contains("fewer than 1 would have ERCP pancreatitis with A and more than 99 with B"));
         assert!(
             arm_frequency_text("x", "A", 0.003, Some(("B", 0.996)), Lang::Zh)
-                .contains("使用A时不到 1 人会发生x，使用B时超过 99 人")
+                .contains("A组不到 1 人会发生“x”，B组超过 99 人")
         );
     }
 
@@ -579,12 +581,12 @@ mod tests {
         );
         assert_eq!(
             en,
-            "About 8 fewer per 100 with Rectal indomethacin 100 mg than with Placebo (absolute difference); relative risk 0.53."
+            "About 9 fewer per 100 with Rectal indomethacin 100 mg than with Placebo (absolute difference); relative risk 0.53."
         );
         let zh = arm_comparison_text("直肠吲哚美辛 100 毫克", "安慰剂", 0.093, 0.176, Lang::Zh);
         assert_eq!(
             zh,
-            "使用直肠吲哚美辛 100 毫克比使用安慰剂每 100 人约少 8 人（绝对差值）；相对风险 0.53。"
+            "直肠吲哚美辛 100 毫克组比安慰剂组每 100 人约少 9 人（绝对差值）；相对风险 0.53。"
         );
         assert_eq!(
             arm_comparison_text("Levamisole", "Observation", 0.60, 0.57, Lang::En),
@@ -592,15 +594,15 @@ mod tests {
         );
         assert_eq!(
             arm_comparison_text("左旋咪唑", "观察", 0.60, 0.57, Lang::Zh),
-            "使用左旋咪唑比使用观察每 100 人约多 3 人（绝对差值）；相对风险 1.05。"
+            "左旋咪唑组比观察组每 100 人约多 3 人（绝对差值）；相对风险 1.05。"
         );
         assert_eq!(
             arm_comparison_text("A", "B", 0.101, 0.104, Lang::En),
-            "About the same with A as with B: fewer than 1 in 100 apart (absolute difference); relative risk 0.97."
+            "About the same with A as with B: the same count of 100 (absolute difference); relative risk 0.97."
         );
         assert_eq!(
             arm_comparison_text("A", "B", 0.101, 0.104, Lang::Zh),
-            "使用A与使用B大致相同：每 100 人相差不到 1 人（绝对差值）；相对风险 0.97。"
+            "A组与B组大致相同：每 100 人中的人数相同（绝对差值）；相对风险 0.97。"
         );
         // No risk under control: no relative risk to state.
         assert_eq!(
@@ -725,7 +727,7 @@ mod tests {
                 .unwrap_or_else(|| panic!("`{needle}` in {html}"))
         };
         let freq = at("of 100 patients like this one about 9 would have post-ERCP pancreatitis with Indomethacin and about 18 with Placebo.");
-        let diff = at("About 8 fewer per 100 with Indomethacin than with Placebo (absolute difference); relative risk 0.53.");
+        let diff = at("About 9 fewer per 100 with Indomethacin than with Placebo (absolute difference); relative risk 0.53.");
         let interval = at("percentile bootstrap interval 6.0–13.0 %");
         assert!(freq < diff && diff < interval);
         assert!(!html.contains("95 % interval"));
@@ -734,11 +736,11 @@ mod tests {
         assert!(!control.contains("class=\"difference\""));
         let zh = option_html(&b, &s, 0, &s.options[0], Lang::Zh);
         assert!(
-            zh.contains("使用吲哚美辛时约 9 人会发生ERCP 术后胰腺炎，使用安慰剂时约 18 人。"),
+            zh.contains("吲哚美辛组约 9 人会发生“ERCP 术后胰腺炎”，安慰剂组约 18 人。"),
             "{zh}"
         );
         assert!(
-            zh.contains("使用吲哚美辛比使用安慰剂每 100 人约少 8 人（绝对差值）；相对风险 0.53。"),
+            zh.contains("吲哚美辛组比安慰剂组每 100 人约少 9 人（绝对差值）；相对风险 0.53。"),
             "{zh}"
         );
         assert!(zh.contains("百分位自助法区间 6.0–13.0%"), "{zh}");

@@ -552,7 +552,7 @@ pub fn censored_text(n: u32, lang: Lang) -> String {
             "{n} patients' follow-up ended before the outcome's horizon without the event, so their outcome is unknown. They are not dropped: inverse-probability-of-censoring weights (from the Kaplan–Meier estimate of follow-up) account for them in the model's calibration, the base rate and the per-arm models (the calibration and the base rate use those among the model's training patients, the per-arm models all of them), so these average to the Kaplan–Meier risk (each arm's model to its own arm's) instead of the higher rate among the patients followed to the horizon. The observed arm rates shown beside the modelled risks count only the patients with a known status, so they can be higher."
         ),
         Lang::Zh => format!(
-            "{n} 名患者的随访在结局时间窗结束前终止且未发生事件，其结局未知。他们没有被排除：逆概率删失加权（依据随访的 Kaplan–Meier 估计）在模型校准、基线发生率和各组模型中计入了他们（校准和基线发生率使用其中属于模型训练集的患者，各组模型使用全部患者），使这些估计的平均值与 Kaplan–Meier 风险相符（各组模型与本组的相符），而不是随访满时间窗的患者中较高的发生率。模型风险旁显示的各组实际发生率只统计结局已知的患者，因此可能更高。"
+            "{n} 名患者的随访在结局时间窗结束前终止且未发生事件，其结局未知。他们没有被排除：逆概率删失加权（依据随访的 Kaplan–Meier 估计）在模型校准、基础率和各组模型中计入了他们（校准和基础率使用其中属于模型训练集的患者，各组模型使用全部患者），使这些估计的平均值与 Kaplan–Meier 风险相符（各组模型与本组的相符），而不是随访满时间窗的患者中较高的发生率。模型风险旁显示的各组实际发生率只统计结局已知的患者，因此可能更高。"
         ),
     }
 }

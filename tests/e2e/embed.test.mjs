@@ -80,9 +80,9 @@ test('two widgets on a portal page: isolated styles, no globals, independent sta
   }, trialPatient);
   assert.ok(trial.cards.some((c) => /ESGE/.test(c.source.label)), JSON.stringify(trial));
   assert.equal(trial.cards.at(-1).suggestions.length, 2, 'both arms offered as suggestions');
-  // indo_rct cannot tell patients apart (held-out AUC interval includes 0.5): its card gives the
+  // indo_rct has not been shown to tell patients apart (held-out AUC interval includes 0.5): its card gives the
   // base rate and says so, as a warning.
-  assert.match(trial.cards[0].summary, /基础率每 100 人中约 \d+ 人 — 该模型无法区分患者/);
+  assert.match(trial.cards[0].summary, /基础率每 100 人中约 \d+ 人 — 尚未证明该模型能区分患者/);
   assert.equal(trial.cards[0].indicator, 'warning');
 
   // mode="teach" opens on the teaching view.

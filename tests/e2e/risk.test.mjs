@@ -39,7 +39,7 @@ test('pima: the risk of diabetes leads, with its icon array, natural frequency a
   // The icon array fills exactly n of 100, and says so to a screen reader.
   assert.equal(await page.locator('#icon-array rect').count(), 100);
   assert.equal(await page.locator('#icon-array rect.on').count(), n);
-  assert.equal(await page.locator('#icon-array').getAttribute('aria-label'), `about ${n} of 100`);
+  assert.equal(await page.locator('#icon-array').getAttribute('aria-label'), await page.locator('#frequency').textContent());
   assert.equal(await page.locator('#frequency').textContent(),
     `Of 100 patients like this one, about ${n}: Diabetes; the other ${100 - n}: No diabetes.`);
   const base = Math.round(cli.base_rate * 100);
@@ -55,7 +55,7 @@ test('pima: the risk of diabetes leads, with its icon array, natural frequency a
   await page.locator('#risk').waitFor();
   assert.match(await page.locator('#frequency').textContent(), new RegExp(`与该患者相似的每 100 人中，约 ${n} 人：糖尿病；其余 ${100 - n} 人：无糖尿病。`));
   assert.match(await page.locator('#base-rate').textContent(), new RegExp(`每 100 人中约 ${base} 人（基础率）`));
-  assert.equal(await page.locator('#icon-array').getAttribute('aria-label'), `每 100 人中约 ${n} 人`);
+  assert.equal(await page.locator('#icon-array').getAttribute('aria-label'), await page.locator('#frequency').textContent());
   await page.locator('#results').screenshot({ path: join(ARTIFACTS, 'risk-card-pima-zh.png') });
   check();
   await context.close();
@@ -72,12 +72,18 @@ test('indo_rct: a model that cannot tell patients apart says so and shows the ba
   assert.ok(cli.discrimination.low <= 0.5, `AUC interval ${cli.discrimination.low}–${cli.discrimination.high}`);
   assert.equal(await page.locator('#risk').getAttribute('data-chance'), 'true');
   const chance = await page.locator('#chance').textContent();
-  assert.match(chance, /does not distinguish patients better than chance/);
+  assert.match(chance, /has not been shown to tell patients apart better than chance/);
   const base = Math.round(cli.base_rate * 100);
   // The headline and the icon array show the base rate, not this patient's ranking.
   assert.equal(await page.locator('#risk-pct').textContent(), `about ${base} of 100 (base rate)`);
   assert.equal(await page.locator('#icon-array rect.on').count(), base);
   assert.match(await page.locator('#demoted').textContent(), new RegExp(`${(cli.probabilities[1].probability * 100).toFixed(1)} %`));
+  assert.match(await page.locator('#frequency').textContent(), /^Of 100 patients in the population the model was trained on, about \d+: Post-ERCP pancreatitis; the other \d+: No pancreatitis\.$/);
+  assert.equal(await page.locator('#icon-array').getAttribute('aria-label'), await page.locator('#frequency').textContent());
+  // Nothing here invites reading the model's ranking: no what-would-change, no next measurement.
+  assert.equal(await page.locator('#what-would-change').count(), 0);
+  assert.equal(await page.locator('#next-measurement').count(), 0);
+  assert.match(await page.locator('#announce').textContent(), new RegExp(`about ${base} of 100 \\(base rate\\)`));
   // The pooled estimate says it pools both arms, so the per-arm risks cannot read as a contradiction.
   assert.match(await page.locator('#pooled').textContent(), /pools both arms of the trial.*differs from this pooled figure by design/s);
   // Labels everywhere: the explanation shows "Female"/"Male", never the data code.
@@ -87,7 +93,7 @@ test('indo_rct: a model that cannot tell patients apart says so and shows the ba
   await page.locator('#results').screenshot({ path: join(ARTIFACTS, 'risk-card-indo_rct.png') });
   await page.goto(`${env.server.url}?bundle=indo_rct.bdsx&example=0&lang=zh`);
   await page.locator('#chance').waitFor();
-  assert.match(await page.locator('#chance').textContent(), /区分患者的能力不优于随机/);
+  assert.match(await page.locator('#chance').textContent(), /尚未证明该模型区分患者的能力优于随机/);
   assert.match(await page.locator('#risk-pct').textContent(), new RegExp(`每 100 人中约 ${base} 人（基础率）`));
   check();
   await context.close();
@@ -113,7 +119,7 @@ test('wdbc and biopsy: the probability of malignancy; the most useful missing me
   assert.deepEqual(shown, cli.next_measurements.map((m) => m.field));
   const first = cli.next_measurements[0];
   const up = Math.round(Math.max(first.high - first.current, first.current - first.low) * 100);
-  assert.match(await page.locator('#next-measurement li').first().textContent(), new RegExp(`^Measuring Bare nuclei \\(score 1–10\\) could change this estimate by up to ±${up} points`));
+  assert.match(await page.locator('#next-measurement li').first().textContent(), new RegExp(`^Measuring Bare nuclei \\(score 1–10\\) could change this estimate by up to ${up} points`));
   check();
   await context.close();
 });

@@ -106,7 +106,7 @@ test('indo_rct: a real trial patient gets ranked options with their basis, exact
   await page.click('#lang-toggle');
   await page.locator('#treatment-h', { hasText: '治疗选项' }).waitFor();
   const zh = await page.locator('#treatment').textContent();
-  assert.match(zh, /使用直肠吲哚美辛 100 毫克时约 \d+ 人会发生ERCP 术后胰腺炎/);
+  assert.match(zh, /直肠吲哚美辛 100 毫克组约 \d+ 人会发生“ERCP 术后胰腺炎”/);
   assert.match(zh, /强推荐，中等质量证据/);
   assert.match(zh, /已记录：您否决/);
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-treatment-zh.png'), fullPage: true });

@@ -31,12 +31,9 @@ pub fn ExplanationChart(props: &Props) -> Html {
     let schema = &props.loaded.bundle.schema;
     let a = &props.assessment;
     // Which class to explain: the focus, unless the user picked another class of a
-    // differential. A new assessment starts from its focus again.
-    let chosen = use_state(|| None::<usize>);
-    {
-        let chosen = chosen.clone();
-        use_effect_with(a.clone(), move |_| chosen.set(None));
-    }
+    // differential. The parent keys this component by the assessment, so a new one starts
+    // from its focus again.
+    let chosen = use_state_eq(|| None::<usize>);
     let class = chosen.unwrap_or(a.focus);
     let other = (class != a.focus)
         .then(|| {
@@ -67,6 +64,11 @@ pub fn ExplanationChart(props: &Props) -> Html {
         .iter()
         .fold(0.0f64, |m, c| m.max(c.abs()))
         .max(1e-12);
+    // Sentence punctuation as each language writes it.
+    let (stop, colon) = match lang {
+        Lang::En => (". ", ": "),
+        Lang::Zh => ("。", "："),
+    };
     let on_class = {
         let chosen = chosen.clone();
         Callback::from(move |e: Event| {
@@ -89,8 +91,8 @@ pub fn ExplanationChart(props: &Props) -> Html {
                 </label>
             }
             <p class="muted small">
-                { explains_text(schema, e.class, lang) }{ ". " }
-                { scale_text(e.scale, class_label, lang) }{ ": " }{ baseline_text(e.baseline, e.output, lang) }{ ". " }
+                { explains_text(schema, e.class, lang) }{ stop }
+                { scale_text(e.scale, class_label, lang) }{ colon }{ baseline_text(e.baseline, e.output, lang) }{ stop }
                 { Msg::BaselineNote.text(lang) }
             </p>
             <ul class="contribs">

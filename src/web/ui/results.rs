@@ -62,6 +62,7 @@ fn binary_estimate(loaded: &Loaded, a: &Assessment, lang: Lang) -> Html {
         .classes
         .get(a.focus)
         .map_or("", |c| c.label.get(lang));
+    let frequency = risk::frequency_text(schema, a.focus, shown, chance, lang);
     let headline = if chance {
         risk::base_rate_headline(shown, lang)
     } else {
@@ -70,18 +71,15 @@ fn binary_estimate(loaded: &Loaded, a: &Assessment, lang: Lang) -> Html {
     html! {
         <div class="estimate" id="risk" data-focus={schema.target.classes.get(a.focus).map(|c| c.code.clone())}
             data-probability={p.to_string()} data-base-rate={a.base_rate.to_string()} data-chance={chance.to_string()}>
-            if chance {
-                <p class="warning" id="chance" role="note">{ risk::chance_text(&a.discrimination, a.base_rate, lang) }</p>
-            }
             <p class="headline">
                 <span class="kind">{ risk::estimate_kind(schema, lang) }</span>
                 <strong class="what">{ label }</strong>
                 <span class="pct" id="risk-pct">{ headline }</span>
             </p>
             <div class="freq">
-                { icon_array(risk::of_100(shown), risk::per_100(shown, lang)) }
+                { icon_array(risk::of_100(shown), frequency.clone()) }
                 <div>
-                    <p id="frequency">{ risk::frequency_text(schema, a.focus, shown, lang) }</p>
+                    <p id="frequency">{ frequency }</p>
                     if chance {
                         <p class="muted" id="demoted">{ risk::demoted_text(p, lang) }</p>
                     } else {
@@ -116,6 +114,9 @@ pub fn Results(props: &Props) -> Html {
             <h2 id="results-h">{ format!("{} — {}", Msg::Suggestion.text(lang), schema.target.label.get(lang)) }</h2>
             <p class="sr-only" id="announce" aria-live="polite" aria-atomic="true">{ announce }</p>
             if let Some(a) = assessment {
+                if !a.discrimination.better_than_chance {
+                    <p class="warning" id="chance" role="note">{ risk::chance_text(&a.discrimination, a.base_rate, lang) }</p>
+                }
                 if binary {
                     { binary_estimate(&props.loaded, a, lang) }
                 }
@@ -161,7 +162,9 @@ pub fn Results(props: &Props) -> Html {
                         }) }</ul>
                     </div>
                 }
-                if !a.next_measurements.is_empty() {
+                // Neither what to measure next nor what would change the answer means anything
+                // for a model that has not been shown to tell patients apart.
+                if !a.next_measurements.is_empty() && a.discrimination.better_than_chance {
                     <div class="note" id="next-measurement">
                         <h3>{ risk::measurements_heading(lang) }</h3>
                         <ul>{ for a.next_measurements.iter().map(|m| html! {
@@ -174,11 +177,16 @@ pub fn Results(props: &Props) -> Html {
                         { for a.flags.iter().map(|f| html! { <li>{ flag_text(f, schema, lang) }</li> }) }
                     </ul>
                 }
-                <ExplanationChart loaded={props.loaded.clone()} assessment={a.clone()} {record} {lang} />
-                <div class="what-if" id="what-would-change">
-                    <h3>{ risk::change_heading(schema, lang) }</h3>
-                    <p>{ risk::change_words(&a.what_would_change, schema, a.focus, lang) }</p>
-                </div>
+                // Keyed by the outcome: a new estimate starts its explanation from the class in
+                // focus again.
+                <ExplanationChart key={props.outcome.as_ref().map_or(0, |o| Rc::as_ptr(o) as usize)}
+                    loaded={props.loaded.clone()} assessment={a.clone()} {record} {lang} />
+                if a.discrimination.better_than_chance {
+                    <div class="what-if" id="what-would-change">
+                        <h3>{ risk::change_heading(schema, lang) }</h3>
+                        <p>{ risk::change_words(&a.what_would_change, schema, a.focus, lang) }</p>
+                    </div>
+                }
             } else {
                 <p class="muted" id="awaiting">{ Msg::AwaitingInput.text(lang) }</p>
             }

@@ -12,7 +12,7 @@ use super::state::{Loaded, Search};
 use crate::cases::{CaseLibrary, SortKey};
 use crate::clinical::assess::assess_record;
 use crate::contract::patient::PatientRecord;
-use crate::present::risk::quiz_basis_text;
+use crate::present::risk::{quiz_basis_text, quiz_explanation_note};
 use crate::present::ui::Msg;
 use crate::present::wording::stored_value_text;
 use crate::util::lang::Lang;
@@ -149,7 +149,8 @@ pub fn Teach(props: &Props) -> Html {
                                 }) }
                                 <span class="muted small">{ quiz_basis_text(held_out.is_some(), lang) }</span>
                             </p>
-                            <ExplanationChart loaded={props.loaded.clone()} assessment={a.clone()} record={record.as_deref().cloned()} {lang} />
+                            <p class="muted small" id="quiz-explanation-note">{ quiz_explanation_note(lang) }</p>
+                            <ExplanationChart key={i} loaded={props.loaded.clone()} assessment={a.clone()} record={record.as_deref().cloned()} {lang} />
                         }
                         if let Some(r) = record {
                             <SimilarCases loaded={props.loaded.clone()} library={lib.clone()} record={r}
