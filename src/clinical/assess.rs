@@ -126,7 +126,7 @@ impl Discrimination {
             .schema
             .target
             .min_auc
-            .filter(|&floor| !(auc >= floor));
+            .filter(|&floor| auc.is_nan() || auc < floor);
         Discrimination {
             auc,
             low,
