@@ -28,8 +28,10 @@ fn trained(id: &str) -> Bundle {
     Bundle::from_bytes(&bytes).unwrap()
 }
 
+/// indo_rct, trained once for all the tests of this file (each used to train its own).
 fn indo_rct() -> Bundle {
-    trained("indo_rct")
+    static BUNDLE: std::sync::OnceLock<Bundle> = std::sync::OnceLock::new();
+    BUNDLE.get_or_init(|| trained("indo_rct")).clone()
 }
 
 /// Mean predicted risk per arm, over the arm and over the whole trial, inside the 95% CI of
