@@ -31,6 +31,18 @@ pub struct Record {
     pub name: Option<String>,
     /// `YYYY-MM-DD` (or as partial as the record has it).
     pub birth_date: Option<String>,
+    /// The EHR shows its own patient banner around the app (SMART `need_patient_banner`
+    /// false), so the app's would repeat it.
+    pub ehr_banner: bool,
+}
+
+/// A rules question answered from the record: the entry that answered it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerSource {
+    /// The entry in words (type, what, code, status, date).
+    pub source: String,
+    /// `Condition/<id>` and the like, when the entry has an id.
+    pub reference: Option<String>,
 }
 
 /// How the patient on screen came to be there.
@@ -81,6 +93,9 @@ pub struct FromRecord {
     pub record: Record,
     /// The import's report (escaped HTML, as shown).
     pub report: String,
+    /// Per rules question, the record's "yes" and where it came from (`None`: nothing found;
+    /// the question stays unanswered).
+    pub answers: Vec<Option<AnswerSource>>,
 }
 
 /// Everything about the patient in front of the clinician. Cloning is cheap (shared parts are
@@ -100,6 +115,8 @@ pub struct PatientContext {
     pub sources: Rc<Vec<FieldSource>>,
     /// Answers to the rules' own questions (contraindications), in the rule file's order.
     pub answers: Rc<Vec<Option<bool>>>,
+    /// Per question, the record entry its answer came from (until the clinician changes it).
+    pub answer_sources: Rc<Vec<Option<AnswerSource>>>,
     /// The clinician's agree / override decisions.
     pub decisions: Rc<Vec<Decision>>,
     /// The FHIR import report (escaped HTML) when this patient came from a record.
@@ -146,6 +163,7 @@ impl PatientContext {
             canonical: Rc::new(Vec::new()),
             sources: Rc::new(sources),
             answers: Rc::new(vec![None; questions]),
+            answer_sources: Rc::new(vec![None; questions]),
             decisions: Rc::new(Vec::new()),
             import_report: None,
             outcome: None,
@@ -198,7 +216,11 @@ impl PatientContext {
             si,
         );
         c.import_report = Some(Rc::new(r.report));
-        c
+        let questions = c.answers.len();
+        let sources = fit(r.answers, questions, None);
+        c.answers = Rc::new(sources.iter().map(|s| s.as_ref().map(|_| true)).collect());
+        c.answer_sources = Rc::new(sources);
+        c.with_treatment(Some(bundle))
     }
 
     /// The same patient with field `i` typed by hand (its source becomes [`FieldSource::Typed`],
@@ -242,6 +264,14 @@ impl PatientContext {
             *slot = answer;
         }
         self.answers = Rc::new(answers);
+        // The clinician's answer now, not the record's.
+        if self.answer_sources.get(i).is_some_and(Option::is_some) {
+            let mut sources = (*self.answer_sources).clone();
+            if let Some(slot) = sources.get_mut(i) {
+                *slot = None;
+            }
+            self.answer_sources = Rc::new(sources);
+        }
         self.with_treatment(bundle)
     }
 
@@ -296,6 +326,7 @@ impl PatientContext {
             && Rc::ptr_eq(&self.canonical, &other.canonical)
             && Rc::ptr_eq(&self.sources, &other.sources)
             && Rc::ptr_eq(&self.answers, &other.answers)
+            && Rc::ptr_eq(&self.answer_sources, &other.answer_sources)
             && Rc::ptr_eq(&self.decisions, &other.decisions)
             && same(&self.import_report, &other.import_report)
             && same(&self.outcome, &other.outcome)
@@ -448,8 +479,10 @@ mod tests {
                 reference: Some("Patient/a".into()),
                 name: Some("Ann Example".into()),
                 birth_date: Some("1970-01-02".into()),
+                ehr_banner: false,
             },
             report: "<p>report</p>".into(),
+            answers: Vec::new(),
         };
         let c = PatientContext::from_record(7, &b, r, false);
         assert_eq!(c.subject(), Some("Patient/a"));

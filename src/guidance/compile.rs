@@ -122,6 +122,9 @@ impl RawRules {
                     i.id
                 )));
             }
+            for codes in &i.record {
+                codes.check(&i.id).map_err(Error::Rules)?;
+            }
             set.inputs.push(i);
         }
         for d in self.derived {

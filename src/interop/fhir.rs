@@ -32,6 +32,7 @@ use crate::clinical::context::{FromRecord, Record};
 use crate::contract::patient::parse_value;
 use crate::contract::schema::{Feature, FhirSource, Kind, Lang, Schema, Text};
 use crate::error::{Error, Result};
+use crate::guidance::rules::{RecordCodes, RecordResource, RuleSet};
 
 const LOINC: &str = "http://loinc.org";
 
@@ -372,6 +373,9 @@ pub struct Imported {
     pub basis: Vec<String>,
     /// Who the record is, from its Patient resource (`None` without one).
     pub patient: Option<PatientInfo>,
+    /// Per question of the rules given to [`import_with_rules`], the record's "yes" (empty for
+    /// [`import`]).
+    pub answers: Vec<Option<RecordAnswer>>,
 }
 
 /// One numeric reading found in an observation (or one of its components).
@@ -614,7 +618,12 @@ impl Whose<'_> {
     /// Whether an observation is this record's: its `subject.reference` is the Patient (or
     /// the one subject named), or nothing names a subject at all.
     fn owns(&self, obs: &Json) -> std::result::Result<(), Why> {
-        let reference = str_at(obs, &["subject", "reference"]);
+        self.owns_at(obs, &["subject", "reference"])
+    }
+
+    /// [`Whose::owns`] for a resource that names its patient at `path`.
+    fn owns_at(&self, obs: &Json, path: &[&str]) -> std::result::Result<(), Why> {
+        let reference = str_at(obs, path);
         let ok = match (self, reference) {
             (Whose::Unknown, _) => true,
             (_, None) => return Err(Why::NoSubject),
@@ -778,8 +787,13 @@ fn age(feature: &Feature, patient: Option<&PatientEntry>, on: Date, today: bool)
 /// most recent observation used (so it matches the values it is assessed with), and on `today`
 /// only when none is used; `today` is also what a reading's age is counted to.
 pub fn import(schema: &Schema, input: &Json, today: Date) -> Result<Imported> {
+    import_with_rules(schema, &RuleSet::default(), input, today)
+}
+
+/// The resources of the input with their `fullUrl`s: a Bundle's entries, or the one resource.
+fn entries(input: &Json) -> Result<Vec<(Option<&str>, &Json)>> {
     let kind = input.get("resourceType").and_then(Json::as_str);
-    let entries: Vec<(Option<&str>, &Json)> = match kind {
+    Ok(match kind {
         Some("Bundle") => input
             .get("entry")
             .and_then(Json::as_array)
@@ -790,7 +804,9 @@ pub fn import(schema: &Schema, input: &Json, today: Date) -> Result<Imported> {
                     .collect()
             })
             .unwrap_or_default(),
-        Some("Patient" | "Observation") => vec![(None, input)],
+        Some(
+            "Patient" | "Observation" | "Condition" | "AllergyIntolerance" | "MedicationRequest",
+        ) => vec![(None, input)],
         other => {
             return Err(Error::Fhir(format!(
                 "expected a FHIR Bundle, Patient or Observation, got {}",
@@ -800,7 +816,20 @@ pub fn import(schema: &Schema, input: &Json, today: Date) -> Result<Imported> {
                 )
             )))
         }
-    };
+    })
+}
+
+/// [`import`], and the rules' questions answered from the record where it can: a question whose
+/// codes ([`crate::guidance::rules::RecordCodes`]) appear in one of this patient's Conditions,
+/// AllergyIntolerances or MedicationRequests is answered "yes", citing it. Nothing found leaves
+/// the question unanswered.
+pub fn import_with_rules(
+    schema: &Schema,
+    rules: &RuleSet,
+    input: &Json,
+    today: Date,
+) -> Result<Imported> {
+    let entries = entries(input)?;
     let whose = whose(&entries)?;
     let patient = match &whose {
         Whose::Patient(p) => Some(*p),
@@ -816,6 +845,7 @@ pub fn import(schema: &Schema, input: &Json, today: Date) -> Result<Imported> {
             Whose::Unknown => None,
         },
         basis: Vec::new(),
+        answers: Vec::new(),
         patient: patient.map(|p| PatientInfo {
             reference: p.id.map(|id| format!("Patient/{id}")),
             id: p.id.map(str::to_string),
@@ -951,7 +981,215 @@ pub fn import(schema: &Schema, input: &Json, today: Date) -> Result<Imported> {
             what: format!("{display} ({code})"),
             why: Why::NotUsed,
         }));
+    out.answers = record_answers(rules, &entries, &whose, &mut out.skipped);
     Ok(out)
+}
+
+/// Panels that carry some of a schema's LOINC codes only as components: a blood pressure is
+/// recorded as the panel 85354-9 (or the vital-signs panel 55284-4, or 35094-2) with systolic
+/// 8480-6 and diastolic 8462-4 inside, and a server's `code` search matches `Observation.code`,
+/// not its components, so a search for 8462-4 alone finds nothing.
+pub const PANELS: &[(&str, &[&str])] = &[
+    ("85354-9", &["8480-6", "8462-4"]),
+    ("55284-4", &["8480-6", "8462-4"]),
+    ("35094-2", &["8480-6", "8462-4"]),
+];
+
+/// What an EHR launch reads from the FHIR server for a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Queries {
+    /// Observation `code` search tokens (`http://loinc.org|<code>`): the schema's codes and the
+    /// panels ([`PANELS`]) that carry one of them as a component.
+    pub observation_codes: Vec<String>,
+    /// The resource types the rules' questions can be answered from.
+    pub resources: Vec<&'static str>,
+}
+
+/// The searches a launch needs for `schema` and `rules`. Look-alike codes (`not`) are asked
+/// for too, so that the report can say why they were not used.
+pub fn queries(schema: &Schema, rules: &RuleSet) -> Queries {
+    let mut codes: Vec<&str> = Vec::new();
+    for source in schema.features.iter().filter_map(|f| f.fhir.as_ref()) {
+        for c in source
+            .loinc
+            .iter()
+            .map(String::as_str)
+            .chain(source.not.iter().map(|n| n.loinc.as_str()))
+        {
+            if !codes.contains(&c) {
+                codes.push(c);
+            }
+        }
+    }
+    for (panel, parts) in PANELS {
+        if parts.iter().any(|p| codes.contains(p)) && !codes.contains(panel) {
+            codes.push(panel);
+        }
+    }
+    let mut resources: Vec<&'static str> = Vec::new();
+    for r in rules.inputs.iter().flat_map(|i| &i.record) {
+        if !resources.contains(&r.resource.name()) {
+            resources.push(r.resource.name());
+        }
+    }
+    Queries {
+        observation_codes: codes.iter().map(|c| format!("{LOINC}|{c}")).collect(),
+        resources,
+    }
+}
+
+/// Check that an import is the record of the patient the EHR launched with (`Patient/<id>`
+/// from the launch context): a server that answered about someone else, or a record with no
+/// Patient, is refused whole.
+pub fn check_launched(imported: &Imported, patient_id: &str) -> Result<()> {
+    let want = format!("Patient/{patient_id}");
+    match &imported.patient {
+        Some(p) if p.reference.as_deref() == Some(want.as_str()) => Ok(()),
+        Some(p) => Err(Error::Fhir(format!(
+            "the record read is of {}, but the EHR opened Bedside for {want}; nothing was used",
+            p.reference.as_deref().unwrap_or("a Patient without an id")
+        ))),
+        None => Err(Error::Fhir(format!(
+            "the server returned no Patient resource for {want}; nothing was used"
+        ))),
+    }
+}
+
+/// A rules question answered "yes" from the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordAnswer {
+    /// `Condition/<id>`, `AllergyIntolerance/<id>` or `MedicationRequest/<id>` (when it has an
+    /// id).
+    pub reference: Option<String>,
+    /// The entry in words: its type, what it records, the code, its status and date.
+    pub source: String,
+}
+
+/// Where a resource names its patient.
+fn patient_path(kind: RecordResource) -> &'static [&'static str] {
+    match kind {
+        RecordResource::AllergyIntolerance => &["patient", "reference"],
+        RecordResource::Condition | RecordResource::MedicationRequest => &["subject", "reference"],
+    }
+}
+
+/// The first code of a CodeableConcept (with its system) that `codes` lists.
+fn coded<'a>(concept: Option<&'a Json>, codes: &RecordCodes) -> Option<(&'a str, &'a str)> {
+    concept?.get("coding")?.as_array()?.iter().find_map(|c| {
+        let system = str_at(c, &["system"])?;
+        let code = str_at(c, &["code"])?;
+        codes
+            .matches(system, code)
+            .then(|| (code, str_at(c, &["display"]).unwrap_or("")))
+    })
+}
+
+/// The first code of a status CodeableConcept (`clinicalStatus`, `verificationStatus`).
+fn status_code<'a>(resource: &'a Json, field: &str) -> Option<&'a str> {
+    resource
+        .get(field)?
+        .get("coding")?
+        .as_array()?
+        .iter()
+        .find_map(|c| str_at(c, &["code"]))
+}
+
+/// Whether an entry stands as a "yes" for a question: not refuted or entered in error; for a
+/// Condition or an AllergyIntolerance, active (or with no status recorded) unless the question
+/// counts past ones too; for a MedicationRequest, active or on hold (or, counting past ones,
+/// completed or stopped).
+fn stands(resource: &Json, kind: RecordResource, ever: bool) -> bool {
+    match kind {
+        RecordResource::Condition | RecordResource::AllergyIntolerance => {
+            if matches!(
+                status_code(resource, "verificationStatus"),
+                Some("refuted" | "entered-in-error")
+            ) {
+                return false;
+            }
+            ever || matches!(
+                status_code(resource, "clinicalStatus"),
+                None | Some("active" | "recurrence" | "relapse")
+            )
+        }
+        RecordResource::MedicationRequest => match str_at(resource, &["status"]) {
+            Some("active" | "on-hold") => true,
+            Some("completed" | "stopped") => ever,
+            _ => false,
+        },
+    }
+}
+
+/// The date an entry holds for, as written: recorded, onset or authored.
+fn entry_date(resource: &Json) -> Option<&str> {
+    str_at(resource, &["recordedDate"])
+        .or_else(|| str_at(resource, &["onsetDateTime"]))
+        .or_else(|| str_at(resource, &["authoredOn"]))
+        .or_else(|| str_at(resource, &["onsetPeriod", "start"]))
+}
+
+/// Per question of `rules`, the first entry of the record that answers it "yes". Entries about
+/// another patient are not used (and are listed in `skipped`).
+fn record_answers(
+    rules: &RuleSet,
+    entries: &[(Option<&str>, &Json)],
+    whose: &Whose,
+    skipped: &mut Vec<Skipped>,
+) -> Vec<Option<RecordAnswer>> {
+    let mut answers = vec![None; rules.inputs.len()];
+    for (question, slot) in rules.inputs.iter().zip(answers.iter_mut()) {
+        'codes: for codes in &question.record {
+            let kind = codes.resource;
+            for (_, r) in entries {
+                if str_at(r, &["resourceType"]) != Some(kind.name()) {
+                    continue;
+                }
+                let concept = match kind {
+                    RecordResource::MedicationRequest => r.get("medicationCodeableConcept"),
+                    _ => r.get("code"),
+                };
+                let Some((code, display)) = coded(concept, codes) else {
+                    continue;
+                };
+                if !stands(r, kind, codes.ever) {
+                    continue;
+                }
+                let reference = str_at(r, &["id"]).map(|id| format!("{}/{id}", kind.name()));
+                if let Err(why) = whose.owns_at(r, patient_path(kind)) {
+                    let s = Skipped {
+                        what: reference.clone().unwrap_or_else(|| kind.name().to_string()),
+                        why,
+                    };
+                    if !skipped.contains(&s) {
+                        skipped.push(s);
+                    }
+                    continue;
+                }
+                let system = crate::guidance::rules::RECORD_SYSTEMS
+                    .iter()
+                    .find(|(uri, ..)| *uri == codes.system)
+                    .map_or(codes.system.as_str(), |(_, name, _)| *name);
+                let name = if display.is_empty() {
+                    str_at(concept.unwrap_or(&Json::Null), &["text"]).unwrap_or("")
+                } else {
+                    display
+                };
+                let mut source = format!("{}: {name} ({system} {code})", kind.name());
+                let status = match kind {
+                    RecordResource::MedicationRequest => str_at(r, &["status"]),
+                    _ => status_code(r, "clinicalStatus"),
+                };
+                let verified = status_code(r, "verificationStatus");
+                for part in [status, verified, entry_date(r)].into_iter().flatten() {
+                    source.push_str(", ");
+                    source.push_str(part);
+                }
+                *slot = Some(RecordAnswer { reference, source });
+                break 'codes;
+            }
+        }
+    }
+    answers
 }
 
 /// Parse FHIR JSON text and [`import`] it.
@@ -1055,8 +1293,19 @@ impl FromRecord {
                     .or_else(|| imported.subject.clone()),
                 name: person.and_then(|p| p.name.clone()),
                 birth_date: person.and_then(|p| p.birth_date.clone()),
+                ehr_banner: false,
             },
             report,
+            answers: imported
+                .answers
+                .iter()
+                .map(|a| {
+                    a.as_ref().map(|a| crate::clinical::context::AnswerSource {
+                        source: a.source.clone(),
+                        reference: a.reference.clone(),
+                    })
+                })
+                .collect(),
         }
     }
 }
@@ -1817,5 +2066,154 @@ mod tests {
             let e = Schema::from_toml(&text.replace(from, to)).unwrap_err();
             assert!(e.to_string().contains(want), "{e}");
         }
+    }
+
+    /// indo_rct's schema and rule file, as shipped.
+    fn indo() -> (Schema, RuleSet) {
+        let schema = crate::contract::schema::tests::shipped("indo_rct");
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/data/indo_rct.rules.toml"
+        ))
+        .unwrap();
+        let rules = RuleSet::from_toml(&text, &schema).unwrap();
+        (schema, rules)
+    }
+
+    fn question(rules: &RuleSet, id: &str) -> usize {
+        rules.inputs.iter().position(|q| q.id == id).unwrap()
+    }
+
+    fn entry(resource: Json) -> Json {
+        resource
+    }
+
+    #[test]
+    fn the_record_answers_questions_it_holds_codes_for_and_leaves_the_rest_unasked() {
+        let (schema, rules) = indo();
+        let allergy = entry(json!({
+            "resourceType": "AllergyIntolerance", "id": "al1",
+            "clinicalStatus": { "coding": [{ "code": "active" }] },
+            "verificationStatus": { "coding": [{ "code": "confirmed" }] },
+            "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "293586001", "display": "Allergy to aspirin" }] },
+            "patient": { "reference": "Patient/p1" }, "recordedDate": "2024-03-01"
+        }));
+        // A past peptic ulcer counts (ICD-10-CM, dotted code under K27*).
+        let ulcer = entry(json!({
+            "resourceType": "Condition", "id": "c1",
+            "clinicalStatus": { "coding": [{ "code": "resolved" }] },
+            "code": { "coding": [{ "system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "K27.9", "display": "Peptic ulcer" }] },
+            "subject": { "reference": "Patient/p1" }
+        }));
+        // Heart failure counts only when active: a resolved one is not a "yes".
+        let old_hf = entry(json!({
+            "resourceType": "Condition", "id": "c2",
+            "clinicalStatus": { "coding": [{ "code": "resolved" }] },
+            "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "84114007" }] },
+            "subject": { "reference": "Patient/p1" }
+        }));
+        // Refuted: never a "yes".
+        let refuted = entry(json!({
+            "resourceType": "Condition", "id": "c3",
+            "verificationStatus": { "coding": [{ "code": "refuted" }] },
+            "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "709044004" }] },
+            "subject": { "reference": "Patient/p1" }
+        }));
+        // Someone else's cirrhosis: not used, and said so.
+        let other = entry(json!({
+            "resourceType": "Condition", "id": "c4",
+            "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "19943007" }] },
+            "subject": { "reference": "Patient/p2" }
+        }));
+        let input = bundle(vec![
+            json!({ "resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1970-01-01" }),
+            allergy,
+            ulcer,
+            old_hf,
+            refuted,
+            other,
+        ]);
+        let out = import_with_rules(&schema, &rules, &input, TODAY).unwrap();
+        assert_eq!(out.answers.len(), rules.inputs.len());
+        let nsaid = out.answers[question(&rules, "nsaid_hypersensitivity")]
+            .as_ref()
+            .unwrap();
+        assert_eq!(nsaid.reference.as_deref(), Some("AllergyIntolerance/al1"));
+        assert!(
+            nsaid
+                .source
+                .contains("Allergy to aspirin (SNOMED CT 293586001)"),
+            "{}",
+            nsaid.source
+        );
+        assert!(nsaid.source.contains("confirmed") && nsaid.source.contains("2024-03-01"));
+        let ulcer = out.answers[question(&rules, "peptic_ulcer")]
+            .as_ref()
+            .unwrap();
+        assert_eq!(ulcer.reference.as_deref(), Some("Condition/c1"));
+        for id in [
+            "heart_failure",
+            "renal_impairment",
+            "hepatic_impairment",
+            "third_trimester",
+        ] {
+            assert!(
+                out.answers[question(&rules, id)].is_none(),
+                "{id}: not asked"
+            );
+        }
+        assert!(out
+            .skipped
+            .iter()
+            .any(|s| s.what == "Condition/c4" && s.why == Why::OtherSubject("Patient/p2".into())));
+        // Without rules (the plain import) nothing is answered.
+        assert!(import(&schema, &input, TODAY).unwrap().answers.is_empty());
+    }
+
+    #[test]
+    fn a_launch_asks_for_the_panels_that_carry_a_code_and_checks_whose_record_came_back() {
+        let q = queries(&pima(), &RuleSet::default());
+        assert!(q
+            .observation_codes
+            .contains(&"http://loinc.org|8462-4".to_string()));
+        assert!(q
+            .observation_codes
+            .contains(&"http://loinc.org|85354-9".to_string()));
+        assert!(q.resources.is_empty());
+        let (schema, rules) = indo();
+        let q = queries(&schema, &rules);
+        assert_eq!(q.resources, vec!["AllergyIntolerance", "Condition"]);
+        let input = bundle(vec![json!({ "resourceType": "Patient", "id": "p1" })]);
+        let out = import(&pima(), &input, TODAY).unwrap();
+        assert!(check_launched(&out, "p1").is_ok());
+        let e = check_launched(&out, "p9").unwrap_err().to_string();
+        assert!(e.contains("Patient/p1") && e.contains("Patient/p9"), "{e}");
+        let none = import(&pima(), &bundle(vec![]), TODAY).unwrap();
+        assert!(check_launched(&none, "p1").is_err());
+    }
+
+    #[test]
+    fn a_rule_file_names_known_code_systems_and_uses_stars_only_where_codes_nest() {
+        let (schema, _) = indo();
+        let base = r#"
+[[inputs]]
+id = "q"
+label = { en = "Q?", zh = "问？" }
+record = [{ resource = "Condition", system = "SYSTEM", codes = [CODES] }]
+"#;
+        for (system, codes, want) in [
+            ("http://example.org/x", "\"1\"", "is not one of"),
+            ("http://snomed.info/sct", "\"1234*\"", "not hierarchical"),
+            ("http://snomed.info/sct", "", "at least one code"),
+            ("http://snomed.info/sct", "\"a b\"", "is not a code"),
+        ] {
+            let text = base.replace("SYSTEM", system).replace("CODES", codes);
+            let e = RuleSet::from_toml(&text, &schema).unwrap_err().to_string();
+            assert!(e.contains(want), "{system} {codes}: {e}");
+        }
+        let ok = base
+            .replace("SYSTEM", "http://hl7.org/fhir/sid/icd-10")
+            .replace("CODES", "\"K25*\"");
+        assert!(RuleSet::from_toml(&ok, &schema).is_ok());
     }
 }

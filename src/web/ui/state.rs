@@ -425,6 +425,7 @@ mod tests {
                 en: "Q?".into(),
                 zh: "问？".into(),
             },
+            record: Vec::new(),
         });
         b.examples = vec![
             Example {
@@ -483,8 +484,10 @@ mod tests {
                 reference: Some("Patient/a".into()),
                 name: Some("Ann".into()),
                 birth_date: Some("1970-01-02".into()),
+                ehr_banner: false,
             },
             report: "<p>r</p>".into(),
+            answers: Vec::new(),
         }
     }
 
