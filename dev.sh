@@ -107,6 +107,9 @@ build_wasm() {
     esbuild "$f" --minify --format=esm --log-level=warning --outfile="$f" --allow-overwrite
   done
   esbuild www/style.css --minify --log-level=warning --outfile=pkg/style.css
+  # The SMART team's client (npm fhirclient, its build without polyfills) for the EHR launch
+  # page only (www/launch.html); no other page loads it.
+  cp node_modules/fhirclient/build/fhir-client.pure.min.js pkg/fhir-client.js
   # The page's script too (www/main.js imports ../pkg/ files; from pkg/ they are ./).
   sed "s#'\.\./pkg/#'./#g; s#\`\.\./pkg/#\`./#g" www/main.js \
     | esbuild --minify --format=esm --log-level=warning --loader=js > pkg/main.js

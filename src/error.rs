@@ -136,6 +136,9 @@ pub enum Error {
     /// A FHIR input that cannot be read.
     #[error("FHIR: {0}")]
     Fhir(String),
+    /// The deployer's launch configuration (`static/smart.json`) is invalid.
+    #[error("launch configuration: {0}")]
+    Config(String),
     /// Training data does not fit the schema or cannot be used.
     #[error("data: {0}")]
     Data(String),

@@ -82,6 +82,64 @@ pub fn content_security_policy(target: &str) -> &'static str {
     }
 }
 
+/// The EHR launch page: its `connect-src` is the deployer's FHIR servers
+/// ([`crate::interop::smart::launch_policy`]), in the header and in the page's own meta tag.
+pub const LAUNCH_PAGE: &str = "/www/launch.html";
+
+/// Where the launch page reads the deployer's configuration.
+pub const SMART_CONFIG: &str = "/static/smart.json";
+
+/// What is served: the site's directories, and the SMART launch configuration with the launch
+/// page's policy (worked out once at start).
+pub struct Site {
+    /// The repository root (holding www/, pkg/, static/).
+    pub root: PathBuf,
+    /// `--smart FILE`'s bytes, served as [`SMART_CONFIG`] in place of the site's own file.
+    pub smart: Option<Vec<u8>>,
+    /// The launch page's Content-Security-Policy.
+    pub launch_policy: String,
+}
+
+impl Site {
+    /// A site with no launch configuration of its own (the one under `static/`, if any, was
+    /// read by the caller).
+    pub fn plain(root: PathBuf) -> Site {
+        Site {
+            root,
+            smart: None,
+            launch_policy: crate::interop::smart::launch_policy(None),
+        }
+    }
+}
+
+/// The reply for a request to `site`: the launch configuration and the launch page with its
+/// policy; everything else as [`route`] decides.
+fn route_site(site: &Site, method: &str, target: &str) -> Reply {
+    let path = target.split(['?', '#']).next().unwrap_or("");
+    let mut reply = match (&site.smart, path) {
+        (Some(bytes), SMART_CONFIG) if method == "GET" || method == "HEAD" => Reply {
+            status: 200,
+            reason: "OK",
+            content_type: "application/json",
+            headers: Vec::new(),
+            body: bytes.clone(),
+        },
+        _ => route(&site.root, method, target),
+    };
+    if path == LAUNCH_PAGE && reply.status == 200 {
+        let page = String::from_utf8_lossy(&reply.body).replace(
+            crate::interop::smart::launch_policy(None).trim_end_matches("; frame-ancestors 'self'"),
+            site.launch_policy
+                .trim_end_matches("; frame-ancestors 'self'"),
+        );
+        reply.body = page.into_bytes();
+        reply
+            .headers
+            .push(("Content-Security-Policy", site.launch_policy.clone()));
+    }
+    reply
+}
+
 /// Directories the server exposes, relative to its root.
 pub const SERVED_DIRS: &[&str] = &["www", "pkg", "static"];
 
@@ -394,13 +452,13 @@ impl Write for Deadline {
 /// [`LINGER_TIME`] and [`LINGER_BYTES`]: closing a socket with unread input makes the kernel
 /// send a reset, which can destroy a 414 (or a 405 to a POST with a body) before the client
 /// has read it. A client closes on its side once it has read the response, which ends the wait.
-fn handle(root: &Path, stream: TcpStream) -> io::Result<()> {
+fn handle(site: &Site, stream: TcpStream) -> io::Result<()> {
     let mut reader = BufReader::new(Deadline::new(stream.try_clone()?, REQUEST_DEADLINE));
     let request = read_request(&mut reader);
     let mut out = Deadline::new(stream, RESPONSE_DEADLINE);
     match &request {
         Ok(request) => {
-            let reply = route(root, &request.method, &request.target);
+            let reply = route_site(site, &request.method, &request.target);
             write_reply(&mut out, &reply, &request.target, request.method == "HEAD")?;
         }
         Err(refusal) => match refusal.reply() {
@@ -421,16 +479,27 @@ fn write_reply<W: Write>(
     target: &str,
     head_only: bool,
 ) -> io::Result<()> {
+    // A reply with its own policy (the launch page) carries that one alone: two policies
+    // would both apply, the stricter winning.
+    let own_policy = reply
+        .headers
+        .iter()
+        .any(|(name, _)| *name == "Content-Security-Policy");
     let mut head = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
-         Content-Security-Policy: {}\r\nX-Content-Type-Options: nosniff\r\n\
+         X-Content-Type-Options: nosniff\r\n\
          Referrer-Policy: no-referrer\r\nCross-Origin-Resource-Policy: same-origin\r\nCache-Control: no-cache\r\n",
         reply.status,
         reply.reason,
         reply.content_type,
         reply.body.len(),
-        content_security_policy(target),
     );
+    if !own_policy {
+        head.push_str(&format!(
+            "Content-Security-Policy: {}\r\n",
+            content_security_policy(target)
+        ));
+    }
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -508,7 +577,7 @@ fn refuse_busy(mut stream: TcpStream) {
 
 /// Accept connections on `listener` forever, each served on its own thread while fewer than
 /// `max_connections` are; beyond that, refused with 503.
-fn accept_loop(listener: &TcpListener, root: &Arc<PathBuf>, max_connections: usize) {
+fn accept_loop(listener: &TcpListener, site: &Arc<Site>, max_connections: usize) {
     let slots = Slots::new(max_connections);
     loop {
         let stream = match listener.accept() {
@@ -522,7 +591,7 @@ fn accept_loop(listener: &TcpListener, root: &Arc<PathBuf>, max_connections: usi
             refuse_busy(stream);
             continue;
         };
-        let root = Arc::clone(root);
+        let site = Arc::clone(site);
         // `Builder::spawn` reports a failure to start a thread where `thread::spawn` would
         // panic; the closure is then dropped, closing the stream and freeing the slot.
         let _ = std::thread::Builder::new()
@@ -530,15 +599,16 @@ fn accept_loop(listener: &TcpListener, root: &Arc<PathBuf>, max_connections: usi
             .spawn(move || {
                 let _slot = slot;
                 // A client that went away is not our problem; never take the server down for it.
-                let _ = handle(&root, stream);
+                let _ = handle(&site, stream);
             });
     }
 }
 
 /// Serve `root` on `host:port` (port 0 picks a free one; a busy port falls back to the next
 /// few, then any free one) until the process ends. Prints the app's URL on stdout once
-/// listening.
-pub fn serve(root: &Path, host: &str, port: u16) -> anyhow::Result<()> {
+/// listening. `smart`: the SMART launch configuration to serve (else `static/smart.json` under
+/// the root, if there is one); an invalid one stops the server before it starts.
+pub fn serve(root: &Path, host: &str, port: u16, smart: Option<&Path>) -> anyhow::Result<()> {
     let root = root
         .canonicalize()
         .with_context(|| format!("site root {}", root.display()))?;
@@ -553,6 +623,29 @@ pub fn serve(root: &Path, host: &str, port: u16) -> anyhow::Result<()> {
             "warning: pkg/bedside_bg.wasm is missing; build it with ./dev.sh build (see README)"
         );
     }
+    let own = root.join("static").join("smart.json");
+    let (smart, config) = match smart {
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let config = crate::interop::smart::Config::from_json(&text)
+                .with_context(|| format!("{}", path.display()))?;
+            (Some(bytes), Some(config))
+        }
+        None if own.is_file() => {
+            let text =
+                std::fs::read_to_string(&own).with_context(|| format!("{}", own.display()))?;
+            let config = crate::interop::smart::Config::from_json(&text)
+                .with_context(|| format!("{}", own.display()))?;
+            (None, Some(config))
+        }
+        None => (None, None),
+    };
+    let site = Site {
+        root,
+        smart,
+        launch_policy: crate::interop::smart::launch_policy(config.as_ref()),
+    };
     let candidates: Vec<u16> = if port == 0 {
         vec![0]
     } else {
@@ -577,8 +670,14 @@ pub fn serve(root: &Path, host: &str, port: u16) -> anyhow::Result<()> {
     })?;
     let addr = listener.local_addr()?;
     println!("Bedside is being served at http://{addr}/www/");
+    if let Some(c) = &config {
+        println!(
+            "SMART launch page: http://{addr}{LAUNCH_PAGE} (redirect URI), for {} FHIR server(s)",
+            c.servers.len()
+        );
+    }
     std::io::stdout().flush().ok();
-    accept_loop(&listener, &Arc::new(root), MAX_CONNECTIONS);
+    accept_loop(&listener, &Arc::new(site), MAX_CONNECTIONS);
     Ok(())
 }
 
@@ -646,6 +745,43 @@ mod tests {
             mime_type(Path::new("a/b.js")),
             "text/javascript; charset=utf-8"
         );
+    }
+
+    #[test]
+    fn the_launch_page_may_connect_to_the_configured_servers_and_no_other_page_may() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .canonicalize()
+            .unwrap();
+        let config = crate::interop::smart::Config::from_json(
+            r#"{ "client_id": "b", "servers": [{ "iss": "https://ehr.example.org/fhir" }] }"#,
+        )
+        .unwrap();
+        let site = Site {
+            root: root.clone(),
+            smart: Some(b"{}".to_vec()),
+            launch_policy: crate::interop::smart::launch_policy(Some(&config)),
+        };
+        let page = route_site(&site, "GET", LAUNCH_PAGE);
+        assert_eq!(page.status, 200);
+        let policy = header(&page, "Content-Security-Policy").unwrap();
+        assert!(
+            policy.contains("connect-src 'self' https://ehr.example.org;"),
+            "{policy}"
+        );
+        let body = String::from_utf8(page.body).unwrap();
+        assert!(
+            body.contains("connect-src 'self' https://ehr.example.org; object-src"),
+            "the page's own meta tag carries the same origins"
+        );
+        assert_eq!(route_site(&site, "GET", SMART_CONFIG).body, b"{}");
+        // Every other page keeps the policy of our own origin only.
+        let index = route_site(&site, "GET", "/www/index.html");
+        assert!(header(&index, "Content-Security-Policy").is_none());
+        // Without a configuration the launch page connects to nothing but us.
+        let plain = route_site(&Site::plain(root), "GET", LAUNCH_PAGE);
+        assert!(String::from_utf8(plain.body)
+            .unwrap()
+            .contains("connect-src 'self'; object-src"));
     }
 
     #[test]
@@ -721,7 +857,8 @@ mod tests {
                 .canonicalize()
                 .unwrap(),
         );
-        std::thread::spawn(move || accept_loop(&listener, &root, max));
+        let site = Arc::new(Site::plain((*root).clone()));
+        std::thread::spawn(move || accept_loop(&listener, &site, max));
         addr
     }
 

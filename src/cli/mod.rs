@@ -181,6 +181,17 @@ enum Command {
         /// Port; 0 picks a free one.
         #[arg(long, default_value_t = 8000)]
         port: u16,
+        /// The SMART launch configuration (default: static/smart.json under the root, if any):
+        /// served to the launch page, whose Content-Security-Policy opens to its servers.
+        #[arg(long)]
+        smart: Option<PathBuf>,
+    },
+    /// Print the launch page's Content-Security-Policy for a SMART configuration (for a
+    /// static host's header and the page's meta tag).
+    SmartCsp {
+        /// The configuration (static/smart.json).
+        #[arg(long)]
+        smart: PathBuf,
     },
 }
 
@@ -443,7 +454,16 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Serve { root, port } => crate::serve::serve(&root, "127.0.0.1", port),
+        Command::Serve { root, port, smart } => {
+            crate::serve::serve(&root, "127.0.0.1", port, smart.as_deref())
+        }
+        Command::SmartCsp { smart } => {
+            let text =
+                std::fs::read_to_string(&smart).with_context(|| format!("{}", smart.display()))?;
+            let config = crate::interop::smart::Config::from_json(&text)?;
+            println!("{}", crate::interop::smart::launch_policy(Some(&config)));
+            Ok(())
+        }
     }
 }
 

@@ -45,6 +45,9 @@ pub struct AppProps {
     /// `None` for the standalone page.
     #[prop_or_default]
     pub embed: Option<Embed>,
+    /// Opened from an EHR (SMART launch): the patient's record fills the form.
+    #[prop_or_default]
+    pub launch: Option<Rc<super::launch::Launch>>,
 }
 
 /// Query parameters the app understands: `bundle=<file>.bdsx`, `example=<n>`, `lang=zh`,
@@ -190,6 +193,7 @@ pub fn App(props: &AppProps) -> Html {
     let lang = state.lang;
     let embedded = props.embed.is_some();
     use_bridge(props.embed.as_ref().map(|e| e.id), &state);
+    super::launch::use_record(props.launch.clone(), &state);
 
     // Load the list of bundles once; without a bundle in the URL, pick the first. (An
     // embedded app shows the one bundle its host chose.)
@@ -329,10 +333,15 @@ pub fn App(props: &AppProps) -> Html {
             let tabs = html! {
                 <Tabs loaded={loaded.clone()} patient={state.patient.clone()} view={state.view} {lang} dispatch={dispatch.clone()} />
             };
+            let record = props.launch.as_ref().map(|launch| html! {
+                <super::launch::RecordPanel launch={launch.clone()} loaded={loaded.clone()} patient={state.patient.clone()}
+                    read={state.record.clone()} {lang} />
+            });
             match state.view {
                 View::Assess => html! {
                     <>
                     { tabs }
+                    { record.unwrap_or_default() }
                     <AssessView loaded={loaded.clone()} patient={state.patient.clone()} si={state.si} library={library.clone()}
                         search={state.search.clone()} import_error={state.import_error.clone()} {loader} {lang}
                         dispatch={dispatch.clone()} {on_input} {on_example} {on_clear} {on_search} />
@@ -362,7 +371,7 @@ pub fn App(props: &AppProps) -> Html {
     html! {
         <>
             <Header {lang} si={state.si} second_units={(*second_units).clone()} dispatch={dispatch.clone()} />
-            <p class="disclaimer" id="disclaimer"><strong>{ Msg::Disclaimer.text(lang) }</strong>{ " " }{ Msg::Privacy.text(lang) }</p>
+            <p class="disclaimer" id="disclaimer"><strong>{ Msg::Disclaimer.text(lang) }</strong>{ " " }{ if props.launch.is_some() { Msg::PrivacyLaunch } else { Msg::Privacy }.text(lang) }</p>
             if !embedded {
                 <Picker {lang} index={state.index.clone()} selected={state.selected.clone().map(AttrValue::from)} dispatch={dispatch.clone()} />
             }

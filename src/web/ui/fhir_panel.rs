@@ -49,7 +49,7 @@ fn import(loaded: &Loaded, text: &str, lang: Lang, dispatch: &UseReducerDispatch
 
 /// The patient on screen as a FHIR RiskAssessment (JSON text): its values, its subject (or
 /// none) and the observations whose values are in the form now.
-fn risk_assessment(loaded: &Loaded, p: &PatientContext) -> Result<String, String> {
+pub(super) fn risk_assessment(loaded: &Loaded, p: &PatientContext) -> Result<String, String> {
     let bundle = &loaded.bundle;
     let patient = crate::clinical::form::to_json(&bundle.schema, &p.canonical);
     let assessment =

@@ -10,6 +10,7 @@ mod explanation;
 mod fhir_panel;
 mod header;
 mod health_panel;
+mod launch;
 mod library_loader;
 mod model_card;
 mod patient_banner;
@@ -33,19 +34,35 @@ pub const ROOT_ID: &str = "bedside-app";
 /// Mount the standalone app into the page's `#bedside-app` (www/main.js calls this once the
 /// module is ready, and again after a Restart, into the emptied element). An element that
 /// already holds a running app is left alone, so a second call cannot mount a second app.
+///
+/// `launch` (optional): the EHR launch's object from `www/launch.js` (`server`, `patient`,
+/// `ehrBanner`, `read`, `save`): the app then reads the launched patient's record for every
+/// bundle shown. A malformed one throws and mounts nothing.
 #[wasm_bindgen(js_name = mountPage)]
-pub fn mount_page() {
+pub fn mount_page(launch: JsValue) -> Result<(), JsError> {
+    let launch = if launch.is_undefined() || launch.is_null() {
+        None
+    } else {
+        Some(std::rc::Rc::new(
+            launch::Launch::from_js(&launch).map_err(|e| JsError::new(&e))?,
+        ))
+    };
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id(ROOT_ID));
     if let Some(root) = root {
         if root.has_attribute("data-bedside-mounted") {
-            return;
+            return Ok(());
         }
         let _ = root.set_attribute("data-bedside-mounted", "");
         // The page's static first paint (header, disclaimer, a reserved picker) makes way for
         // the app, which renders the same header and disclaimer in the same place.
         root.set_inner_html("");
-        yew::Renderer::<app::App>::with_root(root).render();
+        let props = app::AppProps {
+            embed: None,
+            launch,
+        };
+        yew::Renderer::<app::App>::with_root_and_props(root, props).render();
     }
+    Ok(())
 }

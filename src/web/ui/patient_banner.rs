@@ -26,8 +26,11 @@ pub fn PatientBanner(props: &Props) -> Html {
         Origin::Host => "host",
         Origin::Record(_) => "record",
     };
+    // Inside an EHR that shows its own banner (SMART `need_patient_banner` false) a second one
+    // would only take room; the element stays, hidden, for hosts and tests.
+    let hidden = matches!(&p.origin, Origin::Record(r) if r.ehr_banner);
     html! {
-        <p class={classes!("patient-banner", (kind == "record").then_some("from-record"))} id="patient-banner"
+        <p class={classes!("patient-banner", (kind == "record").then_some("from-record"))} id="patient-banner" {hidden}
             data-patient={p.serial.to_string()} data-origin={kind}
             data-subject={p.subject().unwrap_or_default().to_string()}>
             <strong>{ Msg::PatientOnScreen.text(lang) }{ ": " }</strong>{ p.who(lang) }

@@ -157,6 +157,20 @@ pub struct State {
     pub patient: PatientContext,
     /// Why the last FHIR import could not be used (the patient on screen is unchanged).
     pub import_error: Option<Rc<String>>,
+    /// Opened from an EHR (SMART launch): how reading the record for the bundle on screen went.
+    pub record: Option<RecordRead>,
+}
+
+/// An EHR launch's reading of the patient's record for the bundle on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordRead {
+    /// Asked for; the form stays empty until the whole record has come and passed the import,
+    /// so a half-read record is never shown as the patient.
+    Reading,
+    /// Read and imported into the patient on screen.
+    Read,
+    /// Could not be read or used, and why; the form is empty.
+    Failed(Rc<String>),
 }
 
 impl State {
@@ -174,6 +188,7 @@ impl State {
             search: Search::default(),
             patient: PatientContext::blank(0, None),
             import_error: None,
+            record: None,
         }
     }
 
@@ -255,6 +270,10 @@ pub enum Action {
     FhirImported(String, Result<FromRecord, String>),
     /// A new patient from the embedding host: every field (schema units) replaced.
     Fill(Vec<String>),
+    /// An EHR launch started reading the record for bundle `sha256`: an empty form meanwhile.
+    RecordReading(String),
+    /// The record read for bundle `sha256`: a new patient from it, or why not (an empty form).
+    RecordRead(String, Result<FromRecord, String>),
 }
 
 /// The yew adaptor: the reducer itself is plain Rust ([`State::apply`]), tested natively.
@@ -293,6 +312,7 @@ impl State {
                 s.custom = None;
                 s.library_error = None;
                 s.search = Search::default();
+                s.record = None;
                 s = s.blank();
             }
             Action::BundleLoaded(file, result) => {
@@ -368,6 +388,35 @@ impl State {
             }
             Action::Decide(d) => s.patient = s.patient.with_decision(d),
             Action::Fill(inputs) => s = s.given(Origin::Host, inputs),
+            Action::RecordReading(sha256) => {
+                if s.loaded().map(|l| l.sha256.as_str()) != Some(sha256.as_str()) {
+                    return self;
+                }
+                s = s.blank();
+                s.record = Some(RecordRead::Reading);
+            }
+            Action::RecordRead(sha256, result) => {
+                let Some(l) = s.loaded().cloned() else {
+                    return self;
+                };
+                if l.sha256 != sha256 || s.record != Some(RecordRead::Reading) {
+                    return self; // read for a bundle no longer loaded, or not awaited
+                }
+                s = s.blank();
+                match result {
+                    Ok(r) if r.inputs.len() == l.bundle.schema.features.len() => {
+                        let p = PatientContext::from_record(s.next_serial(), &l.bundle, r, s.si);
+                        s = s.new_patient(p);
+                        s.record = Some(RecordRead::Read);
+                    }
+                    Ok(_) => {
+                        s.record = Some(RecordRead::Failed(Rc::new(
+                            "the record's import does not match this model's fields".into(),
+                        )))
+                    }
+                    Err(e) => s.record = Some(RecordRead::Failed(Rc::new(e))),
+                }
+            }
             Action::FhirImported(sha256, result) => {
                 let Some(l) = s.loaded().cloned() else {
                     return self;
@@ -402,7 +451,7 @@ mod tests {
     use crate::bundle::signature::Provenance;
     use crate::bundle::tests::sample_bundle;
     use crate::bundle::Example;
-    use crate::clinical::context::{FieldSource, Record};
+    use crate::clinical::context::{AnswerSource, FieldSource, Record};
     use crate::clinical::treatment::decision::Verdict;
     use crate::contract::schema::{Convert, Kind};
     use crate::guidance::rules::Input;
@@ -632,6 +681,45 @@ mod tests {
             Ok(record(&["1", "", ""])),
         ));
         assert!(Rc::ptr_eq(&s, &stale));
+    }
+
+    #[test]
+    fn a_launch_shows_an_empty_form_while_reading_and_after_a_failure_never_a_partial_one() {
+        let s = busy();
+        let sha = s.loaded().unwrap().sha256.clone();
+        let reading = s.clone().apply(Action::RecordReading(sha.clone()));
+        assert_eq!(reading.record, Some(RecordRead::Reading));
+        assert!(reading.patient.is_blank());
+        assert_ne!(reading.patient.serial, s.patient.serial);
+        assert!(reading.patient.answers.iter().all(Option::is_none));
+        let mut r = record(&["150", "", ""]);
+        r.answers = vec![Some(AnswerSource {
+            source: "AllergyIntolerance: x".into(),
+            reference: Some("AllergyIntolerance/1".into()),
+        })];
+        let read = reading
+            .clone()
+            .apply(Action::RecordRead(sha.clone(), Ok(r)));
+        assert_eq!(read.record, Some(RecordRead::Read));
+        assert_eq!(read.patient.subject(), Some("Patient/a"));
+        assert_eq!(*read.patient.answers, vec![Some(true)]);
+        assert!(read.patient.answer_sources[0].is_some());
+        // The clinician's own answer drops the record's citation.
+        let changed = read.clone().apply(Action::Answer(0, Some(false)));
+        assert_eq!(*changed.patient.answers, vec![Some(false)]);
+        assert!(changed.patient.answer_sources[0].is_none());
+        // A second answer, not awaited, changes nothing.
+        let again = read
+            .clone()
+            .apply(Action::RecordRead(sha.clone(), Ok(record(&["99", "", ""]))));
+        assert!(Rc::ptr_eq(&read, &again));
+        let failed = reading.apply(Action::RecordRead(sha, Err("401".into())));
+        assert!(matches!(failed.record, Some(RecordRead::Failed(_))));
+        assert!(failed.patient.is_blank());
+        assert!(failed.patient.subject().is_none());
+        // Another bundle forgets how the last reading went (its own reading starts anew).
+        let other = failed.apply(Action::Select("b.bdsx".into()));
+        assert!(other.record.is_none());
     }
 
     #[test]

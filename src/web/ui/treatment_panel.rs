@@ -75,9 +75,14 @@ pub fn TreatmentPanel(props: &Props) -> Html {
         });
         let cur = state.answers.get(i).copied().flatten();
         let id = format!("q-{}", q.id);
+        let from_record = state.answer_sources.get(i).and_then(Option::as_ref);
         html! {
             <label class="question" for={id.clone()}>
-                <span>{ q.label.get(lang) }</span>
+                <span>{ q.label.get(lang) }
+                    if let Some(s) = from_record {
+                        { raw(super::launch::answer_source_html(s, lang)) }
+                    }
+                </span>
                 <select {id} name={q.id.clone()} {onchange}>
                     <option value="" selected={cur.is_none()}>{ Msg::NotAsked.text(lang) }</option>
                     <option value="no" selected={cur == Some(false)}>{ Msg::No.text(lang) }</option>

@@ -135,6 +135,7 @@ pub fn mount(element: web_sys::Element, options: JsValue) -> Result<WidgetHandle
             teach,
             trust,
         }),
+        launch: None,
     };
     let app = yew::Renderer::<App>::with_root_and_props(app_root.unchecked_into(), props).render();
     Ok(WidgetHandle { id, app: Some(app) })
