@@ -25,7 +25,7 @@ function status(text) {
 }
 
 /** A clear message in place of the launch, and the app with an empty, usable form. */
-async function fail(text) {
+async function failed(text) {
   const box = $('launch-error');
   box.textContent = text;
   box.hidden = false;
@@ -137,7 +137,7 @@ function granted(scope, type, action) {
 
 async function authorize(cfg, iss, launch) {
   const { server, why } = trusted(cfg, iss);
-  if (!server) return fail(`Not opened: ${why}`);
+  if (!server) return failed(`Not opened: ${why}`);
   status(`Connecting to ${server.name || server.iss}… 正在连接…`);
   const { smart, v2 } = await discover(server);
   window.sessionStorage.setItem(KEPT, JSON.stringify({
@@ -156,10 +156,21 @@ async function authorize(cfg, iss, launch) {
   });
 }
 
+/** The app's own query (bundle, language) back in the URL, without the redirect's parameters. */
+function restoreQuery(kept) {
+  const query = new URLSearchParams();
+  const bundle = kept?.bundle || params.get('bundle');
+  const lang = kept?.lang || params.get('lang');
+  if (bundle) query.set('bundle', bundle);
+  if (lang) query.set('lang', lang);
+  window.history.replaceState(null, '', `${window.location.pathname}${query.size ? `?${query}` : ''}`);
+}
+
 /** The redirect back: the code exchange (fhirclient), then the app with the record. */
 async function complete(cfg) {
   let kept = null;
   try { kept = JSON.parse(window.sessionStorage.getItem(KEPT) || 'null'); } catch { kept = null; }
+  const fail = (text) => { restoreQuery(kept); return failed(text); };
   if (params.get('error')) {
     const reason = params.get('error_description') || params.get('error');
     return fail(`The record system did not authorize Bedside: ${reason} (${params.get('error')}). Nothing was read.`);
@@ -187,10 +198,7 @@ async function complete(cfg) {
   const scope = token.scope || '';
   const ehrBanner = token.need_patient_banner === false;
   // The app reads its bundle and language from the query, as on the main page.
-  const query = new URLSearchParams();
-  if (kept?.bundle) query.set('bundle', kept.bundle);
-  if (kept?.lang) query.set('lang', kept.lang);
-  window.history.replaceState(null, '', `${window.location.pathname}${query.size ? `?${query}` : ''}`);
+  restoreQuery(kept);
   $('launch').hidden = true;
 
   const readAll = async (path) => client.request(path, { pageLimit: 0, flat: true });
@@ -241,7 +249,7 @@ async function request(run, what) {
 /** Standalone launch: the configured servers as buttons (or the reason there are none). */
 async function chooseServer(cfg) {
   if (!cfg.servers.length) {
-    return fail('No record system is configured for this deployment (static/smart.json), so there is nothing to open from. The app below works without one.');
+    return failed('No record system is configured for this deployment (static/smart.json), so there is nothing to open from. The app below works without one.');
   }
   const list = $('launch-server-list');
   for (const server of cfg.servers) {
@@ -251,7 +259,7 @@ async function chooseServer(cfg) {
     button.className = 'launch-server';
     button.textContent = server.name || server.iss;
     button.dataset.iss = server.iss;
-    button.addEventListener('click', () => authorize(cfg, server.iss, null).catch((e) => fail(`Not opened: ${e.message}`)));
+    button.addEventListener('click', () => authorize(cfg, server.iss, null).catch((e) => failed(`Not opened: ${e.message}`)));
     li.append(button);
     list.append(li);
   }
@@ -266,11 +274,11 @@ async function start() {
   try {
     cfg = await config();
   } catch (e) {
-    return fail(`Not opened: ${e.message}`);
+    return failed(`Not opened: ${e.message}`);
   }
   if (params.has('code') || params.has('error')) return complete(cfg);
   if (params.has('iss')) return authorize(cfg, params.get('iss'), params.get('launch'));
   return chooseServer(cfg);
 }
 
-start().catch((e) => fail(`Not opened: ${e.message}`));
+start().catch((e) => failed(`Not opened: ${e.message}`));

@@ -546,7 +546,7 @@ impl Msg {
             Msg::RecordReading => ("Reading this patient's record from", "正在读取此患者的病历，来源："),
             Msg::RecordOpened => ("Opened from the record system", "从病历系统打开"),
             Msg::RecordFailed => ("The record could not be read; the form is empty. Nothing from it is shown. Enter the values by hand or open Bedside again from the record", "无法读取病历；表单为空，未显示其中任何内容。请手动输入，或从病历系统重新打开 Bedside"),
-            Msg::RecordNothing => ("The record holds nothing this model uses; the form is empty", "病历中没有此模型使用的内容；表单为空"),
+            Msg::RecordNothing => ("The record holds no observation this model uses, so nothing was filled in (what was found, and why it was not used, is listed below). Enter the values by hand", "病历中没有此模型使用的观察值，因此未填写任何内容（下方列出找到的内容及未使用的原因）。请手动输入"),
             Msg::RecordSave => ("Save the estimate to the record", "将估计保存到病历"),
             Msg::RecordSaveWhat => ("Sends one FHIR RiskAssessment to the record system that opened Bedside, and nowhere else: the estimated probabilities, the model (name and SHA-256), the observations used and this patient's reference", "仅向打开 Bedside 的病历系统发送一个 FHIR RiskAssessment：估计概率、模型（名称与 SHA-256）、所用观察值及此患者的引用"),
             Msg::RecordSaved => ("Saved to the record as", "已保存到病历："),

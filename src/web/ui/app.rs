@@ -343,7 +343,7 @@ pub fn App(props: &AppProps) -> Html {
                     { tabs }
                     { record.unwrap_or_default() }
                     <AssessView loaded={loaded.clone()} patient={state.patient.clone()} si={state.si} library={library.clone()}
-                        search={state.search.clone()} import_error={state.import_error.clone()} {loader} {lang}
+                        search={state.search.clone()} import_error={state.import_error.clone()} launched={props.launch.is_some()} {loader} {lang}
                         dispatch={dispatch.clone()} {on_input} {on_example} {on_clear} {on_search} />
                     </>
                 },

@@ -27,6 +27,9 @@ pub struct Props {
     pub search: Search,
     /// Why the last FHIR import could not be used.
     pub import_error: Option<Rc<String>>,
+    /// Opened from an EHR: the record's panel shows the import report, not the FHIR panel.
+    #[prop_or_default]
+    pub launched: bool,
     /// The case-library chooser (shared with the Teach view).
     pub loader: Html,
     pub lang: Lang,
@@ -62,7 +65,7 @@ pub fn AssessView(props: &Props) -> Html {
                 <Basis loaded={loaded.clone()} {lang} />
             </div>
             <FhirPanel key={loaded.file.clone()} loaded={loaded.clone()} patient={p.clone()} error={props.import_error.clone()}
-                {lang} dispatch={props.dispatch.clone()} />
+                report={!props.launched} {lang} dispatch={props.dispatch.clone()} />
             if !loaded.bundle.rules.is_empty() || loaded.bundle.trial.is_some() {
                 <TreatmentPanel loaded={loaded.clone()} patient={p.clone()} {lang} dispatch={props.dispatch.clone()} />
             }

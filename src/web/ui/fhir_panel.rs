@@ -73,6 +73,8 @@ pub struct Props {
     pub patient: PatientContext,
     /// Why the last import could not be used.
     pub error: Option<Rc<String>>,
+    /// Show the import report here (not when an EHR launch's panel shows it).
+    pub report: bool,
     pub lang: Lang,
     pub dispatch: UseReducerDispatcher<State>,
 }
@@ -82,6 +84,7 @@ impl PartialEq for Props {
         Rc::ptr_eq(&self.loaded, &o.loaded)
             && self.patient.is_same(&o.patient)
             && self.error == o.error
+            && self.report == o.report
             && self.lang == o.lang
     }
 }
@@ -189,7 +192,7 @@ pub fn FhirPanel(props: &Props) -> Html {
             </div>
             if let Some(error) = &props.error {
                 { Html::from_html_unchecked(AttrValue::from((**error).clone())) }
-            } else if let Some(report) = &p.import_report {
+            } else if let Some(report) = p.import_report.as_ref().filter(|_| props.report) {
                 { Html::from_html_unchecked(AttrValue::from((**report).clone())) }
             }
         </section>

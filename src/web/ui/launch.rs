@@ -114,6 +114,12 @@ pub async fn read_record(
     let report = crate::present::fhir_report::report_html(&bundle.schema, &imported, lang);
     let mut record = FromRecord::from_imported(&bundle.schema, &imported, report);
     record.record.ehr_banner = launch.ehr_banner;
+    // No observation usable: the form stays empty (an age alone is not this patient's case),
+    // and the panel says so, with the report of what was found and why it was not used.
+    if imported.basis.is_empty() {
+        record.inputs.iter_mut().for_each(String::clear);
+        record.references.iter_mut().for_each(|r| *r = None);
+    }
     Ok(record)
 }
 
@@ -184,7 +190,7 @@ pub fn RecordPanel(props: &Props) -> Html {
             </p>
         },
         Some(RecordRead::Read) => {
-            let nothing = p.is_blank() && p.answers.iter().all(Option::is_none);
+            let nothing = p.is_blank();
             html! {
                 <>
                 <p class="muted" id="record-source">

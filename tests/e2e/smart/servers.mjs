@@ -574,7 +574,10 @@ export async function startSmart({ appOrigin, clientId = 'bedside', scopesVersio
     if (!patient || !store.get('Patient').has(patient)) return send(res, 404, page('No such patient', `<p id="error">${html(patient)}</p>`));
     const launch = crypto.randomBytes(16).toString('base64url'); // opaque to the app
     launches.set(launch, { patient, need_patient_banner: url.searchParams.get('banner') !== '0' });
-    const target = `${appOrigin}/www/launch.html?iss=${encodeURIComponent(iss)}&launch=${encodeURIComponent(launch)}`;
+    // The launch URL the EHR has registered may carry a query of its own (`?bundle=pima.bdsx`);
+    // the EHR appends `iss` and `launch` to it.
+    const registered = url.searchParams.get('app');
+    const target = `${appOrigin}/www/launch.html?${registered ? `${registered}&` : ''}iss=${encodeURIComponent(iss)}&launch=${encodeURIComponent(launch)}`;
     return send(res, 200, page('Test EHR', `<p>Opening Bedside for patient <span id="patient">${html(patient)}</span>…</p>
 <p><a id="launch" href="${html(target)}">Open Bedside</a></p>
 <script>location.assign(${JSON.stringify(target)});</script>`));
@@ -585,8 +588,9 @@ export async function startSmart({ appOrigin, clientId = 'bedside', scopesVersio
     authOrigin,
     ehrOrigin,
     config: { client_id: clientId, servers: [{ iss, name: 'Test EHR', origins: [authOrigin] }], save: true },
-    ehrLaunchUrl(patientId, { banner = true } = {}) {
-      return `${ehrOrigin}/launch?patient=${encodeURIComponent(patientId)}&banner=${banner ? 1 : 0}`;
+    ehrLaunchUrl(patientId, { banner = true, query = '' } = {}) {
+      const app = query ? `&app=${encodeURIComponent(query)}` : '';
+      return `${ehrOrigin}/launch?patient=${encodeURIComponent(patientId)}&banner=${banner ? 1 : 0}${app}`;
     },
     fault(kind) {
       if (!FAULTS.has(kind ?? null)) throw new Error(`unknown fault ${kind}`);
