@@ -1180,7 +1180,9 @@ fn record_answers(
                     _ => status_code(r, "clinicalStatus"),
                 };
                 let verified = status_code(r, "verificationStatus");
-                for part in [status, verified, entry_date(r)].into_iter().flatten() {
+                // The date as a date: the time of day adds nothing to "recorded on".
+                let date = entry_date(r).map(|d| d.get(..10).unwrap_or(d));
+                for part in [status, verified, date].into_iter().flatten() {
                     source.push_str(", ");
                     source.push_str(part);
                 }

@@ -152,6 +152,11 @@ test('an EHR launch fills the form from the record with sources, the estimate ap
   await page.locator('#q-nsaid_hypersensitivity').waitFor();
   await page.locator('#record[data-state="read"]').waitFor();
   assert.notEqual(await page.locator('#record').getAttribute('data-patient'), serial);
+  // This model's inputs the record can give are the Patient's: age (today, no observation
+  // dates the record) and sex; the rest are findings of the procedure.
+  assert.ok(Number(await value(page, 'age')) >= 50);
+  assert.equal(await page.inputValue('#f-gender'), '1_female');
+  assert.equal(await page.locator('#record-empty').count(), 0);
   assert.equal(await page.inputValue('#q-nsaid_hypersensitivity'), 'yes');
   assert.equal(await page.inputValue('#q-peptic_ulcer'), 'yes');
   const source = await page.locator('label[for="q-nsaid_hypersensitivity"] .answer-source').textContent();

@@ -111,15 +111,18 @@ pub async fn read_record(
         crate::interop::fhir::import_with_rules(&bundle.schema, &bundle.rules, &json, today)
             .map_err(|e| e.to_string())?;
     crate::interop::fhir::check_launched(&imported, &launch.patient).map_err(|e| e.to_string())?;
+    let mut imported = imported;
+    // A model that reads observations, and none was usable: the form stays empty (an age alone
+    // is not this patient's case), and the panel says so, with what was found and why it was
+    // not used. (A model whose inputs the record can only give from the Patient, such as age
+    // and sex, is filled with those.)
+    if imported.basis.is_empty() && !queries.observation_codes.is_empty() {
+        imported.inputs.iter_mut().for_each(String::clear);
+        imported.used.clear();
+    }
     let report = crate::present::fhir_report::report_html(&bundle.schema, &imported, lang);
     let mut record = FromRecord::from_imported(&bundle.schema, &imported, report);
     record.record.ehr_banner = launch.ehr_banner;
-    // No observation usable: the form stays empty (an age alone is not this patient's case),
-    // and the panel says so, with the report of what was found and why it was not used.
-    if imported.basis.is_empty() {
-        record.inputs.iter_mut().for_each(String::clear);
-        record.references.iter_mut().for_each(|r| *r = None);
-    }
     Ok(record)
 }
 
@@ -190,7 +193,13 @@ pub fn RecordPanel(props: &Props) -> Html {
             </p>
         },
         Some(RecordRead::Read) => {
-            let nothing = p.is_blank();
+            let nothing = p.is_blank()
+                && !crate::interop::fhir::queries(
+                    &props.loaded.bundle.schema,
+                    &props.loaded.bundle.rules,
+                )
+                .observation_codes
+                .is_empty();
             html! {
                 <>
                 <p class="muted" id="record-source">
