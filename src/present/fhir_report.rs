@@ -114,3 +114,15 @@ pub fn report_html(schema: &Schema, imported: &Imported, lang: Lang) -> String {
     out.push_str("</ul></details></div>");
     out
 }
+
+/// A record answer's source, as shown beside its question.
+pub fn answer_source_html(source: &crate::clinical::context::AnswerSource, lang: Lang) -> String {
+    use crate::present::ui::Msg;
+    use crate::util::html::esc;
+    format!(
+        "<span class=\"answer-source\" data-reference=\"{}\">{}: {}</span>",
+        esc(source.reference.as_deref().unwrap_or("")),
+        esc(Msg::FromRecordAnswer.text(lang)),
+        esc(&source.source)
+    )
+}

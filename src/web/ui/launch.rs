@@ -17,7 +17,6 @@ use yew::prelude::*;
 use super::state::{Action, Loaded, RecordRead, State};
 use crate::clinical::context::{FromRecord, PatientContext};
 use crate::present::ui::Msg;
-use crate::util::html::esc;
 use crate::util::lang::Lang;
 
 /// What the launch script gives the app.
@@ -270,14 +269,4 @@ pub fn RecordPanel(props: &Props) -> Html {
             { save_html.unwrap_or_default() }
         </section>
     }
-}
-
-/// A record answer's source, as shown beside its question.
-pub fn answer_source_html(source: &crate::clinical::context::AnswerSource, lang: Lang) -> String {
-    format!(
-        "<span class=\"answer-source\" data-reference=\"{}\">{}: {}</span>",
-        esc(source.reference.as_deref().unwrap_or("")),
-        esc(Msg::FromRecordAnswer.text(lang)),
-        esc(&source.source)
-    )
 }

@@ -80,7 +80,7 @@ pub fn TreatmentPanel(props: &Props) -> Html {
             <label class="question" for={id.clone()}>
                 <span>{ q.label.get(lang) }
                     if let Some(s) = from_record {
-                        { raw(super::launch::answer_source_html(s, lang)) }
+                        { raw(crate::present::fhir_report::answer_source_html(s, lang)) }
                     }
                 </span>
                 <select {id} name={q.id.clone()} {onchange}>
