@@ -71,7 +71,15 @@ async function config() {
 function trusted(cfg, iss) {
   let url;
   try { url = new URL(iss); } catch { return { why: `“${iss}” is not a URL` }; }
-  const server = cfg.servers.find((s) => norm(s.iss) === norm(iss));
+  // An entry ending in `/*` trusts every issuer under that path, on that origin (a test
+  // launcher encodes each launch in the path); any other entry is matched exactly.
+  const matches = (s) => {
+    if (!s.iss.endsWith('/*')) return norm(s.iss) === norm(iss);
+    const prefix = s.iss.slice(0, -1);
+    return new URL(prefix).origin === url.origin && url.href.startsWith(prefix);
+  };
+  const found = cfg.servers.find(matches);
+  const server = found && { ...found, iss: found.iss.endsWith('/*') ? norm(iss) : found.iss };
   if (!server) {
     const list = cfg.servers.map((s) => s.iss).join(', ') || 'none configured';
     return { why: `the record system ${iss} is not one this deployment of Bedside trusts, so nothing was sent to it (trusted: ${list}). Ask your administrator to add it to static/smart.json.` };
@@ -82,7 +90,7 @@ function trusted(cfg, iss) {
 
 /** Origins the server may send the browser to and fetch from (its own and the listed ones). */
 function allowedOrigins(server) {
-  return new Set([new URL(server.iss).origin, ...(server.origins || []).map((o) => new URL(o).origin)]);
+  return new Set([new URL(server.iss.replace(/\*$/, '')).origin, ...(server.origins || []).map((o) => new URL(o).origin)]);
 }
 
 /**
@@ -248,11 +256,11 @@ async function request(run, what) {
 
 /** Standalone launch: the configured servers as buttons (or the reason there are none). */
 async function chooseServer(cfg) {
-  if (!cfg.servers.length) {
-    return failed('No record system is configured for this deployment (static/smart.json), so there is nothing to open from. The app below works without one.');
+  if (!cfg.servers.some((s) => !s.iss.endsWith('/*'))) {
+    return failed('No record system is configured for a standalone launch in this deployment (static/smart.json), so there is nothing to open from here; open Bedside from your record system instead. The app below works without one.');
   }
   const list = $('launch-server-list');
-  for (const server of cfg.servers) {
+  for (const server of cfg.servers.filter((s) => !s.iss.endsWith('/*'))) {
     const li = document.createElement('li');
     const button = document.createElement('button');
     button.type = 'button';

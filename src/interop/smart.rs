@@ -11,7 +11,10 @@
 //!   "save": false }
 //! ```
 //! `origins` lists the other origins the server's SMART configuration points to (an
-//! authorization server on its own host); the issuer's own origin is always allowed.
+//! authorization server on its own host); the issuer's own origin is always allowed. An `iss`
+//! ending in `/*` trusts every issuer under that path (a test launcher such as
+//! `https://launch.smarthealthit.org/v/r4/sim/*` encodes each launch's settings in the path);
+//! such an entry cannot be chosen for a standalone launch, which needs one concrete server.
 
 use serde::Deserialize;
 
@@ -21,7 +24,8 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Server {
-    /// The FHIR base URL, exactly as the EHR sends it as `iss`.
+    /// The FHIR base URL, exactly as the EHR sends it as `iss` (or a path prefix ending in
+    /// `/*`).
     pub iss: String,
     /// Shown on the standalone launch's list.
     #[serde(default)]
@@ -103,6 +107,16 @@ impl Config {
         }
         for (i, s) in config.servers.iter().enumerate() {
             origin(&s.iss)?;
+            if let Some(prefix) = s.iss.strip_suffix('*') {
+                let path = prefix.split_once("://").map_or("", |(_, rest)| rest);
+                if !prefix.ends_with('/') || !path.contains('/') || prefix.contains('*') {
+                    return Err(Error::Config(format!(
+                        "smart.json: `{}`: a wildcard issuer is a path prefix ending in `/*` \
+                         (https://host/path/*)",
+                        s.iss
+                    )));
+                }
+            }
             for o in &s.origins {
                 origin(o)?;
             }
@@ -205,6 +219,15 @@ mod tests {
             "not json",
         ] {
             assert!(Config::from_json(bad).is_err(), "{bad}");
+        }
+        let sim = Config::from_json(
+            r#"{ "client_id": "b", "servers": [{ "iss": "https://launch.smarthealthit.org/v/r4/sim/*" }] }"#,
+        )
+        .unwrap();
+        assert_eq!(sim.origins(), vec!["https://launch.smarthealthit.org"]);
+        for bad in ["https://launch.smarthealthit.org*", "https://a.org/x*", "https://a.org/*/b/*"] {
+            let text = format!(r#"{{ "client_id": "b", "servers": [{{ "iss": "{bad}" }}] }}"#);
+            assert!(Config::from_json(&text).is_err(), "{bad}");
         }
     }
 }
