@@ -134,7 +134,9 @@ function scopeFor(v2, ehr, save) {
 
 /** Whether the granted scopes let us read `type` / create a RiskAssessment. */
 function granted(scope, type, action) {
-  return String(scope || '').split(/\s+/).some((s) => {
+  // A v2 scope may carry a query (`patient/Observation.rs?category=laboratory`): the type and
+  // permissions are what decide here; the server still limits what it returns.
+  return String(scope || '').split(/\s+/).map((s) => s.split('?')[0]).some((s) => {
     const m = s.match(/^(patient|user)\/([A-Za-z*]+)\.(read|write|\*|[cruds]+)$/);
     if (!m || (m[2] !== type && m[2] !== '*')) return false;
     if (m[3] === '*') return true;
