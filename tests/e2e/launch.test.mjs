@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, ROOT, ARTIFACTS, launch } from './helpers.mjs';
+import { BIN, ROOT, ARTIFACTS, launch, recordedPage } from './helpers.mjs';
 import { startSmart } from './smart/servers.mjs';
 
 const env = {};
@@ -55,27 +55,16 @@ after(async () => {
 });
 
 /**
- * A fresh context and page that records every request and error. `check()` asserts that every
- * request went to our own static files or to the configured record system (FHIR server,
- * authorization server, EHR page), and that nothing was left in any storage.
+ * A fresh context and page that records every request and error (helpers.mjs), allowing our
+ * own static files and the configured record system (FHIR server, authorization server, EHR
+ * page) and nothing else; `check()` also asserts that nothing was left in any storage.
  */
 async function openPage() {
-  const context = await env.browser.newContext({ viewport: { width: 1200, height: 1000 }, serviceWorkers: 'block' });
-  const page = await context.newPage();
-  const requests = [];
-  const errors = [];
-  page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && /Content Security Policy|panicked/.test(m.text())) errors.push(m.text());
-  });
-  const allowed = new Set([env.origin, new URL(env.smart.iss).origin, env.smart.authOrigin, env.smart.ehrOrigin]);
+  const others = [new URL(env.smart.iss).origin, env.smart.authOrigin, env.smart.ehrOrigin];
+  const recorded = await recordedPage(env.browser, env.origin, undefined, { others });
+  const { page } = recorded;
   const check = async () => {
-    const foreign = requests.filter((u) => !u.startsWith('data:') && !allowed.has(new URL(u).origin));
-    assert.deepEqual(foreign, [], `requests outside our origin and the configured record system: ${foreign.join(', ')}`);
-    const ours = requests.filter((u) => new URL(u).origin === env.origin);
-    assert.ok(ours.every((u) => /^\/(www|pkg|static)\//.test(new URL(u).pathname)), ours.join(', '));
-    assert.deepEqual(errors, [], `page errors: ${errors.join('; ')}`);
+    recorded.check();
     if (new URL(page.url()).origin === env.origin) {
       const stored = await page.evaluate(async () => ({
         session: sessionStorage.length,
@@ -86,7 +75,7 @@ async function openPage() {
       assert.deepEqual(stored, { session: 0, local: 0, idb: 0, caches: 0 }, 'nothing stays in storage after the launch');
     }
   };
-  return { page, context, requests, check };
+  return { ...recorded, check };
 }
 
 /** Log in and answer the consent page of the authorization server. */
