@@ -225,7 +225,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sim.origins(), vec!["https://launch.smarthealthit.org"]);
-        for bad in ["https://launch.smarthealthit.org*", "https://a.org/x*", "https://a.org/*/b/*"] {
+        for bad in [
+            "https://launch.smarthealthit.org*",
+            "https://a.org/x*",
+            "https://a.org/*/b/*",
+        ] {
             let text = format!(r#"{{ "client_id": "b", "servers": [{{ "iss": "{bad}" }}] }}"#);
             assert!(Config::from_json(&text).is_err(), "{bad}");
         }
