@@ -127,10 +127,16 @@ fn route_site(site: &Site, method: &str, target: &str) -> Reply {
         _ => route(&site.root, method, target),
     };
     if path == LAUNCH_PAGE && reply.status == 200 {
+        // The meta tag cannot carry frame-ancestors: the part before it.
+        let meta = |p: &str| {
+            p.split("; frame-ancestors")
+                .next()
+                .unwrap_or("")
+                .to_string()
+        };
         let page = String::from_utf8_lossy(&reply.body).replace(
-            crate::interop::smart::launch_policy(None).trim_end_matches("; frame-ancestors 'self'"),
-            site.launch_policy
-                .trim_end_matches("; frame-ancestors 'self'"),
+            &meta(&crate::interop::smart::launch_policy(None)),
+            &meta(&site.launch_policy),
         );
         reply.body = page.into_bytes();
         reply

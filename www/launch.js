@@ -156,6 +156,12 @@ async function authorize(cfg, iss, launch) {
     bundle: params.get('bundle'),
     lang: params.get('lang'),
   }));
+  // fhirclient prefers URL parameters to its options (`clientId`, `patientId`,
+  // `fhirServiceUrl`…): the page's URL keeps only what was checked, so a link cannot swap them.
+  const clean = new URLSearchParams();
+  clean.set('iss', server.iss);
+  if (launch) clean.set('launch', launch);
+  window.history.replaceState(null, '', `${window.location.pathname}?${clean.toString()}`);
   await window.FHIR.oauth2.authorize({
     clientId: server.client_id || cfg.client_id,
     scope: scopeFor(v2, Boolean(launch), cfg.save === true),
@@ -173,7 +179,8 @@ function restoreQuery(kept) {
   const lang = kept?.lang || params.get('lang');
   if (bundle) query.set('bundle', bundle);
   if (lang) query.set('lang', lang);
-  window.history.replaceState(null, '', `${window.location.pathname}${query.size ? `?${query}` : ''}`);
+  const text = query.toString();
+  window.history.replaceState(null, '', `${window.location.pathname}${text ? `?${text}` : ''}`);
 }
 
 /** The redirect back: the code exchange (fhirclient), then the app with the record. */
@@ -182,6 +189,12 @@ async function complete(cfg) {
   try { kept = JSON.parse(window.sessionStorage.getItem(KEPT) || 'null'); } catch { kept = null; }
   const fail = (text) => { restoreQuery(kept); return failed(text); };
   if (params.get('error')) {
+    // Only an answer to our own request (its `state`) may put the server's words on the page.
+    let ours = null;
+    try { ours = JSON.parse(window.sessionStorage.getItem('SMART_KEY') || 'null'); } catch { ours = null; }
+    if (!ours || params.get('state') !== ours) {
+      return fail('The sign-in to the record system could not be completed: this answer is not to a request this page made. Nothing was read; open Bedside again from the record.');
+    }
     const reason = params.get('error_description') || params.get('error');
     return fail(`The record system did not authorize Bedside: ${reason} (${params.get('error')}). Nothing was read.`);
   }
@@ -197,6 +210,9 @@ async function complete(cfg) {
   } finally {
     clearTransient(); // the token is in `client`, in memory; nothing stays in storage
   }
+  // Without its storage key the client never writes its state (with the tokens) back, e.g. on
+  // a token refresh.
+  delete client.state.key;
   const serverUrl = client.state.serverUrl;
   const { server, why } = trusted(cfg, serverUrl);
   if (!server || (kept && norm(kept.iss) !== norm(serverUrl))) {
@@ -211,7 +227,23 @@ async function complete(cfg) {
   restoreQuery(kept);
   $('launch').hidden = true;
 
-  const readAll = async (path) => client.request(path, { pageLimit: 0, flat: true });
+  // Every page of a search, following `next` links only on the server's trusted origins: a
+  // link elsewhere would carry the token there.
+  const origins = allowedOrigins(server);
+  const readAll = async (path) => {
+    const out = [];
+    let url = path;
+    for (let pages = 0; url && pages < 100; pages += 1) {
+      const page = await client.request(url);
+      for (const e of page?.entry || []) if (e?.resource) out.push(e.resource);
+      const next = (page?.link || []).find((l) => l.relation === 'next')?.url;
+      if (next && !origins.has(new URL(next, serverUrl).origin)) {
+        throw new Error(`the server's next page of results is on ${new URL(next, serverUrl).origin}, which this deployment does not trust`);
+      }
+      url = next;
+    }
+    return out;
+  };
   const read = async (queriesJson) => {
     const q = JSON.parse(queriesJson);
     const entries = [await request(() => client.request(`Patient/${encodeURIComponent(patient)}`), 'the Patient')];

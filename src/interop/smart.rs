@@ -12,8 +12,9 @@
 //! ```
 //! `origins` lists the other origins the server's SMART configuration points to (an
 //! authorization server on its own host); the issuer's own origin is always allowed. An `iss`
-//! ending in `/*` trusts every issuer under that path (a test launcher such as
-//! `https://launch.smarthealthit.org/v/r4/sim/*` encodes each launch's settings in the path);
+//! ending in `/*` trusts every issuer under that path (the public SMART launcher's EHR launch
+//! sends `https://launch.smarthealthit.org/v/r4/fhir`, its standalone base URLs encode their
+//! settings in the path: `…/v/r4/sim/<settings>/fhir`, trusted with `…/v/r4/sim/*`);
 //! such an entry cannot be chosen for a standalone launch, which needs one concrete server.
 
 use serde::Deserialize;
@@ -152,7 +153,9 @@ impl Config {
 }
 
 /// The launch page's Content-Security-Policy: the app's own policy with `connect-src` opened to
-/// the configured servers' origins and nothing else (`'self'` only without a configuration).
+/// the configured servers' origins and nothing else (`'self'` only without a configuration),
+/// and `frame-ancestors` to the same origins, since an EHR may show the app in a frame of its
+/// own page.
 pub fn launch_policy(config: Option<&Config>) -> String {
     let connect = std::iter::once("'self'".to_string())
         .chain(config.map(Config::origins).unwrap_or_default())
@@ -161,7 +164,7 @@ pub fn launch_policy(config: Option<&Config>) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data:; font-src 'self'; connect-src {connect}; object-src 'none'; \
-         base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+         base-uri 'none'; form-action 'none'; frame-ancestors {connect}"
     )
 }
 

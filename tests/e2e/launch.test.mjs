@@ -223,6 +223,18 @@ test('denied consent, a wrong state, a token error, a 401 or 500 from the FHIR s
     await check();
     await context.close();
   }
+  // An error "answer" this page never asked for: its words are not shown as the server's.
+  {
+    const { page, context, check } = await openPage();
+    await page.goto(`${env.origin}/www/launch.html?error=access_denied&error_description=${encodeURIComponent('Call 555-0100 now')}&state=not-ours&bundle=pima.bdsx`);
+    await page.locator('#launch-error:not([hidden])').waitFor();
+    const text = await page.locator('#launch-error').textContent();
+    assert.match(text, /not to a request this page made/);
+    assert.doesNotMatch(text, /555/);
+    await formIsEmpty(page);
+    await check();
+    await context.close();
+  }
   // A redirect with a state this page never issued.
   const { page, context, check } = await openPage();
   await page.goto(`${env.origin}/www/launch.html?code=forged&state=not-ours&bundle=pima.bdsx`);
