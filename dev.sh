@@ -313,8 +313,8 @@ run_tests() {
   say "end-to-end tests (Playwright + Debian Chromium)"
   node --test --test-reporter=spec tests/e2e/
   bench_smoke
-  say "fuzz smoke run (20 s per target; the long runs are in RELIABILITY.md)"
-  fuzz 20
+  say "fuzz smoke run (10 s per target; the long runs are in RELIABILITY.md)"
+  fuzz 10
 }
 
 case "${1:-}" in
