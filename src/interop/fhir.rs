@@ -1038,6 +1038,27 @@ pub fn queries(schema: &Schema, rules: &RuleSet) -> Queries {
     }
 }
 
+/// An EHR launch's record for `schema` and `rules`: [`import_with_rules`], checked to be the
+/// launched patient's ([`check_launched`]). A model that reads observations, when none was
+/// usable, gets nothing filled in (an age alone is not this patient's case; the report still
+/// lists what was found and why it was not used). A model whose inputs the record can only give
+/// from the Patient, such as age and sex, is filled with those.
+pub fn import_launched(
+    schema: &Schema,
+    rules: &RuleSet,
+    input: &Json,
+    today: Date,
+    patient_id: &str,
+) -> Result<Imported> {
+    let mut imported = import_with_rules(schema, rules, input, today)?;
+    check_launched(&imported, patient_id)?;
+    if imported.basis.is_empty() && !queries(schema, rules).observation_codes.is_empty() {
+        imported.inputs.iter_mut().for_each(String::clear);
+        imported.used.clear();
+    }
+    Ok(imported)
+}
+
 /// Check that an import is the record of the patient the EHR launched with (`Patient/<id>`
 /// from the launch context): a server that answered about someone else, or a record with no
 /// Patient, is refused whole.
@@ -2086,47 +2107,43 @@ mod tests {
         rules.inputs.iter().position(|q| q.id == id).unwrap()
     }
 
-    fn entry(resource: Json) -> Json {
-        resource
-    }
-
     #[test]
     fn the_record_answers_questions_it_holds_codes_for_and_leaves_the_rest_unasked() {
         let (schema, rules) = indo();
-        let allergy = entry(json!({
+        let allergy = json!({
             "resourceType": "AllergyIntolerance", "id": "al1",
             "clinicalStatus": { "coding": [{ "code": "active" }] },
             "verificationStatus": { "coding": [{ "code": "confirmed" }] },
             "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "293586001", "display": "Allergy to aspirin" }] },
             "patient": { "reference": "Patient/p1" }, "recordedDate": "2024-03-01"
-        }));
+        });
         // A past peptic ulcer counts (ICD-10-CM, dotted code under K27*).
-        let ulcer = entry(json!({
+        let ulcer = json!({
             "resourceType": "Condition", "id": "c1",
             "clinicalStatus": { "coding": [{ "code": "resolved" }] },
             "code": { "coding": [{ "system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "K27.9", "display": "Peptic ulcer" }] },
             "subject": { "reference": "Patient/p1" }
-        }));
+        });
         // Heart failure counts only when active: a resolved one is not a "yes".
-        let old_hf = entry(json!({
+        let old_hf = json!({
             "resourceType": "Condition", "id": "c2",
             "clinicalStatus": { "coding": [{ "code": "resolved" }] },
             "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "84114007" }] },
             "subject": { "reference": "Patient/p1" }
-        }));
+        });
         // Refuted: never a "yes".
-        let refuted = entry(json!({
+        let refuted = json!({
             "resourceType": "Condition", "id": "c3",
             "verificationStatus": { "coding": [{ "code": "refuted" }] },
             "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "709044004" }] },
             "subject": { "reference": "Patient/p1" }
-        }));
+        });
         // Someone else's cirrhosis: not used, and said so.
-        let other = entry(json!({
+        let other = json!({
             "resourceType": "Condition", "id": "c4",
             "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "19943007" }] },
             "subject": { "reference": "Patient/p2" }
-        }));
+        });
         let input = bundle(vec![
             json!({ "resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1970-01-01" }),
             allergy,

@@ -105,20 +105,14 @@ pub async fn read_record(
     let text = call(&launch.read, &request).await?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("the server's answer is not JSON: {e}"))?;
-    let today = super::fhir_panel::today();
-    let imported =
-        crate::interop::fhir::import_with_rules(&bundle.schema, &bundle.rules, &json, today)
-            .map_err(|e| e.to_string())?;
-    crate::interop::fhir::check_launched(&imported, &launch.patient).map_err(|e| e.to_string())?;
-    let mut imported = imported;
-    // A model that reads observations, and none was usable: the form stays empty (an age alone
-    // is not this patient's case), and the panel says so, with what was found and why it was
-    // not used. (A model whose inputs the record can only give from the Patient, such as age
-    // and sex, is filled with those.)
-    if imported.basis.is_empty() && !queries.observation_codes.is_empty() {
-        imported.inputs.iter_mut().for_each(String::clear);
-        imported.used.clear();
-    }
+    let imported = crate::interop::fhir::import_launched(
+        &bundle.schema,
+        &bundle.rules,
+        &json,
+        super::fhir_panel::today(),
+        &launch.patient,
+    )
+    .map_err(|e| e.to_string())?;
     let report = crate::present::fhir_report::report_html(&bundle.schema, &imported, lang);
     let mut record = FromRecord::from_imported(&bundle.schema, &imported, report);
     record.record.ehr_banner = launch.ehr_banner;
