@@ -142,6 +142,9 @@ pub enum Error {
     /// Training data does not fit the schema or cannot be used.
     #[error("data: {0}")]
     Data(String),
+    /// Local validation could not be computed (and nothing was): says what is missing.
+    #[error("local validation: {0}")]
+    Validation(String),
     /// A guideline rule file is invalid; the message names the rule and what is wrong.
     #[error("rules: {0}")]
     Rules(String),

@@ -24,6 +24,7 @@
 //! guidance          guideline rules and their compiler, formulas, per-arm trial models
 //! bundle            file format, signature, Bundle
 //! clinical          assess, probabilities, counterfactual, form, patient context, treatment options
+//! validate          a site's own patients: scoring a CSV, local validation, recalibration
 //! interop           FHIR R4 in and out
 //! present           UI catalogue, clinical wording, model card, health check, reports, CDS cards
 //! train, serve, web  shells: the trainer and the static server (native), the browser app and JS API
@@ -53,6 +54,7 @@ pub mod interop;
 pub mod model;
 pub mod present;
 pub mod util;
+pub mod validate;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

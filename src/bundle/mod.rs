@@ -20,12 +20,12 @@ use sha2::{Digest, Sha256};
 
 use crate::cases::{CaseLibrary, Metric};
 use crate::contract::schema::Schema;
-use crate::contract::schema::Text;
 use crate::error::{Error, Result};
 use crate::guidance::rules::RuleSet;
 use crate::guidance::trial::TrialModels;
 use crate::model::calibrate::Calibration;
 use crate::model::fitted::{Family, Model};
+pub use crate::model::metrics::SubgroupMetrics;
 use crate::model::metrics::{Bin, Metrics};
 use crate::model::preprocess::Preprocessor;
 use crate::model::typicality::Typicality;
@@ -115,15 +115,6 @@ pub struct Candidate {
     pub eligible: bool,
 }
 
-/// Test metrics of one subgroup.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SubgroupMetrics {
-    /// The group, e.g. "Age 30–39".
-    pub label: Text,
-    /// Calibrated test metrics within the group.
-    pub metrics: Metrics,
-}
-
 /// Everything the model card shows: how the model was chosen and how well it does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -158,6 +149,89 @@ pub struct Evaluation {
     pub subgroups: Vec<SubgroupMetrics>,
 }
 
+/// The figures a local validation is summarised by on the model card.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LocalMetrics {
+    /// AUC (binary: the positive class; multiclass: mean one-vs-rest).
+    pub auc: f64,
+    /// Its 95 % confidence interval.
+    pub auc_ci: (f64, f64),
+    /// Brier score.
+    pub brier: f64,
+    /// Calibration intercept and slope (`NaN` when they could not be fitted).
+    pub intercept: f64,
+    /// See `intercept`.
+    pub slope: f64,
+    /// Mean predicted probability of the positive class.
+    pub mean_predicted: f64,
+}
+
+/// How the probabilities were updated for the site.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Recalibration {
+    /// Binary: the positive class's log-odds become `intercept + slope · log-odds`.
+    Logistic {
+        /// Added to the log-odds.
+        intercept: f64,
+        /// Multiplies the log-odds.
+        slope: f64,
+    },
+    /// Multiclass: every class's log-probability divided by `t` (temperature scaling).
+    Temperature {
+        /// The temperature fitted on the local data.
+        t: f64,
+    },
+}
+
+/// One validation of the model on a site's own patients, carried in the bundle so every
+/// clinician who opens it sees how the model did there (the trainer's figures describe the
+/// development data, not this population).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalValidation {
+    /// Who validated it, in words (the site or team), as given to `recalibrate`.
+    pub site: String,
+    /// The period the data cover, as given (e.g. "2024-01 to 2025-06"); empty when not given.
+    pub period: String,
+    /// When the validation was made (YYYY-MM-DD, UTC).
+    pub date: String,
+    /// SHA-256 (hex) of the local CSV as read: identifies the data without carrying it.
+    pub data_sha256: String,
+    /// Patients with a recorded outcome used.
+    pub n: u32,
+    /// Rows refused (failing the schema).
+    pub refused: u32,
+    /// Rows censored before a derived target's horizon (no outcome; not used).
+    pub censored: u32,
+    /// Patients with the positive class.
+    pub events: u32,
+    /// The model as it came, on the local data.
+    pub before: LocalMetrics,
+    /// After the recalibration, on the same data (optimistic by construction: fitted and
+    /// judged on the same patients; the calibration then fits these patients exactly).
+    pub after: LocalMetrics,
+    /// The update applied to the probabilities.
+    pub recalibration: Recalibration,
+    /// Public key (hex) that signed the recalibrated bundle, when signed at once; empty when
+    /// it left the CLI unsigned (the browser never signs: keys stay with the data team).
+    pub signed_by: String,
+}
+
+impl LocalValidation {
+    fn is_valid(&self) -> bool {
+        let share = |v: f64| (0.0..=1.0).contains(&v);
+        let m = |m: &LocalMetrics| share(m.auc) && share(m.brier) && share(m.mean_predicted);
+        self.events <= self.n
+            && m(&self.before)
+            && m(&self.after)
+            && match self.recalibration {
+                Recalibration::Logistic { intercept, slope } => {
+                    intercept.is_finite() && slope.is_finite() && slope > 0.0
+                }
+                Recalibration::Temperature { t } => t.is_finite() && t > 0.0,
+            }
+    }
+}
+
 /// A trained model with its schema, preprocessing, calibration, model card and provenance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bundle {
@@ -190,6 +264,9 @@ pub struct Bundle {
     pub rules: RuleSet,
     /// Per-arm outcome models, for randomized-trial data.
     pub trial: Option<TrialModels>,
+    /// Validations on sites' own patients, oldest first; the last one's recalibration is the
+    /// one in `calibration` (empty for a bundle as the trainer wrote it).
+    pub local: Vec<LocalValidation>,
 }
 
 impl Bundle {
@@ -336,6 +413,11 @@ impl Bundle {
                 "the AUC's confidence interval is not an interval within 0–1".into(),
             ));
         }
+        if !self.local.iter().all(LocalValidation::is_valid) {
+            return Err(Error::InconsistentBundle(
+                "a local validation's figures are not shares between 0 and 1".into(),
+            ));
+        }
         if self.cases.arms.iter().any(|&a| usize::from(a) >= arms) {
             return Err(Error::InconsistentBundle(
                 "a case's treatment arm is not one of the schema's arms".into(),
@@ -435,6 +517,7 @@ pub(crate) mod tests {
             examples: vec![],
             rules: RuleSet::default(),
             trial: None,
+            local: Vec::new(),
             schema,
             preprocessor,
         }
@@ -549,7 +632,7 @@ pub(crate) mod tests {
         let mut b = sample_bundle();
         b.rules.derived.push(Derived {
             id: "deep".into(),
-            label: Text {
+            label: crate::contract::schema::Text {
                 en: "Deep".into(),
                 zh: "深".into(),
             },

@@ -98,6 +98,8 @@ pub fn read_csv(schema: &Schema, text: &str) -> Result<Dataset> {
 pub struct RowError {
     /// 1-based data row (header excluded).
     pub row: u32,
+    /// The column at fault, when one is (not for a row with the wrong number of cells).
+    pub column: Option<String>,
     /// What is wrong, naming the column and what is accepted.
     pub message: String,
 }
@@ -111,6 +113,17 @@ impl std::fmt::Display for RowError {
 /// Parse CSV text, keeping every good row and listing every bad one (a case library loaded in
 /// the browser shows them all, rather than only the first). A bad header is still an error.
 pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)> {
+    read(schema, text, true)
+}
+
+/// Parse CSV text for scoring: the schema's feature columns only (an outcome column, if any,
+/// is neither needed nor read). Every good row is kept (`labels` are placeholders, `censored`
+/// empty) and every bad one listed.
+pub fn read_unlabelled(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)> {
+    read(schema, text, false)
+}
+
+fn read(schema: &Schema, text: &str, labelled: bool) -> Result<(Dataset, Vec<RowError>)> {
     if text.trim().is_empty() {
         return Err(Error::Data("the CSV is empty (no header, no rows)".into()));
     }
@@ -130,17 +143,18 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
         .map(|f| index_of(&f.column))
         .collect::<Result<_>>()?;
     // Where the outcome comes from: a column, or a time and a status column.
-    let target_idx = match &schema.target.derive {
-        None => (index_of(&schema.target.column)?, 0),
-        Some(d) => (index_of(&d.time)?, index_of(&d.status)?),
+    let target_idx = match (&schema.target.derive, labelled) {
+        (_, false) => None,
+        (None, true) => Some((index_of(&schema.target.column)?, 0)),
+        (Some(d), true) => Some((index_of(&d.time)?, index_of(&d.status)?)),
     };
     let keep = match &schema.rows {
         Some(f) => Some((index_of(&f.column)?, f.equals.as_str())),
         None => None,
     };
     let arm_idx = match &schema.treatment {
-        Some(t) => Some(index_of(&t.column)?),
-        None => None,
+        Some(t) if labelled => Some(index_of(&t.column)?),
+        _ => None,
     };
 
     let mut ds = Dataset {
@@ -158,11 +172,16 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
         if keep.is_some_and(|(c, v)| row.get(c).map(String::as_str) != Some(v)) {
             continue;
         }
-        let (code, time) = match target_code(schema, target_idx, &row, row_no) {
+        let coded = match target_idx {
+            Some(idx) => target_code(schema, idx, &row, row_no),
+            None => Ok((Some(schema.target.positive.clone()), None)),
+        };
+        let (code, time) = match coded {
             Ok(known) => known,
-            Err(message) => {
+            Err((column, message)) => {
                 bad.push(RowError {
                     row: row_no as u32,
+                    column: Some(column),
                     message,
                 });
                 continue;
@@ -194,8 +213,9 @@ pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)
                 ds.arms.extend(arm);
                 ds.times.extend(time);
             }
-            (Err(message), _) => bad.push(RowError {
+            (Err((column, message)), _) => bad.push(RowError {
                 row: row_no as u32,
+                column,
                 message,
             }),
         }
@@ -216,7 +236,7 @@ fn target_code(
     (a, b): (usize, usize),
     row: &[String],
     row_no: usize,
-) -> std::result::Result<Coded, String> {
+) -> std::result::Result<Coded, (String, String)> {
     let cell = |i: usize| row.get(i).map_or("", String::as_str);
     let Some(d) = &schema.target.derive else {
         return Ok((Some(cell(a).to_string()), None));
@@ -227,10 +247,13 @@ fn target_code(
         .ok()
         .filter(|t: &f64| t.is_finite())
         .ok_or_else(|| {
-            format!(
-                "row {row_no}, column `{}`: `{}` is not a number",
-                d.time,
-                crate::error::excerpt(cell(a), crate::util::lang::Lang::En)
+            (
+                d.time.clone(),
+                format!(
+                    "row {row_no}, column `{}`: `{}` is not a number",
+                    d.time,
+                    crate::error::excerpt(cell(a), crate::util::lang::Lang::En)
+                ),
             )
         })?;
     let t = &schema.target;
@@ -251,7 +274,7 @@ fn read_arm(
     arm_idx: Option<usize>,
     row: &[String],
     row_no: usize,
-) -> std::result::Result<Option<usize>, String> {
+) -> std::result::Result<Option<usize>, Bad> {
     let (Some(t), Some(c)) = (&schema.treatment, arm_idx) else {
         return Ok(None);
     };
@@ -261,12 +284,22 @@ fn read_arm(
         .position(|a| a.code == code)
         .map(Some)
         .ok_or_else(|| {
-            format!(
-                "row {row_no}, column `{}`: `{code}` is not one of the arms ({})",
-                t.column,
-                crate::contract::schema::codes(&t.arms)
+            bad(
+                &t.column,
+                format!(
+                    "row {row_no}, column `{}`: `{code}` is not one of the arms ({})",
+                    t.column,
+                    crate::contract::schema::codes(&t.arms)
+                ),
             )
         })
+}
+
+/// A refused row's column (when one is at fault) and message.
+type Bad = (Option<String>, String);
+
+fn bad(column: &str, message: String) -> Bad {
+    (Some(column.to_string()), message)
 }
 
 fn read_row(
@@ -276,12 +309,15 @@ fn read_row(
     code: &str,
     row: &[String],
     row_no: usize,
-) -> std::result::Result<(PatientRecord, usize, Json), String> {
+) -> std::result::Result<(PatientRecord, usize, Json), Bad> {
     if row.len() != headers.len() {
-        return Err(format!(
-            "row {row_no}: has {} cells, the header has {}",
-            row.len(),
-            headers.len()
+        return Err((
+            None,
+            format!(
+                "row {row_no}: has {} cells, the header has {}",
+                row.len(),
+                headers.len()
+            ),
         ));
     }
     let mut obj = serde_json::Map::new();
@@ -297,32 +333,39 @@ fn read_row(
                     .and_then(serde_json::Number::from_f64)
                     .map(Json::Number)
                     .ok_or_else(|| {
-                        format!(
-                            "row {row_no}, column `{}`: `{}` is not a number",
-                            feature.column,
-                            crate::error::excerpt(cell, crate::util::lang::Lang::En)
+                        bad(
+                            &feature.column,
+                            format!(
+                                "row {row_no}, column `{}`: `{}` is not a number",
+                                feature.column,
+                                crate::error::excerpt(cell, crate::util::lang::Lang::En)
+                            ),
                         )
                     })?,
                 _ => Json::String(cell.to_string()),
             }
         };
         // Same checks as patient input, so training data obeys the schema it ships with.
-        parse_value(feature, &json).map_err(|e| format!("row {row_no}: {e}"))?;
+        parse_value(feature, &json)
+            .map_err(|e| bad(&feature.column, format!("row {row_no}: {e}")))?;
         obj.insert(feature.column.clone(), json);
     }
     let json = Json::Object(obj);
-    let record =
-        PatientRecord::from_json(schema, &json).map_err(|e| format!("row {row_no}: {e}"))?;
+    let record = PatientRecord::from_json(schema, &json)
+        .map_err(|e| (None, format!("row {row_no}: {e}")))?;
     let label = schema
         .target
         .classes
         .iter()
         .position(|c| c.code == code)
         .ok_or_else(|| {
-            format!(
-                "row {row_no}, column `{}`: `{code}` is not one of the target classes ({})",
-                schema.target.column,
-                crate::contract::schema::codes(&schema.target.classes)
+            bad(
+                &schema.target.column,
+                format!(
+                    "row {row_no}, column `{}`: `{code}` is not one of the target classes ({})",
+                    schema.target.column,
+                    crate::contract::schema::codes(&schema.target.classes)
+                ),
             )
         })?;
     Ok((record, label, json))

@@ -40,6 +40,15 @@ pub struct Metrics {
     pub confusion: Vec<Vec<u32>>,
 }
 
+/// Metrics of one subgroup.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubgroupMetrics {
+    /// The group, e.g. "Age 30–39".
+    pub label: crate::contract::schema::Text,
+    /// Calibrated metrics within the group.
+    pub metrics: Metrics,
+}
+
 /// One bin of a reliability (calibration) curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bin {

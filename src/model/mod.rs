@@ -7,3 +7,4 @@ pub mod fitted;
 pub mod metrics;
 pub mod preprocess;
 pub mod typicality;
+pub mod validation;

@@ -22,16 +22,14 @@ pub mod trial;
 
 use sha2::{Digest, Sha256};
 
-use crate::bundle::{
-    Bundle, Candidate, Censoring, Evaluation, Example, SubgroupMetrics, TrainingInfo,
-};
+use crate::bundle::{Bundle, Candidate, Censoring, Evaluation, Example, TrainingInfo};
 use crate::cases::{CaseLibrary, Metric, Pca};
-use crate::contract::groups;
 use crate::error::{Error, Result};
 use crate::model::calibrate::Calibration;
 use crate::model::explain::explain;
 use crate::model::metrics::{auc_ci, evaluate, reliability, roc_curve};
 use crate::model::typicality::Typicality;
+use crate::model::validation::subgroups;
 use crate::util::hex::hex;
 
 use crate::contract::dataset::{self as data, Dataset};
@@ -289,7 +287,14 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         roc: roc_curve(&test.labels, &cal, positive),
         reliability_raw: reliability(&test.labels, &raw, n_classes, positive),
         reliability: reliability(&test.labels, &cal, n_classes, positive),
-        subgroups: subgroups(schema, &test, &cal, n_classes, positive),
+        subgroups: subgroups(
+            schema,
+            &test.records,
+            &test.labels,
+            &cal,
+            n_classes,
+            positive,
+        ),
     };
 
     progress(done, total, "writing bundle");
@@ -407,6 +412,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         None => None,
     };
     let bundle = Bundle {
+        local: Vec::new(),
         schema: schema.clone(),
         typicality: Typicality::new(&x_train, y),
         cases,
@@ -524,43 +530,6 @@ fn check_informative(schema: &Schema, train: &Dataset) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// Calibrated test metrics per group of each schema grouping field (groups with fewer than
-/// 10 test cases are left out: their metrics would mean little).
-fn subgroups(
-    schema: &Schema,
-    test: &Dataset,
-    proba: &[Vec<f64>],
-    n_classes: usize,
-    positive: usize,
-) -> Vec<SubgroupMetrics> {
-    let mut out = Vec::new();
-    for field in groups::fields(schema) {
-        for group in field.groups {
-            let idx: Vec<usize> = (0..test.records.len())
-                .filter(|&i| {
-                    group.member.contains(
-                        test.records[i]
-                            .values()
-                            .get(field.feature)
-                            .copied()
-                            .flatten(),
-                    )
-                })
-                .collect();
-            if idx.len() < 10 {
-                continue;
-            }
-            let t: Vec<usize> = idx.iter().map(|&i| test.labels[i]).collect();
-            let p: Vec<Vec<f64>> = idx.iter().map(|&i| proba[i].clone()).collect();
-            out.push(SubgroupMetrics {
-                label: group.label,
-                metrics: evaluate(&t, &p, n_classes, positive),
-            });
-        }
-    }
-    out
 }
 
 /// The first two test cases of each class: real cases to try the model on.
