@@ -304,6 +304,9 @@ run_tests() {
   cargo clippy --locked --lib --target wasm32-unknown-unknown --features bench -- -D warnings
   say "unit and integration tests"
   cargo test --locked
+  say "local validation against scikit-learn (bedside evaluate/recalibrate, computed independently)"
+  parity_venv
+  target/parity-venv/bin/python tests/validation/agreement.py
   say "FHIR output against the FHIR model (fhir.resources)"
   fhir_venv
   target/fhir-venv/bin/python tests/fhir/validate.py

@@ -14,6 +14,8 @@ use crate::bundle::Bundle;
 use crate::contract::schema::Text;
 use crate::train::{self, TrainInput};
 
+mod validate;
+
 /// Bedside: train model bundles, assess patients, serve the app.
 #[derive(Debug, Parser)]
 #[command(name = "bedside", version, about)]
@@ -131,6 +133,57 @@ enum Command {
         #[arg(long)]
         weighted: bool,
     },
+    /// Score every row of a CSV (the schema's feature columns; no outcome needed): the
+    /// calibrated probability of each class, the top class, imputed fields and flags, one line
+    /// per row; refused rows are listed with row, column and reason.
+    Predict {
+        /// Model bundle.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// The CSV to score (header row; the schema's column names).
+        #[arg(long)]
+        data: PathBuf,
+        /// Where to write the scores (CSV); standard output if not given.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Validate a bundle on your own labelled patients (the schema's columns and its outcome
+    /// column): AUC with its interval, calibration intercept and slope, calibration curve, net
+    /// benefit, subgroups and drift from the training data. Nothing leaves this machine.
+    Evaluate {
+        /// Model bundle.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// Labelled CSV (header row; the schema's columns and its outcome column).
+        #[arg(long)]
+        data: PathBuf,
+        /// Print JSON instead of the readable report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a new bundle whose probabilities are recalibrated to your labelled patients
+    /// (logistic recalibration: the ranking is kept), with the validation before and after on
+    /// its model card.
+    Recalibrate {
+        /// Model bundle.
+        #[arg(long)]
+        bundle: PathBuf,
+        /// Labelled CSV (as for `evaluate`).
+        #[arg(long)]
+        data: PathBuf,
+        /// Where to write the new bundle.
+        #[arg(long)]
+        out: PathBuf,
+        /// Sign the new bundle with this secret key (from `bedside keygen`); unsigned otherwise.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Who validated it, for the model card (the site or team).
+        #[arg(long, default_value = "local site")]
+        site: String,
+        /// The period the data cover, for the model card (e.g. "2024-01 to 2025-06").
+        #[arg(long)]
+        period: Option<String>,
+    },
     /// Print a bundle's model card (Markdown), or everything as JSON with --json.
     Inspect {
         /// Model bundle.
@@ -233,6 +286,23 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("wrote {0}/train.csv and {0}/test.csv", out.display());
             Ok(())
         }
+        Command::Predict { bundle, data, out } => validate::predict(&bundle, &data, out.as_deref()),
+        Command::Evaluate { bundle, data, json } => validate::evaluate(&bundle, &data, json),
+        Command::Recalibrate {
+            bundle,
+            data,
+            out,
+            key,
+            site,
+            period,
+        } => validate::recalibrate(&validate::RecalibrateArgs {
+            bundle: &bundle,
+            data: &data,
+            out: &out,
+            key: key.as_deref(),
+            site: &site,
+            period: period.as_deref(),
+        }),
         Command::Keygen { out } => {
             use crate::bundle::signature::native;
             let (seed, public) = native::keygen()?;
@@ -419,6 +489,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     metrics: &'a crate::model::metrics::Metrics,
                     card: &'a crate::bundle::Evaluation,
                     training: &'a crate::bundle::TrainingInfo,
+                    local: &'a [crate::bundle::LocalValidation],
                 }
                 let envelope = crate::bundle::signature::split(&bytes)?;
                 let view = Inspect {
@@ -439,6 +510,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     metrics: bundle.metrics(),
                     card: &bundle.evaluation,
                     training: &bundle.training,
+                    local: &bundle.local,
                 };
                 println!("{}", serde_json::to_string_pretty(&view)?);
             } else {

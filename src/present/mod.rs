@@ -8,4 +8,5 @@ pub mod model_card;
 pub mod risk;
 pub mod treatment;
 pub mod ui;
+pub mod validation_report;
 pub mod wording;

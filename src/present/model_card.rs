@@ -140,7 +140,7 @@ pub fn sections(bundle: &Bundle, sha256: &str, lang: Lang) -> Vec<Section> {
         })
         .collect::<Vec<_>>()
         .join("; ");
-    vec![
+    let mut out = vec![
         Section {
             title: tr(lang, "Model details", "模型详情"),
             items: vec![
@@ -218,7 +218,89 @@ pub fn sections(bundle: &Bundle, sha256: &str, lang: Lang) -> Vec<Section> {
                     "超出训练数据范围的数值，或与所有训练病例差距很大的患者，会被标出；请格外谨慎对待其估计。")),
             ],
         },
-    ]
+    ];
+    if !bundle.local.is_empty() {
+        out.insert(1, local_section(bundle, lang));
+    }
+    out
+}
+
+/// The validations on sites' own patients a bundle carries, beside the development figures
+/// above them (which describe the development data, before any recalibration).
+fn local_section(bundle: &Bundle, lang: Lang) -> Section {
+    use crate::bundle::{LocalMetrics, Recalibration};
+    let figures = |m: &LocalMetrics| {
+        let cal = if m.slope.is_finite() {
+            format!("{:.2} / {:.2}", m.intercept, m.slope)
+        } else {
+            "–".to_string()
+        };
+        match lang {
+            Lang::En => format!(
+                "AUC {:.3} (95 % CI {:.3}–{:.3}), calibration intercept / slope {cal}, Brier {:.4}, mean predicted {:.1} %",
+                m.auc, m.auc_ci.0, m.auc_ci.1, m.brier, m.mean_predicted * 100.0
+            ),
+            Lang::Zh => format!(
+                "AUC {:.3}（95% CI {:.3}–{:.3}），校准截距 / 斜率 {cal}，Brier {:.4}，平均预测 {:.1}%",
+                m.auc, m.auc_ci.0, m.auc_ci.1, m.brier, m.mean_predicted * 100.0
+            ),
+        }
+    };
+    let mut items = vec![(
+        tr(lang, "What this is", "说明"),
+        tr(
+            lang,
+            "The model was checked on a site's own patients and its probabilities recalibrated to them (the ranking is unchanged). The development figures above are from before; the latest recalibration is the one in use.",
+            "本模型已在某机构自己的患者中检验，并按其结果重新校准概率（排序不变）。上方的开发期指标为重新校准之前；当前使用的是最近一次重新校准。",
+        ),
+    )];
+    for v in &bundle.local {
+        let rate = f64::from(v.events) / f64::from(v.n.max(1)) * 100.0;
+        let update = match v.recalibration {
+            Recalibration::Logistic { intercept, slope } => match lang {
+                Lang::En => format!("log-odds × {slope:.3} + {intercept:.3}"),
+                Lang::Zh => format!("对数几率 × {slope:.3} + {intercept:.3}"),
+            },
+            Recalibration::Temperature { t } => match lang {
+                Lang::En => format!("temperature {t:.3}"),
+                Lang::Zh => format!("温度 {t:.3}"),
+            },
+        };
+        let signed = if v.signed_by.is_empty() {
+            tr(lang, "not signed when made", "生成时未签名")
+        } else {
+            match lang {
+                Lang::En => format!(
+                    "signed by key {}…",
+                    v.signed_by.get(..16).unwrap_or(&v.signed_by)
+                ),
+                Lang::Zh => format!(
+                    "由密钥 {}… 签名",
+                    v.signed_by.get(..16).unwrap_or(&v.signed_by)
+                ),
+            }
+        };
+        let period = if v.period.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", v.period)
+        };
+        let text = match lang {
+            Lang::En => format!(
+                "n = {} ({} events, {rate:.1} %{period}; {} rows refused, {} censored); data SHA-256 {}. Before: {}. After recalibration ({update}), on the same patients: {}. {signed}.",
+                v.n, v.events, v.refused, v.censored, v.data_sha256, figures(&v.before), figures(&v.after)
+            ),
+            Lang::Zh => format!(
+                "n = {}（事件 {} 例，{rate:.1}%{period}；拒收 {} 行，删失 {} 例）；数据 SHA-256 {}。重新校准前：{}。重新校准（{update}）后，同一批患者：{}。{signed}。",
+                v.n, v.events, v.refused, v.censored, v.data_sha256, figures(&v.before), figures(&v.after)
+            ),
+        };
+        items.push((format!("{} · {}", v.site, v.date), text));
+    }
+    Section {
+        title: tr(lang, "Local validation", "本地验证"),
+        items,
+    }
 }
 
 fn metric_row(name: &str, m: &Metrics) -> String {

@@ -1,0 +1,158 @@
+//! `bedside evaluate`'s readable report: the local validation figures in words, with what
+//! they mean and when they cannot be relied on.
+
+use std::fmt::Write;
+
+use crate::contract::schema::Schema;
+use crate::model::validation::{Report, DRIFT_FLAG, FEW_EVENTS};
+
+/// The report as plain text (English; the data team's terminal).
+pub fn text(schema: &Schema, report: &Report) -> String {
+    let mut out = String::new();
+    let r = report;
+    let positive = schema
+        .target
+        .classes
+        .get(schema.positive_index())
+        .map_or("", |c| c.label.en.as_str());
+    let _ = writeln!(
+        out,
+        "Local validation of {} — {}",
+        schema.id, schema.title.en
+    );
+    let _ = writeln!(
+        out,
+        "Population figures for this model on these patients; not a diagnosis for any one of them.\n"
+    );
+    let _ = writeln!(
+        out,
+        "Patients: {} with a recorded outcome ({} {positive}, {:.1} %); {} rows refused; {} censored before the horizon.",
+        r.n,
+        r.events,
+        r.event_rate * 100.0,
+        r.refused,
+        r.censored
+    );
+    if r.few_events() {
+        let _ = writeln!(
+            out,
+            "WARNING: {} events and {} non-events. Below about {FEW_EVENTS} of either, these figures are unreliable: the intervals are wide and the calibration line unstable.",
+            r.events,
+            r.n - r.events
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nDiscrimination: AUC {:.3} (95 % CI {:.3}–{:.3}); Brier score {:.4}.",
+        r.auc, r.auc_ci.0, r.auc_ci.1, r.brier
+    );
+    let _ = writeln!(
+        out,
+        "Calibration in the large: mean predicted {:.1} % against {:.1} % observed.",
+        r.mean_predicted * 100.0,
+        r.event_rate * 100.0
+    );
+    match r.calibration {
+        Some(c) => {
+            let _ = writeln!(
+                out,
+                "Calibration line: intercept {:.3}, slope {:.3} (ideal 0 and 1). {}{}",
+                c.intercept,
+                c.slope,
+                if c.slope < 0.9 {
+                    "Slope below 1: the predictions are too extreme here. "
+                } else if c.slope > 1.1 {
+                    "Slope above 1: the predictions are too modest here. "
+                } else {
+                    ""
+                },
+                if c.intercept > 0.1 {
+                    "Intercept above 0: risks are underestimated here."
+                } else if c.intercept < -0.1 {
+                    "Intercept below 0: risks are overestimated here."
+                } else {
+                    ""
+                }
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "Calibration line: cannot be fitted (the predictions separate the outcomes perfectly)."
+            );
+        }
+    }
+    let _ = writeln!(out, "\nCalibration curve (groups by predicted risk):");
+    let _ = writeln!(
+        out,
+        "  {:>9}  {:>9}  {:>17}  {:>6}",
+        "predicted", "observed", "95 % CI", "n"
+    );
+    for b in &r.curve {
+        let _ = writeln!(
+            out,
+            "  {:>8.1} %  {:>8.1} %  {:>6.1} – {:>6.1} %  {:>6}",
+            b.predicted * 100.0,
+            b.observed * 100.0,
+            b.lo * 100.0,
+            b.hi * 100.0,
+            b.n
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nNet benefit (treat when the predicted risk is at least the threshold; treating no one is 0):"
+    );
+    let _ = writeln!(
+        out,
+        "  {:>9}  {:>8}  {:>9}",
+        "threshold", "model", "treat all"
+    );
+    for nb in &r.net_benefit {
+        let _ = writeln!(
+            out,
+            "  {:>8.0} %  {:>8.4}  {:>9.4}{}",
+            nb.threshold * 100.0,
+            nb.model,
+            nb.treat_all,
+            if nb.model > nb.treat_all.max(0.0) {
+                "  model better"
+            } else {
+                ""
+            }
+        );
+    }
+    if !r.subgroups.is_empty() {
+        let _ = writeln!(out, "\nSubgroups (10 or more patients):");
+        for g in &r.subgroups {
+            let _ = writeln!(
+                out,
+                "  {:<32} n {:>6}  AUC {:.3}  Brier {:.4}",
+                g.label.en, g.metrics.n, g.metrics.auc, g.metrics.brier
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nDrift against the training cases (standardised difference; |d| ≥ {DRIFT_FLAG} flagged):"
+    );
+    for d in &r.drift {
+        let level = d
+            .level
+            .as_deref()
+            .map(|l| format!(" [{l}]"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {:<24} local {:>9.3}  training {:>9.3}  d {:>6.2}  outside range {:>5.1} %  missing {:>5.1} %{}",
+            format!("{}{level}", d.column),
+            d.local,
+            d.training,
+            d.std_diff,
+            d.outside_range * 100.0,
+            d.missing * 100.0,
+            if d.std_diff.abs() >= DRIFT_FLAG { "  *" } else { "" }
+        );
+    }
+    out
+}
