@@ -537,3 +537,161 @@ fn a_bad_rule_file_fails_the_build_naming_the_rule() {
         assert!(!out.exists(), "no bundle is written");
     }
 }
+
+/// Run a `bedside` subcommand with a bundle and a data file.
+fn with_data(cmd: &str, bundle: &Path, data: &Path, extra: &[&str]) -> Output {
+    run(bin()
+        .arg(cmd)
+        .arg("--bundle")
+        .arg(bundle)
+        .arg("--data")
+        .arg(data)
+        .args(extra))
+}
+
+#[test]
+fn predict_evaluate_and_recalibrate_on_held_out_patients() {
+    let b = pima();
+    let te = root().join("data/pima_te.csv");
+    // predict: one line per row, probabilities summing to 1.
+    let out = tmp("pima-preds.csv");
+    let o = with_data("predict", &b, &te, &["--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let preds = std::fs::read_to_string(&out).unwrap();
+    let mut lines = preds.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "row,status,p_No,p_Yes,top,imputed,outside_training_range,unusual,column,reason"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 332);
+    for r in &rows {
+        let c: Vec<&str> = r.split(',').collect();
+        assert_eq!(c[1], "scored");
+        let s: f64 = c[2].parse::<f64>().unwrap() + c[3].parse::<f64>().unwrap();
+        assert!((s - 1.0).abs() < 1e-9);
+    }
+    // evaluate --json: the fields the data team's scripts read.
+    let o = with_data("evaluate", &b, &te, &["--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["n"], 332);
+    assert_eq!(j["refused"], 0);
+    for key in ["auc", "brier"] {
+        assert!(j[key].as_f64().unwrap() > 0.0, "{key}");
+    }
+    assert_eq!(j["auc_ci"].as_array().unwrap().len(), 2);
+    assert!(j["calibration"]["intercept"].is_f64() && j["calibration"]["slope"].is_f64());
+    let nb = j["net_benefit"].as_array().unwrap();
+    assert_eq!(nb.len(), 10);
+    assert!((nb[0]["threshold"].as_f64().unwrap() - 0.05).abs() < 1e-12);
+    assert!(nb[9]["model"].is_f64() && nb[9]["treat_all"].is_f64());
+    assert!(!j["subgroups"].as_array().unwrap().is_empty());
+    assert_eq!(j["drift"].as_array().unwrap().len(), 7);
+    // The readable report.
+    let o = with_data("evaluate", &b, &te, &[]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("Calibration line: intercept") && text.contains("Net benefit"));
+    // recalibrate, signed with a site key: the card carries the validation and the signer.
+    let key = tmp("site-key");
+    let _ = std::fs::remove_file(key.with_extension("key"));
+    let o = run(bin().arg("keygen").arg("--out").arg(&key));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let re = tmp("pima-recal.bdsx");
+    let o = with_data(
+        "recalibrate",
+        &b,
+        &te,
+        &[
+            "--out",
+            re.to_str().unwrap(),
+            "--key",
+            key.with_extension("key").to_str().unwrap(),
+            "--site",
+            "Test clinic",
+            "--period",
+            "1990s",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(bin()
+        .arg("verify")
+        .arg("--trusted")
+        .arg(key.with_extension("pub"))
+        .arg(&re));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = run(bin().arg("inspect").arg("--bundle").arg(&re));
+    let card = String::from_utf8_lossy(&card.stdout);
+    assert!(
+        card.contains("## Local validation") && card.contains("Test clinic"),
+        "{card}"
+    );
+    assert!(card.contains("signed by key"), "{card}");
+    let o = with_data("evaluate", &re, &te, &["--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(j["calibration"]["intercept"].as_f64().unwrap().abs() < 1e-6);
+    assert!((j["calibration"]["slope"].as_f64().unwrap() - 1.0).abs() < 1e-6);
+}
+
+#[test]
+fn bad_validation_data_is_refused_with_what_is_missing() {
+    let b = pima();
+    let write = |name: &str, text: &str| {
+        let p = tmp(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let header = "npreg,glu,bp,skin,bmi,ped,age";
+    let cases = [
+        (
+            "no-target.csv",
+            format!("{header}\n1,85,66,29,26.6,0.351,31\n"),
+            "no column `type`",
+        ),
+        (
+            "coded.csv",
+            format!("{header},type\n1,85,66,29,26.6,0.351,31,0\n2,85,66,29,26.6,0.351,31,1\n"),
+            "not one of the target classes",
+        ),
+        (
+            "one-class.csv",
+            format!("{header},type\n1,85,66,29,26.6,0.351,31,No\n2,95,66,29,26.6,0.351,35,No\n"),
+            "no patient has the outcome `Yes`",
+        ),
+        (
+            "one-row.csv",
+            format!("{header},type\n1,85,66,29,26.6,0.351,31,Yes\n"),
+            "1 usable row",
+        ),
+        ("empty.csv", String::new(), "empty"),
+    ];
+    for (name, text, want) in cases {
+        let p = write(name, &text);
+        for cmd in ["evaluate", "recalibrate"] {
+            let out = tmp(&format!("{name}.bdsx"));
+            let o = with_data(
+                cmd,
+                &b,
+                &p,
+                &["--out", out.to_str().unwrap()][..if cmd == "recalibrate" { 2 } else { 0 }],
+            );
+            assert_eq!(o.status.code(), Some(2), "{cmd} {name}");
+            assert!(stderr(&o).contains(want), "{cmd} {name}: {}", stderr(&o));
+            assert!(!out.exists(), "{cmd} {name}: nothing is written");
+        }
+    }
+    // predict lists bad rows and keeps the good ones.
+    let p = write(
+        "mixed.csv",
+        &format!("{header}\n1,85,66,29,26.6,0.351,31\n1,85,66,29,900,0.351,31\n"),
+    );
+    let o = with_data("predict", &b, &p, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let refused: Vec<&str> = text.lines().filter(|l| l.contains(",refused,")).collect();
+    assert_eq!(refused.len(), 1, "{text}");
+    assert!(
+        refused[0].starts_with("2,refused,") && refused[0].contains(",bmi,"),
+        "{text}"
+    );
+}
