@@ -113,17 +113,28 @@ impl std::fmt::Display for RowError {
 /// Parse CSV text, keeping every good row and listing every bad one (a case library loaded in
 /// the browser shows them all, rather than only the first). A bad header is still an error.
 pub fn read_rows(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)> {
-    read(schema, text, true)
+    read(schema, text, true, true)
+}
+
+/// As [`read_rows`], without keeping each row's JSON (`json` is empty): what scoring and
+/// validating a large file need, at a fraction of the memory.
+pub fn read_labelled(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)> {
+    read(schema, text, true, false)
 }
 
 /// Parse CSV text for scoring: the schema's feature columns only (an outcome column, if any,
 /// is neither needed nor read). Every good row is kept (`labels` are placeholders, `censored`
-/// empty) and every bad one listed.
+/// and `json` empty) and every bad one listed.
 pub fn read_unlabelled(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowError>)> {
-    read(schema, text, false)
+    read(schema, text, false, false)
 }
 
-fn read(schema: &Schema, text: &str, labelled: bool) -> Result<(Dataset, Vec<RowError>)> {
+fn read(
+    schema: &Schema,
+    text: &str,
+    labelled: bool,
+    keep_json: bool,
+) -> Result<(Dataset, Vec<RowError>)> {
     if text.trim().is_empty() {
         return Err(Error::Data("the CSV is empty (no header, no rows)".into()));
     }
@@ -208,7 +219,9 @@ fn read(schema: &Schema, text: &str, labelled: bool) -> Result<(Dataset, Vec<Row
             (Ok(((record, label, json), arm)), Some(_)) => {
                 ds.records.push(record);
                 ds.labels.push(label);
-                ds.json.push(json);
+                if keep_json {
+                    ds.json.push(json);
+                }
                 ds.rows.push(row_no as u32);
                 ds.arms.extend(arm);
                 ds.times.extend(time);
@@ -379,7 +392,10 @@ impl Dataset {
         Dataset {
             records: idx.iter().map(|&i| self.records[i].clone()).collect(),
             labels: idx.iter().map(|&i| self.labels[i]).collect(),
-            json: idx.iter().map(|&i| self.json[i].clone()).collect(),
+            json: idx
+                .iter()
+                .filter_map(|&i| self.json.get(i).cloned())
+                .collect(),
             rows: idx.iter().map(|&i| self.rows[i]).collect(),
             censored: Censored::default(),
             arms: if self.arms.is_empty() {

@@ -70,27 +70,43 @@ impl Typicality {
         self.x.get(start..end).unwrap_or(&[])
     }
 
-    fn dist(row: &[f32], x: &[f64]) -> f64 {
-        row.iter()
-            .zip(x)
-            .map(|(&a, &b)| (f64::from(a) - b).powi(2))
-            .sum::<f64>()
-            .sqrt()
+    /// Squared distance from `row` to `x`, or `None` as soon as it exceeds `best` (the terms
+    /// are non-negative and summed in the same order either way, so the nearest distance is
+    /// bit for bit what the full sums give; the scan just stops early on the far cases).
+    fn dist_sq_below(row: &[f32], x: &[f64], best: f64) -> Option<f64> {
+        let mut sum = 0.0f64;
+        for (&a, &b) in row.iter().zip(x) {
+            sum += (f64::from(a) - b).powi(2);
+            if sum > best {
+                return None;
+            }
+        }
+        Some(sum)
+    }
+
+    /// Distance to the nearest row, skipping row `skip`.
+    fn nearest_to(&self, x: &[f64], skip: Option<usize>) -> f64 {
+        let w = (self.width as usize).max(1);
+        let mut best = f64::INFINITY;
+        for (j, row) in self.x.chunks_exact(w).enumerate() {
+            if Some(j) == skip {
+                continue;
+            }
+            if let Some(d) = Self::dist_sq_below(row, x, best) {
+                best = best.min(d);
+            }
+        }
+        best.sqrt()
     }
 
     fn nearest_excluding(&self, i: usize) -> f64 {
         let me: Vec<f64> = self.row(i).iter().map(|&v| f64::from(v)).collect();
-        (0..self.len())
-            .filter(|&j| j != i)
-            .map(|j| Self::dist(self.row(j), &me))
-            .fold(f64::INFINITY, f64::min)
+        self.nearest_to(&me, Some(i))
     }
 
     /// Distance from `x` (preprocessed) to the nearest training case.
     pub fn nearest(&self, x: &[f64]) -> f64 {
-        (0..self.len())
-            .map(|j| Self::dist(self.row(j), x))
-            .fold(f64::INFINITY, f64::min)
+        self.nearest_to(x, None)
     }
 }
 

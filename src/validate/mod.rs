@@ -175,7 +175,7 @@ fn check_header(schema: &Schema, csv: &str) -> Result<()> {
 pub fn evaluate(bundle: &Bundle, csv: &str) -> Result<Evaluated> {
     let schema = &bundle.schema;
     check_header(schema, csv)?;
-    let (data, refused) = dataset::read_rows(schema, csv)?;
+    let (data, refused) = dataset::read_labelled(schema, csv)?;
     let coding: Vec<&RowError> = refused
         .iter()
         .filter(|e| {
