@@ -4,6 +4,7 @@
 #   ./dev.sh test    the same setup and build, then every test (what CI runs)
 #   ./dev.sh bench   measure sizes and browser timings (see BENCHMARKS.md)
 #   ./dev.sh parity  the same models in scikit-learn on identical splits (see BENCHMARKS.md)
+#   ./dev.sh bench-validate  predict/evaluate on 100,000 rows (CLI) and the Validate view on 10,000
 #   ./dev.sh bench-onnx  Bedside against scikit-learn → ONNX → ONNX Runtime Web, one Chromium
 #   ./dev.sh bench-load  1,000 assessments/s for 60 s in Chromium: rate, p99, memory (BENCHMARKS.md)
 #   ./dev.sh bench-lighthouse  Lighthouse on the app, desktop and mobile, medians (BENCHMARKS.md)
@@ -286,6 +287,9 @@ bench_smoke() {
   say "benchmark smoke run: sklearn_parity.py"
   BENCH_SMOKE=1 run_quiet target/parity-venv/bin/python tests/bench/sklearn_parity.py
   onnx_setup
+  say "benchmark smoke run: validate_bench.py and validate_browser.mjs"
+  BENCH_SMOKE=1 run_quiet target/parity-venv/bin/python tests/bench/validate_bench.py
+  BENCH_SMOKE=1 run_quiet node tests/bench/validate_browser.mjs
   say "benchmark smoke run: onnx_bench.mjs"
   BENCH_SMOKE=1 BENCH_RUNS=1 run_quiet node tests/bench/onnx_bench.mjs
   lighthouse_setup
@@ -327,10 +331,11 @@ case "${1:-}" in
   bench-load) build_all; node tests/bench/load.mjs ;;
   bench-lighthouse) build_all; lighthouse_setup; node tests/bench/lighthouse.mjs ;;
   bench-cases) build_all; build_bench_wasm; node tests/bench/cases_bench.mjs ;;
+  bench-validate) build_all; parity_venv; target/parity-venv/bin/python tests/bench/validate_bench.py; node tests/bench/validate_browser.mjs ;;
   parity) build_cli; parity_venv; target/parity-venv/bin/python tests/bench/sklearn_parity.py ;;
   bench-onnx) build_all; onnx_setup; say "measuring in Chromium"; node tests/bench/onnx_bench.mjs ;;
   fuzz) build_all; fuzz "${2:-600}" "${3:-}" ;;
   setup) setup ;;
   build) build_all ;;
-  *) echo "usage: ./dev.sh serve | test | bench | bench-cases | bench-load | bench-lighthouse | bench-onnx | parity | fuzz [seconds] [target]" >&2; exit 64 ;;
+  *) echo "usage: ./dev.sh serve | test | bench | bench-cases | bench-validate | bench-load | bench-lighthouse | bench-onnx | parity | fuzz [seconds] [target]" >&2; exit 64 ;;
 esac

@@ -208,6 +208,10 @@ pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
         (Error::BadPatient { reason }, Zh) => {
             format!("患者数据不是“字段 → 数值”的 JSON 对象：{reason}")
         }
+        // The core's reasons for data and validation are English free text: named in Chinese
+        // first, the reason kept as it is.
+        (Error::Data(m), Zh) => format!("数据无法使用：{m}"),
+        (Error::Validation(m), Zh) => format!("无法进行本地验证：{m}"),
         (other, _) => other.to_string(),
     }
 }

@@ -331,7 +331,7 @@ pub fn App(props: &AppProps) -> Html {
                     {on_loaded} {on_reset} {lang} />
             };
             let tabs = html! {
-                <Tabs loaded={loaded.clone()} patient={state.patient.clone()} view={state.view} {lang} dispatch={dispatch.clone()} />
+                <Tabs loaded={loaded.clone()} patient={state.patient.clone()} view={state.view} {lang} dispatch={dispatch.clone()} validate={!embedded} />
             };
             let record = props.launch.as_ref().map(|launch| html! {
                 <super::launch::RecordPanel launch={launch.clone()} loaded={loaded.clone()} patient={state.patient.clone()}
@@ -352,6 +352,14 @@ pub fn App(props: &AppProps) -> Html {
                     { tabs }
                     <div class="panels">
                         <super::health_panel::HealthPanel loaded={loaded.clone()} inputs={state.patient.canonical.clone()} {lang} si={state.si} />
+                    </div>
+                    </>
+                },
+                View::Validate => html! {
+                    <>
+                    { tabs }
+                    <div class="panels">
+                        <super::validate_view::ValidateView loaded={loaded.clone()} validation={state.validation.clone()} {lang} dispatch={dispatch.clone()} />
                     </div>
                     </>
                 },

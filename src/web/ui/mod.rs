@@ -22,6 +22,7 @@ mod state;
 mod tabs;
 mod teach;
 mod treatment_panel;
+mod validate_view;
 mod widget;
 
 pub use widget::{mount, WidgetHandle};

@@ -35,26 +35,47 @@ fn metric_row(name: String, m: &Metrics) -> Html {
 }
 
 /// Points as an SVG polyline in a 100×100 box (y up).
-fn polyline(points: impl Iterator<Item = (f64, f64)>) -> String {
+pub(super) fn polyline(points: impl Iterator<Item = (f64, f64)>) -> String {
     points
         .map(|(x, y)| format!("{:.2},{:.2}", x * 100.0, 100.0 - y * 100.0))
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-fn chart(title: &str, x_label: &str, y_label: &str, id: &str, body: Html) -> Html {
+/// A 0–1 × 0–1 chart with its diagonal.
+pub(super) fn chart(title: &str, x_label: &str, y_label: &str, id: &str, body: Html) -> Html {
+    let diag = html! { <line class="diag" x1="0" y1="100" x2="100" y2="0" /> };
+    figure(
+        title,
+        [x_label, y_label],
+        id,
+        ["0", "1", "0", "1"],
+        html! { <>{ diag }{ body }</> },
+    )
+}
+
+/// A chart's frame, axis labels (x, y) and corner ticks (x from, x to, y from, y to) around
+/// `body`, drawn in a 100×100 box (y up).
+pub(super) fn figure(
+    title: &str,
+    labels: [&str; 2],
+    id: &str,
+    ticks: [&str; 4],
+    body: Html,
+) -> Html {
+    let [x_label, y_label] = labels;
+    let [x0, x1, y0, y1] = ticks;
     html! {
         <figure class="chart" id={id.to_string()}>
             <svg viewBox="-14 -4 120 122" role="img" aria-label={title.to_string()}>
                 <rect class="frame" x="0" y="0" width="100" height="100" />
-                <line class="diag" x1="0" y1="100" x2="100" y2="0" />
                 { body }
                 <text class="axis-label" x="50" y="114" text-anchor="middle">{ x_label }</text>
                 <text class="axis-label" x="-6" y="50" text-anchor="middle" transform="rotate(-90 -6 50)">{ y_label }</text>
-                <text class="tick" x="0" y="108" text-anchor="middle">{ "0" }</text>
-                <text class="tick" x="100" y="108" text-anchor="middle">{ "1" }</text>
-                <text class="tick" x="-3" y="101" text-anchor="end">{ "0" }</text>
-                <text class="tick" x="-3" y="3" text-anchor="end">{ "1" }</text>
+                <text class="tick" x="0" y="108" text-anchor="middle">{ x0 }</text>
+                <text class="tick" x="100" y="108" text-anchor="middle">{ x1 }</text>
+                <text class="tick" x="-3" y="101" text-anchor="end">{ y0 }</text>
+                <text class="tick" x="-3" y="3" text-anchor="end">{ y1 }</text>
             </svg>
             <figcaption>{ title }</figcaption>
         </figure>

@@ -11,6 +11,7 @@ use crate::clinical::treatment::decision::Decision;
 use crate::contract::groups;
 use crate::contract::schema::{Lang, Text};
 use crate::error::Error;
+use crate::validate::{Evaluated, Recalibrated};
 
 /// One entry of `static/bundles/index.json`.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +89,60 @@ pub enum View {
     Teach,
     /// The entered values against their normal ranges.
     Health,
+    /// The model checked on a site's own labelled patients (a CSV read in the page).
+    Validate,
+}
+
+/// Why a validation file gave no figures.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Unusable {
+    /// The file is not UTF-8 text.
+    NotText,
+    /// The core refused it (no outcome column, another coding, too few patients …).
+    Refused(Error),
+}
+
+/// A site's labelled CSV checked against the bundle on screen (the Validate view). It lives in
+/// memory only, belongs to one bundle, and is dropped whenever the bundle changes.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// Payload hash of the bundle it was checked against.
+    pub sha256: String,
+    /// The file's name, as the user's system gave it.
+    pub name: String,
+    /// `None` while the file is being read and checked.
+    pub result: Option<Result<Rc<Evaluated>, Unusable>>,
+    /// The bundle recalibrated to these patients, or why not (once asked for).
+    pub recalibrated: Option<Result<Rc<Recalibrated>, Error>>,
+}
+
+/// The results compare by allocation: a new check or recalibration is a new `Rc`.
+impl PartialEq for Validation {
+    fn eq(&self, o: &Validation) -> bool {
+        let result = match (&self.result, &o.result) {
+            (None, None) => true,
+            (Some(Ok(a)), Some(Ok(b))) => Rc::ptr_eq(a, b),
+            (Some(Err(a)), Some(Err(b))) => a == b,
+            _ => false,
+        };
+        let recalibrated = match (&self.recalibrated, &o.recalibrated) {
+            (None, None) => true,
+            (Some(Ok(a)), Some(Ok(b))) => Rc::ptr_eq(a, b),
+            (Some(Err(a)), Some(Err(b))) => a == b,
+            _ => false,
+        };
+        self.sha256 == o.sha256 && self.name == o.name && result && recalibrated
+    }
+}
+
+impl Validation {
+    /// The figures, once checked.
+    pub fn evaluated(&self) -> Option<&Rc<Evaluated>> {
+        match &self.result {
+            Some(Ok(e)) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// A case library the user loaded from a CSV (it never leaves the page).
@@ -159,6 +214,8 @@ pub struct State {
     pub import_error: Option<Rc<String>>,
     /// Opened from an EHR (SMART launch): how reading the record for the bundle on screen went.
     pub record: Option<RecordRead>,
+    /// The Validate view's file and figures, for the bundle on screen.
+    pub validation: Option<Validation>,
 }
 
 /// An EHR launch's reading of the patient's record for the bundle on screen.
@@ -189,6 +246,7 @@ impl State {
             patient: PatientContext::blank(0, None),
             import_error: None,
             record: None,
+            validation: None,
         }
     }
 
@@ -274,6 +332,25 @@ pub enum Action {
     RecordReading(String),
     /// The record read for bundle `sha256`: a new patient from it, or why not (an empty form).
     RecordRead(String, Result<FromRecord, String>),
+    /// A validation file chosen for bundle `sha`: being read and checked.
+    Validating {
+        sha: String,
+        name: String,
+    },
+    /// A validation file checked against bundle `sha`: the figures, or why there are none.
+    Validated {
+        sha: String,
+        name: String,
+        result: Result<Rc<Evaluated>, Unusable>,
+    },
+    /// `of` (the figures on screen for bundle `sha`) recalibrated: the new bundle, or why not.
+    Recalibrated {
+        sha: String,
+        of: Rc<Evaluated>,
+        result: Result<Rc<Recalibrated>, Error>,
+    },
+    /// Forget the validation file and its figures.
+    ClearValidation,
 }
 
 /// The yew adaptor: the reducer itself is plain Rust ([`State::apply`]), tested natively.
@@ -313,6 +390,7 @@ impl State {
                 s.library_error = None;
                 s.search = Search::default();
                 s.record = None;
+                s.validation = None;
                 s = s.blank();
             }
             Action::BundleLoaded(file, result) => {
@@ -330,6 +408,7 @@ impl State {
                             .take()
                             .and_then(|k| loaded.bundle.examples.get(k).cloned());
                         s.bundle = Some(Load::Ready(loaded));
+                        s.validation = None;
                         s = s.blank();
                         if let Some(ex) = example {
                             s = s.given(Origin::Example { row: ex.row }, ex.inputs);
@@ -416,6 +495,43 @@ impl State {
                     }
                     Err(e) => s.record = Some(RecordRead::Failed(Rc::new(e))),
                 }
+            }
+            Action::Validating { sha, name } => {
+                if s.loaded().map(|l| l.sha256.as_str()) != Some(sha.as_str()) {
+                    return self;
+                }
+                s.validation = Some(Validation {
+                    sha256: sha,
+                    name,
+                    result: None,
+                    recalibrated: None,
+                });
+            }
+            Action::Validated { sha, name, result } => {
+                if s.loaded().map(|l| l.sha256.as_str()) != Some(sha.as_str()) {
+                    return self; // checked against a bundle no longer loaded
+                }
+                s.validation = Some(Validation {
+                    sha256: sha,
+                    name,
+                    result: Some(result),
+                    recalibrated: None,
+                });
+            }
+            Action::Recalibrated { sha, of, result } => {
+                let current = s.validation.as_mut().filter(|v| {
+                    v.sha256 == sha && v.evaluated().is_some_and(|e| Rc::ptr_eq(e, &of))
+                });
+                let Some(v) = current else {
+                    return self; // for figures no longer on screen
+                };
+                v.recalibrated = Some(result);
+            }
+            Action::ClearValidation => {
+                if s.validation.is_none() {
+                    return self;
+                }
+                s.validation = None;
             }
             Action::FhirImported(sha256, result) => {
                 let Some(l) = s.loaded().cloned() else {
@@ -769,6 +885,126 @@ mod tests {
             Rc::ptr_eq(&b, &stale),
             "a CSV read against bundle a is not b's library"
         );
+    }
+
+    /// Labelled patients for the sample bundle (both outcomes, not separated by glucose).
+    const LABELLED: &str = "glu,smoker,sex,dx\n100,1,m,no\n180,0,f,yes\n140,0,f,yes\n\
+                            90,1,f,no\n160,0,m,no\n120,1,m,yes\n";
+
+    fn checked(s: &State) -> Rc<Evaluated> {
+        Rc::new(crate::validate::evaluate(&s.loaded().unwrap().bundle, LABELLED).unwrap())
+    }
+
+    #[test]
+    fn a_validation_belongs_to_its_bundle_a_stale_one_is_ignored_and_a_new_bundle_clears_it() {
+        let s = busy();
+        let sha = s.loaded().unwrap().sha256.clone();
+        let ev = checked(&s);
+        let other = "0".repeat(64);
+        // Checked against another bundle: ignored, whichever way it went.
+        for action in [
+            Action::Validating {
+                sha: other.clone(),
+                name: "site.csv".into(),
+            },
+            Action::Validated {
+                sha: other.clone(),
+                name: "site.csv".into(),
+                result: Ok(ev.clone()),
+            },
+            Action::Validated {
+                sha: other.clone(),
+                name: "site.csv".into(),
+                result: Err(Unusable::NotText),
+            },
+        ] {
+            assert!(Rc::ptr_eq(&s, &s.clone().apply(action)));
+        }
+        let reading = s.clone().apply(Action::Validating {
+            sha: sha.clone(),
+            name: "site.csv".into(),
+        });
+        assert!(reading.validation.as_ref().unwrap().result.is_none());
+        let done = reading.apply(Action::Validated {
+            sha: sha.clone(),
+            name: "site.csv".into(),
+            result: Ok(ev.clone()),
+        });
+        let v = done.validation.as_ref().unwrap();
+        assert!(Rc::ptr_eq(v.evaluated().unwrap(), &ev));
+        assert_eq!(v.name, "site.csv");
+        // A recalibration of other figures, or for another bundle, is ignored.
+        let about = crate::validate::About::default();
+        let re =
+            crate::validate::recalibrate(&s.loaded().unwrap().bundle, &ev, &about).map(Rc::new);
+        for (sha, of) in [(other.clone(), ev.clone()), (sha.clone(), checked(&s))] {
+            let stale = done.clone().apply(Action::Recalibrated {
+                sha,
+                of,
+                result: re.clone(),
+            });
+            assert!(Rc::ptr_eq(&done, &stale));
+        }
+        let recalibrated = done.clone().apply(Action::Recalibrated {
+            sha: sha.clone(),
+            of: ev.clone(),
+            result: re.clone(),
+        });
+        assert!(recalibrated
+            .validation
+            .as_ref()
+            .unwrap()
+            .recalibrated
+            .is_some());
+        // Typing, the language, the units and the view keep it.
+        let kept = run(
+            recalibrated.clone(),
+            vec![
+                Action::Input(0, "140".into()),
+                Action::SetLang(Lang::Zh),
+                Action::SetUnits(true),
+                Action::SetView(View::Assess),
+                Action::Example(0),
+            ],
+        );
+        assert_eq!(kept.validation, recalibrated.validation);
+        // A new file replaces the figures and drops the recalibration.
+        let again = recalibrated.clone().apply(Action::Validated {
+            sha: sha.clone(),
+            name: "other.csv".into(),
+            result: Err(Unusable::Refused(Error::Validation("no".into()))),
+        });
+        let v = again.validation.as_ref().unwrap();
+        assert!(v.evaluated().is_none() && v.recalibrated.is_none());
+        // Another bundle (chosen, then loaded) forgets it; a late answer for the old one is
+        // ignored.
+        let b = run(
+            recalibrated.clone(),
+            vec![
+                Action::Select("b.bdsx".into()),
+                Action::BundleLoaded("b.bdsx".into(), Ok(loaded("b.bdsx", 2))),
+            ],
+        );
+        assert!(b.validation.is_none());
+        let late = b.clone().apply(Action::Validated {
+            sha: sha.clone(),
+            name: "site.csv".into(),
+            result: Ok(ev.clone()),
+        });
+        assert!(Rc::ptr_eq(&b, &late));
+        let late = b.clone().apply(Action::Recalibrated {
+            sha,
+            of: ev,
+            result: re,
+        });
+        assert!(Rc::ptr_eq(&b, &late));
+        // Cleared by hand; clearing nothing changes nothing.
+        let cleared = recalibrated.apply(Action::ClearValidation);
+        assert!(cleared.validation.is_none());
+        assert!(Rc::ptr_eq(
+            &cleared,
+            &cleared.clone().apply(Action::ClearValidation)
+        ));
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct Props {
     pub view: View,
     pub lang: Lang,
     pub dispatch: UseReducerDispatcher<State>,
+    /// Whether the Validate view is offered: on the page, for the data team; not in a portal's
+    /// embedded widget, which is for the point of care.
+    pub validate: bool,
 }
 
 #[function_component]
@@ -43,6 +46,9 @@ pub fn Tabs(props: &Props) -> Html {
             { tab(View::Assess, "tab-assess", Msg::Assess) }
             { tab(View::Teach, "tab-teach", Msg::Teach) }
             { tab(View::Health, "tab-health", Msg::Health) }
+            if props.validate {
+                { tab(View::Validate, "tab-validate", Msg::Validate) }
+            }
         </div>
         </>
     }
