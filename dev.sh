@@ -45,7 +45,7 @@ setup() {
     cargo install --locked wasm-pack
   fi
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
-     || ! { command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi 'Noto Sans CJK'; }; then
+     || ! { command -v fc-list >/dev/null 2>&1 && fc-list | grep -i 'Noto Sans CJK' >/dev/null; }; then
     say "installing Debian's chromium, chromium-driver and CJK fonts"
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
@@ -135,6 +135,14 @@ build_wasm_variant() {
 # so it stays small and can never mount anything.
 build_engine_wasm() { build_wasm_variant pkg/engine bedside_engine engine; }
 
+# The data team's page (www/validate.html): the app plus the Validate view, in pkg/validate/, so
+# the clinician's page (the UI build) does not carry it. Its script is the page's, pointed at it.
+build_validate_wasm() {
+  build_wasm_variant pkg/validate bedside_validate validate
+  sed "s#'\.\./pkg/bedside\.js#'./validate/bedside_validate.js#g; s#\`\.\./pkg/bedside\.js#\`./validate/bedside_validate.js#g; s#'\.\./pkg/#'./#g; s#\`\.\./pkg/#\`./#g" www/main.js \
+    | esbuild --minify --format=esm --log-level=warning --loader=js > pkg/validate-main.js
+}
+
 # What the service worker (www/sw.js) precaches, with a version that changes whenever any of
 # those files does: a changed version is what makes the browser install the new worker.
 write_precache() {
@@ -165,7 +173,7 @@ write_npm_package() {
   sed -e "s#'../pkg/bedside.js'#'./bedside.js'#" -e "s#'../pkg/style.css'#'./style.css'#" www/widget.js > pkg/widget.js
 }
 
-build_all() { setup; build_cli; train_bundles; sign_bundles; build_wasm; build_engine_wasm; write_precache; write_npm_package; }
+build_all() { setup; build_cli; train_bundles; sign_bundles; build_wasm; build_engine_wasm; build_validate_wasm; write_precache; write_npm_package; }
 
 # The app plus its benchmark-only entry points (synthetic case libraries), in target/bench-pkg;
 # the case benchmark serves it in place of pkg/.
@@ -300,8 +308,9 @@ bench_smoke() {
 run_tests() {
   say "format and lints (native and wasm32)"
   cargo fmt --check
-  cargo clippy --locked --all-targets -- -D warnings
+  cargo clippy --locked --all-targets --features validate -- -D warnings
   cargo clippy --locked --lib --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy --locked --lib --target wasm32-unknown-unknown --no-default-features --features validate -- -D warnings
   cargo clippy --locked --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
   cargo clippy --locked --lib --target wasm32-unknown-unknown --no-default-features --features engine -- -D warnings
   cargo clippy --locked --lib --target wasm32-unknown-unknown --no-default-features --features bench -- -D warnings

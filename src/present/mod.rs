@@ -8,5 +8,6 @@ pub mod model_card;
 pub mod risk;
 pub mod treatment;
 pub mod ui;
+pub mod validate_text;
 pub mod validation_report;
 pub mod wording;

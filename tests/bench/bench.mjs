@@ -126,7 +126,7 @@ console.log('| what | raw | gzip | budget |');
 console.log('| --- | ---: | ---: | --- |');
 console.log(`| UI wasm (pkg/bedside_bg.wasm) | ${kb(sizes.wasm.raw)} | ${kb(sizes.wasm.gzip)} | |`);
 console.log(`| UI JS glue (pkg/bedside.js) | ${kb(sizes.js.raw)} | ${kb(sizes.js.gzip)} | |`);
-console.log(`| **UI build** (wasm, glue, snippets, pkg/style.css): the page, the widget, the iframe | ${kb(ui.raw)} | **${kb(ui.gzip)}** | ≤ 375 KB gzip |`);
+console.log(`| **UI build** (wasm, glue, snippets, pkg/style.css): the page, the widget, the iframe | ${kb(ui.raw)} | **${kb(ui.gzip)}** | ≤ 380 KB gzip |`);
 console.log(`| **headless engine** (pkg/engine: wasm + glue), not loaded by the page | ${kb(engine.raw)} | **${kb(engine.gzip)}** | ≤ 135 KB gzip |`);
 console.log(`| page total (UI build + index.html, main.js, manifest, icon) | ${kb(app.raw)} | ${kb(app.gzip)} | |`);
 for (const [f, s] of Object.entries(sizes.bundles)) console.log(`| bundle ${f} | ${kb(s.raw)} | ${kb(s.gzip)} | ≤ 150 KB gzip |`);

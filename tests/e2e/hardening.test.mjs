@@ -48,7 +48,7 @@ test('every view of every bundle, the portal and the iframe page: only our own s
     assert.doesNotMatch(policy, /'unsafe-inline'|'unsafe-eval'/);
   }
   // Static hosting: each page repeats the policy in a meta tag.
-  for (const html of ['index.html', 'portal.html', 'embed.html']) {
+  for (const html of ['index.html', 'validate.html', 'portal.html', 'embed.html']) {
     const text = readFileSync(join(ROOT, 'www', html), 'utf8');
     const meta = text.match(/http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1];
     assert.match(meta ?? '', /^default-src 'self'; script-src 'self' 'wasm-unsafe-eval';/, html);

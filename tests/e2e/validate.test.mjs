@@ -21,10 +21,15 @@ function cliEvaluate(data) {
 }
 
 async function openValidate(page, lang = 'en') {
+  // The clinician's page links to the data team's page for the same model (the view is not in
+  // the clinician's build); that page opens on the Validate view.
   await page.goto(`${env.server.url}?bundle=pima.bdsx${lang === 'zh' ? '&lang=zh' : ''}`);
   await page.locator('#f-glu').waitFor();
-  await page.click('#tab-validate');
+  assert.equal(await page.locator('#tab-validate').count(), 0);
+  assert.equal(await page.getAttribute('#validate-link', 'href'), 'validate.html?bundle=pima.bdsx');
+  await page.goto(`${env.server.url}validate.html?bundle=pima.bdsx${lang === 'zh' ? '&lang=zh' : ''}`);
   await page.locator('#validate-file').waitFor();
+  assert.equal(await page.getAttribute('#tab-validate', 'aria-selected'), 'true');
 }
 
 const num = async (page, selector, attr) => Number(await page.getAttribute(selector, attr));

@@ -331,7 +331,7 @@ pub fn App(props: &AppProps) -> Html {
                     {on_loaded} {on_reset} {lang} />
             };
             let tabs = html! {
-                <Tabs loaded={loaded.clone()} patient={state.patient.clone()} view={state.view} {lang} dispatch={dispatch.clone()} validate={!embedded} />
+                <Tabs loaded={loaded.clone()} patient={state.patient.clone()} view={state.view} {lang} dispatch={dispatch.clone()} validate={!embedded} selected={state.selected.clone().unwrap_or_default()} />
             };
             let record = props.launch.as_ref().map(|launch| html! {
                 <super::launch::RecordPanel launch={launch.clone()} loaded={loaded.clone()} patient={state.patient.clone()}
@@ -359,7 +359,7 @@ pub fn App(props: &AppProps) -> Html {
                     <>
                     { tabs }
                     <div class="panels">
-                        <super::validate_view::ValidateView loaded={loaded.clone()} validation={state.validation.clone()} {lang} dispatch={dispatch.clone()} />
+                        { validate_view(loaded, &state, lang, &dispatch) }
                     </div>
                     </>
                 },
@@ -386,4 +386,20 @@ pub fn App(props: &AppProps) -> Html {
             { body }
         </>
     }
+}
+
+/// The Validate view, in the data team's build (`validate` feature, www/validate.html) only.
+#[cfg(feature = "validate")]
+fn validate_view(
+    loaded: &Rc<Loaded>,
+    state: &State,
+    lang: Lang,
+    dispatch: &UseReducerDispatcher<State>,
+) -> Html {
+    html! { <super::validate_view::ValidateView loaded={loaded.clone()} validation={state.validation.clone()} {lang} dispatch={dispatch.clone()} /> }
+}
+
+#[cfg(not(feature = "validate"))]
+fn validate_view(_: &Rc<Loaded>, _: &State, _: Lang, _: &UseReducerDispatcher<State>) -> Html {
+    Html::default()
 }

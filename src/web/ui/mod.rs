@@ -22,6 +22,7 @@ mod state;
 mod tabs;
 mod teach;
 mod treatment_panel;
+#[cfg(feature = "validate")]
 mod validate_view;
 mod widget;
 

@@ -94,6 +94,8 @@ pub enum View {
 }
 
 /// Why a validation file gave no figures.
+/// (Constructed by the Validate view, in the `validate` build only.)
+#[cfg_attr(not(feature = "validate"), allow(dead_code))]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Unusable {
     /// The file is not UTF-8 text.
@@ -239,7 +241,12 @@ impl State {
             selected,
             si: false,
             pending_example,
-            view: View::Assess,
+            // The data team's page (the `validate` build) opens on its view.
+            view: if cfg!(feature = "validate") {
+                View::Validate
+            } else {
+                View::Assess
+            },
             custom: None,
             library_error: None,
             search: Search::default(),
@@ -333,23 +340,27 @@ pub enum Action {
     /// The record read for bundle `sha256`: a new patient from it, or why not (an empty form).
     RecordRead(String, Result<FromRecord, String>),
     /// A validation file chosen for bundle `sha`: being read and checked.
+    #[cfg_attr(not(feature = "validate"), allow(dead_code))]
     Validating {
         sha: String,
         name: String,
     },
     /// A validation file checked against bundle `sha`: the figures, or why there are none.
+    #[cfg_attr(not(feature = "validate"), allow(dead_code))]
     Validated {
         sha: String,
         name: String,
         result: Result<Rc<Evaluated>, Unusable>,
     },
     /// `of` (the figures on screen for bundle `sha`) recalibrated: the new bundle, or why not.
+    #[cfg_attr(not(feature = "validate"), allow(dead_code))]
     Recalibrated {
         sha: String,
         of: Rc<Evaluated>,
         result: Result<Rc<Recalibrated>, Error>,
     },
     /// Forget the validation file and its figures.
+    #[cfg_attr(not(feature = "validate"), allow(dead_code))]
     ClearValidation,
 }
 

@@ -21,6 +21,8 @@ pub struct Props {
     /// Whether the Validate view is offered: on the page, for the data team; not in a portal's
     /// embedded widget, which is for the point of care.
     pub validate: bool,
+    /// The bundle file on screen (for the link to the Validate page).
+    pub selected: AttrValue,
 }
 
 #[function_component]
@@ -46,10 +48,14 @@ pub fn Tabs(props: &Props) -> Html {
             { tab(View::Assess, "tab-assess", Msg::Assess) }
             { tab(View::Teach, "tab-teach", Msg::Teach) }
             { tab(View::Health, "tab-health", Msg::Health) }
-            if props.validate {
+            if props.validate && cfg!(feature = "validate") {
                 { tab(View::Validate, "tab-validate", Msg::Validate) }
             }
         </div>
+        // The clinician's build links to the data team's page for the same model.
+        if props.validate && !cfg!(feature = "validate") {
+            <p class="validate-link small"><a id="validate-link" href={format!("validate.html?bundle={}", props.selected)}>{ Msg::ValidateLink.text(lang) }</a></p>
+        }
         </>
     }
 }

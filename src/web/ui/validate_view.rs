@@ -15,6 +15,7 @@ use super::state::{Action, Loaded, State, Unusable, Validation};
 use crate::contract::schema::{Kind, Schema};
 use crate::model::validation::{recalibrated, NetBenefit, Report, DRIFT_FLAG, THRESHOLDS};
 use crate::present::ui::Msg;
+use crate::present::validate_text::Vmsg;
 use crate::present::wording::error_text;
 use crate::util::lang::Lang;
 use crate::validate::{About, Evaluated};
@@ -72,9 +73,9 @@ fn columns_text(schema: &Schema, lang: Lang) -> String {
     let outcome = match &schema.target.derive {
         None => format!(
             "{} `{}`, {}: {}",
-            Msg::ValidateOutcome.text(lang),
+            Vmsg::ValidateOutcome.text(lang),
             schema.target.column,
-            Msg::CodedAs.text(lang),
+            Vmsg::CodedAs.text(lang),
             schema
                 .target
                 .classes
@@ -85,16 +86,16 @@ fn columns_text(schema: &Schema, lang: Lang) -> String {
         ),
         Some(d) => format!(
             "{} `{}`, `{}` ({} `{}`)",
-            Msg::ValidateDerived.text(lang),
+            Vmsg::ValidateDerived.text(lang),
             d.time,
             d.status,
-            Msg::EventCode.text(lang),
+            Vmsg::EventCode.text(lang),
             d.event
         ),
     };
     format!(
         "{}: {features}; {outcome}.",
-        Msg::ValidateColumns.text(lang)
+        Vmsg::ValidateColumns.text(lang)
     )
 }
 
@@ -115,18 +116,18 @@ fn summary(r: &Report, schema: &Schema, lang: Lang) -> Html {
             data-auc-hi={hi.to_string()} data-brier={r.brier.to_string()}
             data-intercept={cal.map(|c| c.intercept.to_string())} data-slope={cal.map(|c| c.slope.to_string())}>
             <dl class="figures">
-                { row(Msg::Patients.text(lang).into(), r.n.to_string()) }
-                { row(format!("{} ({positive})", Msg::Events.text(lang)), format!("{} ({})", r.events, pct(r.event_rate))) }
-                { row(Msg::AucCi.text(lang).into(), format!("{:.3} ({lo:.3}–{hi:.3})", r.auc)) }
+                { row(Vmsg::Patients.text(lang).into(), r.n.to_string()) }
+                { row(format!("{} ({positive})", Vmsg::Events.text(lang)), format!("{} ({})", r.events, pct(r.event_rate))) }
+                { row(Vmsg::AucCi.text(lang).into(), format!("{:.3} ({lo:.3}–{hi:.3})", r.auc)) }
                 if let Some(c) = cal {
-                    { row(Msg::CalIntercept.text(lang).into(), format!("{:.2}", c.intercept)) }
-                    { row(Msg::CalSlope.text(lang).into(), format!("{:.2}", c.slope)) }
+                    { row(Vmsg::CalIntercept.text(lang).into(), format!("{:.2}", c.intercept)) }
+                    { row(Vmsg::CalSlope.text(lang).into(), format!("{:.2}", c.slope)) }
                 }
                 { row(Msg::Brier.text(lang).into(), format!("{:.3}", r.brier)) }
-                { row(Msg::MeanPredicted.text(lang).into(), pct(r.mean_predicted)) }
-                { row(Msg::ObservedRate.text(lang).into(), pct(r.event_rate)) }
+                { row(Vmsg::MeanPredicted.text(lang).into(), pct(r.mean_predicted)) }
+                { row(Vmsg::ObservedRate.text(lang).into(), pct(r.event_rate)) }
             </dl>
-            <p class="muted small">{ if cal.is_some() { Msg::CalMeaning } else { Msg::CalNotFitted }.text(lang) }</p>
+            <p class="muted small">{ if cal.is_some() { Vmsg::CalMeaning } else { Vmsg::CalNotFitted }.text(lang) }</p>
         </div>
     }
 }
@@ -158,11 +159,11 @@ fn roc_chart(r: &Report, loaded: &Loaded, lang: Lang) -> Html {
     };
     let legend = html! {
         <>
-            { key("", format!("{}: AUC {:.3}", Msg::ThesePatients.text(lang), r.auc)) }
-            { key("dev", format!("{}: AUC {:.3}", Msg::Development.text(lang), dev.test.auc)) }
+            { key("", format!("{}: AUC {:.3}", Vmsg::ThesePatients.text(lang), r.auc)) }
+            { key("dev", format!("{}: AUC {:.3}", Vmsg::Development.text(lang), dev.test.auc)) }
         </>
     };
-    let title = Msg::RocHere.text(lang);
+    let title = Vmsg::RocHere.text(lang);
     boxed(
         chart(
             title,
@@ -201,12 +202,12 @@ fn calibration_chart(r: &Report, lang: Lang) -> Html {
         <>
             { key("", Msg::ObservedFrequency.text(lang).into()) }
             { key("band", Msg::Interval95.text(lang).into()) }
-            if r.calibration.is_some() { { key("fit", Msg::FittedLine.text(lang).into()) } }
+            if r.calibration.is_some() { { key("fit", Vmsg::FittedLine.text(lang).into()) } }
         </>
     };
     boxed(
         chart(
-            Msg::CalibrationHere.text(lang),
+            Vmsg::CalibrationHere.text(lang),
             Msg::PredictedProbability.text(lang),
             Msg::ObservedFrequency.text(lang),
             "validate-calibration",
@@ -250,15 +251,15 @@ fn decision_chart(r: &Report, lang: Lang) -> Html {
     let legend = html! {
         <>
             { key("", Msg::ModelFamily.text(lang).into()) }
-            { key("all", Msg::TreatAll.text(lang).into()) }
-            { key("none", Msg::TreatNone.text(lang).into()) }
+            { key("all", Vmsg::TreatAll.text(lang).into()) }
+            { key("none", Vmsg::TreatNone.text(lang).into()) }
         </>
     };
     let (x1, y1) = (x_max.to_string(), format!("{hi:.2}"));
     boxed(
         figure(
-            Msg::DecisionCurve.text(lang),
-            [Msg::Threshold.text(lang), Msg::NetBenefit.text(lang)],
+            Vmsg::DecisionCurve.text(lang),
+            [Vmsg::Threshold.text(lang), Vmsg::NetBenefit.text(lang)],
             "validate-decision",
             ["0", x1.as_str(), "", y1.as_str()],
             body,
@@ -294,18 +295,17 @@ fn net_benefit_table(r: &Report, lang: Lang) -> Html {
         }
     }).collect();
     let head = [
-        Msg::Threshold,
-        Msg::ModelFamily,
-        Msg::TreatAll,
-        Msg::TreatNone,
-        Msg::AboveBoth,
-    ]
-    .map(|m| m.text(lang));
+        Vmsg::Threshold.text(lang),
+        Msg::ModelFamily.text(lang),
+        Vmsg::TreatAll.text(lang),
+        Vmsg::TreatNone.text(lang),
+        Vmsg::AboveBoth.text(lang),
+    ];
     html! {
         <section>
-            <h3>{ Msg::NetBenefit.text(lang) }</h3>
-            <p class="muted small">{ Msg::NetBenefitReading.text(lang) }</p>
-            { table("validate-net-benefit", Msg::NetBenefit.text(lang), &head, rows) }
+            <h3>{ Vmsg::NetBenefit.text(lang) }</h3>
+            <p class="muted small">{ Vmsg::NetBenefitReading.text(lang) }</p>
+            { table("validate-net-benefit", Vmsg::NetBenefit.text(lang), &head, rows) }
         </section>
     }
 }
@@ -333,16 +333,16 @@ fn subgroups_table(r: &Report, schema: &Schema, lang: Lang) -> Html {
         })
         .collect();
     let head = [
-        Msg::Group.text(lang),
+        Vmsg::Group.text(lang),
         "n",
-        Msg::Events.text(lang),
+        Vmsg::Events.text(lang),
         "AUC",
         Msg::Brier.text(lang),
     ];
     html! {
         <section>
-            <h3>{ Msg::Subgroups.text(lang) }</h3>
-            { table("validate-subgroups", Msg::Subgroups.text(lang), &head, rows) }
+            <h3>{ Vmsg::Subgroups.text(lang) }</h3>
+            { table("validate-subgroups", Vmsg::Subgroups.text(lang), &head, rows) }
         </section>
     }
 }
@@ -376,26 +376,25 @@ fn drift_table(r: &Report, schema: &Schema, lang: Lang) -> Html {
                 <th scope="row">{ name }</th>
                 <td>{ value(d.local) }</td>
                 <td>{ value(d.training) }</td>
-                <td>{ std }if flag { <span class="marker">{ format!(" ⚑ {}", Msg::DriftFlag.text(lang)) }</span> }</td>
+                <td>{ std }if flag { <span class="marker">{ format!(" ⚑ {}", Vmsg::DriftFlag.text(lang)) }</span> }</td>
                 <td>{ pct(d.outside_range) }</td>
                 <td>{ pct(d.missing) }</td>
             </tr>
         }
     }).collect();
     let head = [
-        Msg::Feature,
-        Msg::Here,
-        Msg::Training,
-        Msg::StdDiff,
-        Msg::OutsideRange,
-        Msg::Missing,
-    ]
-    .map(|m| m.text(lang));
+        Vmsg::Feature.text(lang),
+        Vmsg::Here.text(lang),
+        Vmsg::Training.text(lang),
+        Vmsg::StdDiff.text(lang),
+        Vmsg::OutsideRange.text(lang),
+        Msg::Missing.text(lang),
+    ];
     html! {
         <section>
-            <h3>{ Msg::DriftHeading.text(lang) }</h3>
-            <p class="muted small">{ Msg::DriftNote.text(lang) }</p>
-            { table("validate-drift", Msg::DriftHeading.text(lang), &head, rows) }
+            <h3>{ Vmsg::DriftHeading.text(lang) }</h3>
+            <p class="muted small">{ Vmsg::DriftNote.text(lang) }</p>
+            { table("validate-drift", Vmsg::DriftHeading.text(lang), &head, rows) }
         </section>
     }
 }
@@ -408,13 +407,13 @@ fn notes(ev: &Evaluated, lang: Lang) -> Html {
         <>
             if r.few_events() {
                 <p class="warning" id="validate-few-events" role="note">
-                    { format!("{}: {} · {}: {}. {}", Msg::Events.text(lang), r.events, Msg::NonEvents.text(lang),
-                        r.n.saturating_sub(r.events), Msg::FewEventsNote.text(lang)) }
+                    { format!("{}: {} · {}: {}. {}", Vmsg::Events.text(lang), r.events, Vmsg::NonEvents.text(lang),
+                        r.n.saturating_sub(r.events), Vmsg::FewEventsNote.text(lang)) }
                 </p>
             }
             if !refused.is_empty() {
                 <div class="warning" id="validate-refused" role="note">
-                    <p>{ format!("{} {}", refused.len(), Msg::ValidateRefused.text(lang)) }</p>
+                    <p>{ format!("{} {}", refused.len(), Vmsg::ValidateRefused.text(lang)) }</p>
                     <ul>
                         { for refused.iter().take(LISTED).map(|e| html! { <li>{ e.message.clone() }</li> }) }
                         if refused.len() > LISTED {
@@ -424,7 +423,7 @@ fn notes(ev: &Evaluated, lang: Lang) -> Html {
                 </div>
             }
             if r.censored > 0 {
-                <p class="warning" id="validate-censored" role="note">{ format!("{} {}", r.censored, Msg::ValidateCensored.text(lang)) }</p>
+                <p class="warning" id="validate-censored" role="note">{ format!("{} {}", r.censored, Vmsg::ValidateCensored.text(lang)) }</p>
             }
         </>
     }
@@ -471,7 +470,7 @@ pub fn ValidateView(props: &Props) -> Html {
     let v = props.validation.as_ref();
     let status = v.and_then(|v| match &v.result {
         None => Some(html! {
-            <p class="muted" role="status" id="validate-status">{ format!("{} {}…", Msg::ValidateChecking.text(lang), v.name) }</p>
+            <p class="muted" role="status" id="validate-status">{ format!("{} {}…", Vmsg::ValidateChecking.text(lang), v.name) }</p>
         }),
         Some(Err(e)) => {
             let why = match e {
@@ -514,26 +513,26 @@ pub fn ValidateView(props: &Props) -> Html {
                     let (re, filename, error) = (re.clone(), filename.clone(), download_error.clone());
                     Callback::from(move |_: MouseEvent| {
                         let saved = match re.bundle.to_bytes() {
-                            Ok(bytes) => save(&bytes, &filename).map_err(|_| Msg::DownloadFailed.text(lang).to_string()),
-                            Err(e) => Err(format!("{}: {}", Msg::DownloadFailed.text(lang), error_text(&e, None, lang))),
+                            Ok(bytes) => save(&bytes, &filename).map_err(|_| Vmsg::DownloadFailed.text(lang).to_string()),
+                            Err(e) => Err(format!("{}: {}", Vmsg::DownloadFailed.text(lang), error_text(&e, None, lang))),
                         };
                         error.set(saved.err());
                     })
                 };
                 let mut figures = vec![format!("AUC {:.3}", a.auc)];
                 if let Some(c) = cal {
-                    figures.push(format!("{} {:.2}", Msg::CalIntercept.text(lang), c.intercept));
-                    figures.push(format!("{} {:.2}", Msg::CalSlope.text(lang), c.slope));
+                    figures.push(format!("{} {:.2}", Vmsg::CalIntercept.text(lang), c.intercept));
+                    figures.push(format!("{} {:.2}", Vmsg::CalSlope.text(lang), c.slope));
                 }
                 figures.push(format!("{} {:.3}", Msg::Brier.text(lang), a.brier));
-                figures.push(format!("{} {}", Msg::MeanPredicted.text(lang), pct(a.mean_predicted)));
+                figures.push(format!("{} {}", Vmsg::MeanPredicted.text(lang), pct(a.mean_predicted)));
                 html! {
                     <div id="validate-after" data-intercept={cal.map(|c| c.intercept.to_string())}
                         data-slope={cal.map(|c| c.slope.to_string())} data-auc={a.auc.to_string()}>
-                        <p><strong>{ Msg::AfterRecalibration.text(lang) }{ ": " }</strong>{ figures.join(" · ") }</p>
-                        <p class="muted small">{ Msg::AfterOptimistic.text(lang) }</p>
+                        <p><strong>{ Vmsg::AfterRecalibration.text(lang) }{ ": " }</strong>{ figures.join(" · ") }</p>
+                        <p class="muted small">{ Vmsg::AfterOptimistic.text(lang) }</p>
                         <button type="button" id="validate-download" onclick={on_download}>
-                            { format!("{} ({filename})", Msg::DownloadRecalibrated.text(lang)) }
+                            { format!("{} ({filename})", Vmsg::DownloadRecalibrated.text(lang)) }
                         </button>
                         if let Some(e) = &*download_error {
                             <p class="error" role="alert" id="validate-download-error">{ e.clone() }</p>
@@ -555,9 +554,9 @@ pub fn ValidateView(props: &Props) -> Html {
                 { subgroups_table(r, schema, lang) }
                 { drift_table(r, schema, lang) }
                 <section>
-                    <h3>{ Msg::Recalibrate.text(lang) }</h3>
-                    <p class="muted small">{ Msg::RecalibrateNote.text(lang) }</p>
-                    <button type="button" id="validate-recalibrate" onclick={on_recalibrate}>{ Msg::RecalibrateButton.text(lang) }</button>
+                    <h3>{ Vmsg::Recalibrate.text(lang) }</h3>
+                    <p class="muted small">{ Vmsg::RecalibrateNote.text(lang) }</p>
+                    <button type="button" id="validate-recalibrate" onclick={on_recalibrate}>{ Vmsg::RecalibrateButton.text(lang) }</button>
                     { after }
                 </section>
             </>
@@ -565,12 +564,12 @@ pub fn ValidateView(props: &Props) -> Html {
     });
     html! {
         <section class="card validate" id="validate" aria-labelledby="validate-h">
-            <h2 id="validate-h">{ Msg::ValidateHeading.text(lang) }</h2>
-            <p>{ Msg::ValidateIntro.text(lang) }</p>
+            <h2 id="validate-h">{ Vmsg::ValidateHeading.text(lang) }</h2>
+            <p>{ Vmsg::ValidateIntro.text(lang) }</p>
             <p class="muted small">{ columns_text(schema, lang) }</p>
-            <p class="muted small">{ Msg::ValidatePopulation.text(lang) }</p>
+            <p class="muted small">{ Vmsg::ValidatePopulation.text(lang) }</p>
             <label class="file">
-                <span>{ Msg::ValidateFile.text(lang) }</span>
+                <span>{ Vmsg::ValidateFile.text(lang) }</span>
                 <input type="file" id="validate-file" accept=".csv,text/csv" {onchange} />
             </label>
             { status.unwrap_or_default() }
