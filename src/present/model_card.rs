@@ -254,6 +254,16 @@ fn local_section(bundle: &Bundle, lang: Lang) -> Section {
             "本模型已在某机构自己的患者中检验，并按其结果重新校准概率（排序不变）。上方的开发期指标为重新校准之前；当前使用的是最近一次重新校准。",
         ),
     )];
+    if bundle.trial.is_some() {
+        items.push((
+            tr(lang, "Trial arms", "试验分组"),
+            tr(
+                lang,
+                "The per-arm treatment models were not recalibrated: the treatment options' risks are the development models'.",
+                "各治疗组模型未重新校准：治疗选项中的风险仍来自开发期模型。",
+            ),
+        ));
+    }
     for v in &bundle.local {
         let rate = f64::from(v.events) / f64::from(v.n.max(1)) * 100.0;
         let update = match v.recalibration {

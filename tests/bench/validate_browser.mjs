@@ -38,8 +38,7 @@ try {
     for (let i = 0; i < RUNS; i++) {
       const context = await browser.newContext({ serviceWorkers: 'block' });
       const page = await context.newPage();
-      await page.goto(`${server.url}?bundle=${id}.bdsx`);
-      await page.click('#tab-validate');
+      await page.goto(`${server.url}validate.html?bundle=${id}.bdsx`);
       await page.locator('#validate-file').waitFor();
       const t0 = Date.now();
       await page.setInputFiles('#validate-file', { name: `${id}.csv`, mimeType: 'text/csv', buffer });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, BIN, ARTIFACTS, serveAndLaunch, recordedPage } from './helpers.mjs';
 
@@ -168,4 +168,31 @@ test('another model forgets the file and its figures', async () => {
   assert.equal(await page.inputValue('#validate-file'), '');
   await nothingKept(page, requests, check);
   await context.close();
+});
+
+test('a recalibrated bundle signed by a trusted key shows its local validation on the model card', async () => {
+  // The data team's path: `bedside recalibrate` with the site's key (here this machine's
+  // development key, the one this build trusts), then the bundle is served beside the others.
+  const file = 'e2e-recalibrated.bdsx';
+  const out = join(ROOT, 'static', 'bundles', file);
+  execFileSync(BIN, ['recalibrate', '--bundle', BUNDLE, '--data', DATA, '--out', out,
+    '--key', join(ROOT, 'target', 'keys', 'dev.key'), '--site', 'Test clinic', '--period', '1990s']);
+  const { page, context, check } = await recordedPage(env.browser, env.server.origin);
+  try {
+    await page.goto(`${env.server.url}?bundle=${file}&example=0`);
+    await page.locator('.prob').first().waitFor();
+    await page.click('#model-card summary');
+    const card = await page.locator('#model-card').textContent();
+    assert.match(card, /Local validation/);
+    assert.match(card, /Test clinic/);
+    assert.match(card, /n = 332 \(109 events/);
+    assert.match(card, /After recalibration/);
+    assert.match(card, /signed by key [0-9a-f]{16}…/);
+    // The development metrics are still there, beside it.
+    assert.equal(await page.locator('#card-metrics').count(), 1);
+    check();
+  } finally {
+    await context.close();
+    rmSync(out, { force: true });
+  }
 });
