@@ -571,11 +571,11 @@ pub(crate) mod tests {
             Err(Error::Truncated { .. })
         ));
         let mut v2 = bytes.clone();
-        v2[4] = 9;
+        v2[4] = 99;
         assert_eq!(
             Bundle::from_bytes(&v2),
             Err(Error::UnsupportedVersion {
-                found: 9,
+                found: 99,
                 supported: FORMAT_VERSION
             })
         );

@@ -14,7 +14,10 @@ use crate::bundle::Bundle;
 use crate::contract::schema::Text;
 use crate::train::{self, TrainInput};
 
+mod io;
 mod validate;
+
+use io::{load_bundle, now_utc, read_text, today_utc};
 
 /// Bedside: train model bundles, assess patients, serve the app.
 #[derive(Debug, Parser)]
@@ -552,11 +555,6 @@ fn read_patient(path: &Path) -> anyhow::Result<String> {
     }
 }
 
-fn read_text(path: &Path) -> anyhow::Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|_| anyhow!("{} is not UTF-8 text", path.display()))
-}
-
 /// Write a secret key readable by its owner only (where the platform has such permissions).
 fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
@@ -613,11 +611,6 @@ fn cmd_verify(trusted: &[String], policy: &str, bundles: &[PathBuf]) -> anyhow::
         return Err(anyhow!("{refused} of {} bundles refused", bundles.len()));
     }
     Ok(())
-}
-
-fn load_bundle(path: &Path) -> anyhow::Result<Bundle> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Bundle::from_bytes(&bytes).with_context(|| path.display().to_string())
 }
 
 fn cmd_train(
@@ -753,31 +746,4 @@ fn write_index(dir: &Path) -> anyhow::Result<()> {
     std::fs::write(&index, serde_json::to_string_pretty(&entries)? + "\n")
         .with_context(|| format!("writing {}", index.display()))?;
     Ok(())
-}
-
-fn unix_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
-/// Today's date (UTC).
-fn today_utc() -> crate::interop::fhir::Date {
-    crate::interop::fhir::Date::from_unix_days(unix_seconds().div_euclid(86_400))
-}
-
-/// Now as an ISO 8601 date-time in UTC, to the second.
-fn now_utc() -> String {
-    let secs = unix_seconds();
-    let d = crate::interop::fhir::Date::from_unix_days(secs.div_euclid(86_400));
-    let t = secs.rem_euclid(86_400);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        d.year,
-        d.month,
-        d.day,
-        t / 3600,
-        t / 60 % 60,
-        t % 60
-    )
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
-use super::{load_bundle, read_text};
+use super::io::{load_bundle, read_text, today_utc};
 use crate::contract::dataset::RowError;
 use crate::model::validation::Report;
 
@@ -170,7 +170,7 @@ pub fn recalibrate(a: &RecalibrateArgs<'_>) -> anyhow::Result<()> {
     let about = crate::validate::About {
         site: a.site.to_string(),
         period: a.period.unwrap_or_default().to_string(),
-        date: super::today_utc().to_string(),
+        date: today_utc().to_string(),
         signed_by: key
             .as_ref()
             .map(|k| crate::util::hex::hex(&k.verifying_key().to_bytes()))
