@@ -26,10 +26,10 @@ BEDSIDE = os.path.join(ROOT, "target", "release", "bedside")
 CLIP = 1e-9  # the same clip as bedside's (model::validation::CLIP)
 THRESHOLDS = [0.05, 0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50]
 
-# (id, csv, outcome column, positive code, share kept for development)
+# (id, csv, share kept for development; the rest is the "local" data the model never sees)
 CASES = [
-    ("wdbc", "data/wdbc.csv", "diagnosis", None, 0.6),
-    ("biopsy", "data/biopsy.csv", "class", None, 0.5),
+    ("wdbc", "data/wdbc.csv", 0.6),
+    ("biopsy", "data/biopsy.csv", 0.5),
 ]
 
 failures = []
@@ -46,27 +46,16 @@ def bedside(*args):
     return subprocess.run([BEDSIDE, *args], check=True, capture_output=True, text=True).stdout
 
 
-def positive_code(schema_path):
-    # The schema's [target] positive = "…" (read as text: tomllib is 3.11+).
+def target_field(schema_path, key):
+    """The schema's `[target]` value of `key` (read as text: tomllib is Python 3.11+)."""
     in_target = False
     for line in open(schema_path, encoding="utf-8"):
         s = line.strip()
         if s.startswith("["):
             in_target = s == "[target]"
-        elif in_target and s.startswith("positive"):
+        elif in_target and s.split("=", 1)[0].strip() == key:
             return s.split("=", 1)[1].strip().strip('"')
-    raise SystemExit(f"{schema_path}: no positive class")
-
-
-def target_column(schema_path):
-    in_target = False
-    for line in open(schema_path, encoding="utf-8"):
-        s = line.strip()
-        if s.startswith("["):
-            in_target = s == "[target]"
-        elif in_target and s.startswith("column"):
-            return s.split("=", 1)[1].strip().strip('"')
-    raise SystemExit(f"{schema_path}: no target column")
+    raise SystemExit(f"{schema_path}: no target {key}")
 
 
 def independent(preds, y):
@@ -90,10 +79,10 @@ def independent(preds, y):
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        for ident, csv, _, _, keep in CASES:
+        for ident, csv, keep in CASES:
             schema = os.path.join(ROOT, f"data/{ident}.schema.toml")
-            target = target_column(schema)
-            pos = positive_code(schema)
+            target = target_field(schema, "column")
+            pos = target_field(schema, "positive")
             df = pd.read_csv(os.path.join(ROOT, csv), dtype=str, keep_default_na=False)
             rng = np.random.default_rng(20261126)
             dev_idx = []
