@@ -131,8 +131,14 @@ pub struct Report {
     /// Brier score (see [`Metrics::brier`]).
     pub brier: f64,
     /// The calibration line; `None` when it cannot be fitted (the predictions separate the
-    /// outcomes perfectly, so the slope is infinite).
+    /// outcomes perfectly, so the slope is infinite). Its intercept is the log-odds at a
+    /// predicted 50 %, not whether risks are too high or low on average: that is
+    /// `calibration_in_the_large`.
     pub calibration: Option<CalibrationFit>,
+    /// Calibration in the large: the intercept with the slope fixed at 1 (the model's log-odds
+    /// as an offset). Above 0, risks are underestimated here on average; below 0,
+    /// overestimated. `None` when it cannot be fitted.
+    pub calibration_in_the_large: Option<f64>,
     /// Calibration curve by groups of predicted risk.
     pub curve: Vec<CurveBin>,
     /// Net benefit at [`THRESHOLDS`].
@@ -271,6 +277,7 @@ pub fn report(
         auc_ci: auc_ci(labels, proba, n_classes, positive, seed),
         brier: metrics.brier,
         calibration: calibration_fit(&p, &y),
+        calibration_in_the_large: calibration_in_the_large(&p, &y),
         curve: curve(&p, &y),
         net_benefit: net_benefit(&p, &y),
         roc: roc_curve(labels, proba, positive),
@@ -347,6 +354,36 @@ pub fn calibration_fit(p: &[f64], y: &[bool]) -> Option<CalibrationFit> {
                 intercept: a,
                 slope: b,
             });
+        }
+    }
+    None
+}
+
+/// Maximum-likelihood intercept of `logit P(y) = a + logit(p)` (the slope fixed at 1), by
+/// Newton's method on the one parameter. `None` when it does not converge (every outcome the
+/// same, which [`Outcomes::check`] refuses first).
+pub fn calibration_in_the_large(p: &[f64], y: &[bool]) -> Option<f64> {
+    let x: Vec<f64> = p
+        .iter()
+        .map(|&v| logit(v.clamp(CLIP, 1.0 - CLIP)))
+        .collect();
+    let mut a = 0.0f64;
+    for _ in 0..100 {
+        let (mut g, mut h) = (0.0, 0.0);
+        for (&xi, &yi) in x.iter().zip(y) {
+            let q = sigmoid(a + xi);
+            g += f64::from(u8::from(yi)) - q;
+            h += q * (1.0 - q);
+        }
+        if h.is_nan() || h <= 0.0 {
+            return None;
+        }
+        // The one-parameter log-likelihood is concave; a step of at most 5 on the log-odds
+        // scale keeps a far start from overshooting.
+        let step = (g / h).clamp(-5.0, 5.0);
+        a += step;
+        if step.abs() < 1e-12 {
+            return a.is_finite().then_some(a);
         }
     }
     None
@@ -612,6 +649,16 @@ mod tests {
         let fit = calibration_fit(&p, &y).unwrap();
         assert!((fit.intercept - 0.5).abs() < 1e-3, "{fit:?}");
         assert!((fit.slope - 0.7).abs() < 1e-3, "{fit:?}");
+    }
+
+    #[test]
+    fn calibration_in_the_large_is_the_offset_intercept() {
+        // Predictions all 0.2 (log-odds −1.386), observed rate 0.3: the offset intercept is
+        // logit(0.3) − logit(0.2), whatever the slope would be.
+        let p = vec![0.2; 100];
+        let y: Vec<bool> = (0..100).map(|i| i < 30).collect();
+        let a = calibration_in_the_large(&p, &y).unwrap();
+        assert!((a - (logit(0.3) - logit(0.2))).abs() < 1e-9, "{a}");
     }
 
     #[test]

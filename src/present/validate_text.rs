@@ -138,7 +138,7 @@ impl Vmsg {
             Vmsg::AucCi => ("AUC (95 % CI)", "AUC（95% 置信区间）"),
             Vmsg::CalIntercept => ("Calibration intercept", "校准截距"),
             Vmsg::CalSlope => ("Calibration slope", "校准斜率"),
-            Vmsg::CalMeaning => ("Ideal: intercept 0, slope 1. A slope below 1 means the predictions are too extreme here; an intercept above 0 that risks are underestimated here, below 0 overestimated.", "理想值：截距 0、斜率 1。斜率小于 1 表示预测在此过于极端；截距大于 0 表示此处风险被低估，小于 0 表示被高估。"),
+            Vmsg::CalMeaning => ("Ideal: intercept 0, slope 1. A slope below 1 means the predictions are too extreme here, above 1 too modest. Whether risks are too high or too low on average: the mean predicted risk against the observed rate.", "理想值：截距 0、斜率 1。斜率小于 1 表示预测在此过于极端，大于 1 表示过于保守。风险总体上偏高还是偏低：比较平均预测风险与实际发生率。"),
             Vmsg::CalNotFitted => ("The calibration line cannot be fitted: the predictions separate the outcomes perfectly here.", "无法拟合校准线：预测在此把结局完全分开。"),
             Vmsg::MeanPredicted => ("Mean predicted risk", "平均预测风险"),
             Vmsg::ObservedRate => ("Observed rate", "实际发生率"),

@@ -56,7 +56,7 @@ pub fn text(schema: &Schema, report: &Report) -> String {
         Some(c) => {
             let _ = writeln!(
                 out,
-                "Calibration line: intercept {:.3}, slope {:.3} (ideal 0 and 1). {}{}",
+                "Calibration line: intercept {:.3}, slope {:.3} (ideal 0 and 1; the intercept is the log-odds at a predicted 50 %). {}{}",
                 c.intercept,
                 c.slope,
                 if c.slope < 0.9 {
@@ -66,13 +66,7 @@ pub fn text(schema: &Schema, report: &Report) -> String {
                 } else {
                     ""
                 },
-                if c.intercept > 0.1 {
-                    "Intercept above 0: risks are underestimated here."
-                } else if c.intercept < -0.1 {
-                    "Intercept below 0: risks are overestimated here."
-                } else {
-                    ""
-                }
+                ""
             );
         }
         None => {
@@ -81,6 +75,19 @@ pub fn text(schema: &Schema, report: &Report) -> String {
                 "Calibration line: cannot be fitted (the predictions separate the outcomes perfectly)."
             );
         }
+    }
+    if let Some(a) = r.calibration_in_the_large {
+        let _ = writeln!(
+            out,
+            "Calibration in the large (intercept with the slope fixed at 1): {a:.3}{}",
+            if a > 0.1 {
+                ": risks are underestimated here on average."
+            } else if a < -0.1 {
+                ": risks are overestimated here on average."
+            } else {
+                " (ideal 0)."
+            }
+        );
     }
     let _ = writeln!(out, "\nCalibration curve (groups by predicted risk):");
     let _ = writeln!(
