@@ -48,7 +48,7 @@ pub fn text(schema: &Schema, report: &Report) -> String {
     );
     let _ = writeln!(
         out,
-        "Calibration in the large: mean predicted {:.1} % against {:.1} % observed.",
+        "Mean predicted risk {:.1} % against {:.1} % observed.",
         r.mean_predicted * 100.0,
         r.event_rate * 100.0
     );
@@ -56,7 +56,7 @@ pub fn text(schema: &Schema, report: &Report) -> String {
         Some(c) => {
             let _ = writeln!(
                 out,
-                "Calibration line: intercept {:.3}, slope {:.3} (ideal 0 and 1; the intercept is the log-odds at a predicted 50 %). {}{}",
+                "Calibration line: intercept {:.3}, slope {:.3} (ideal 0 and 1; the intercept is the log-odds at a predicted 50 %). {}",
                 c.intercept,
                 c.slope,
                 if c.slope < 0.9 {
@@ -65,8 +65,7 @@ pub fn text(schema: &Schema, report: &Report) -> String {
                     "Slope above 1: the predictions are too modest here. "
                 } else {
                     ""
-                },
-                ""
+                }
             );
         }
         None => {
