@@ -663,7 +663,8 @@ fn bad_validation_data_is_refused_with_what_is_missing() {
             format!("{header},type\n1,85,66,29,26.6,0.351,31,Yes\n"),
             "1 usable row",
         ),
-        ("empty.csv", String::new(), "empty"),
+        ("blank.csv", String::new(), "the CSV is empty"),
+        ("blank-lines.csv", "\n\n".to_string(), "the CSV is empty"),
     ];
     for (name, text, want) in cases {
         let p = write(name, &text);

@@ -219,7 +219,10 @@ pub struct LocalValidation {
 impl LocalValidation {
     fn is_valid(&self) -> bool {
         let share = |v: f64| (0.0..=1.0).contains(&v);
-        let m = |m: &LocalMetrics| share(m.auc) && share(m.brier) && share(m.mean_predicted);
+        // A multiclass Brier score is summed over the classes: 0 to 2.
+        let m = |m: &LocalMetrics| {
+            share(m.auc) && (0.0..=2.0).contains(&m.brier) && share(m.mean_predicted)
+        };
         self.events <= self.n
             && m(&self.before)
             && m(&self.after)
@@ -264,8 +267,9 @@ pub struct Bundle {
     pub rules: RuleSet,
     /// Per-arm outcome models, for randomized-trial data.
     pub trial: Option<TrialModels>,
-    /// Validations on sites' own patients, oldest first; the last one's recalibration is the
-    /// one in `calibration` (empty for a bundle as the trainer wrote it).
+    /// Validations on sites' own patients, oldest first; each one's recalibration was applied
+    /// on top of the ones before, and `calibration` holds them all (empty for a bundle as the
+    /// trainer wrote it).
     pub local: Vec<LocalValidation>,
 }
 

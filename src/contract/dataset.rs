@@ -129,12 +129,17 @@ pub fn read_unlabelled(schema: &Schema, text: &str) -> Result<(Dataset, Vec<RowE
     read(schema, text, false, false)
 }
 
+/// `labelled`: read the outcome. `training`: keep each row's JSON and read the treatment arm
+/// (the trainer's needs), and hold every row to the schema's `[rows]` filter silently; scoring
+/// and validation read neither the arm nor the JSON, apply the filter only when the file has
+/// its column, and list the rows it leaves out (so every data row is accounted for).
 fn read(
     schema: &Schema,
     text: &str,
     labelled: bool,
-    keep_json: bool,
+    training: bool,
 ) -> Result<(Dataset, Vec<RowError>)> {
+    let keep_json = training;
     if text.trim().is_empty() {
         return Err(Error::Data("the CSV is empty (no header, no rows)".into()));
     }
@@ -160,11 +165,12 @@ fn read(
         (Some(d), true) => Some((index_of(&d.time)?, index_of(&d.status)?)),
     };
     let keep = match &schema.rows {
-        Some(f) => Some((index_of(&f.column)?, f.equals.as_str())),
+        Some(f) if training => Some((index_of(&f.column)?, f)),
+        Some(f) => headers.iter().position(|h| *h == f.column).map(|c| (c, f)),
         None => None,
     };
     let arm_idx = match &schema.treatment {
-        Some(t) if labelled => Some(index_of(&t.column)?),
+        Some(t) if labelled && training => Some(index_of(&t.column)?),
         _ => None,
     };
 
@@ -180,8 +186,23 @@ fn read(
     let mut bad = Vec::new();
     for (i, row) in records.enumerate() {
         let row_no = i + 1;
-        if keep.is_some_and(|(c, v)| row.get(c).map(String::as_str) != Some(v)) {
-            continue;
+        if let Some((c, f)) = keep {
+            let cell = row.get(c).map_or("", String::as_str);
+            if cell != f.equals {
+                if !training {
+                    bad.push(RowError {
+                        row: row_no as u32,
+                        column: Some(f.column.clone()),
+                        message: format!(
+                            "row {row_no}, column `{}`: `{}` is not `{}`, the rows the model is for: left out",
+                            f.column,
+                            crate::error::excerpt(cell, crate::util::lang::Lang::En),
+                            f.equals
+                        ),
+                    });
+                }
+                continue;
+            }
         }
         let coded = match target_idx {
             Some(idx) => target_code(schema, idx, &row, row_no),

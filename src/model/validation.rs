@@ -7,9 +7,10 @@
 //! - **Calibration:** the logistic regression of the outcome on the logit of the predicted
 //!   probability of the positive class, `logit P(y) = intercept + slope · logit(p)`, fitted by
 //!   maximum likelihood with no penalty (Cox 1958; the "calibration slope" of Van Calster et
-//!   al. 2019). A slope below 1 says the predictions are too extreme here, an intercept away
-//!   from 0 that they are systematically too high or low. Beside it, a calibration curve by
-//!   groups of predicted risk, each with a Wilson 95 % interval (the band drawn around it).
+//!   al. 2019). A slope below 1 says the predictions are too extreme here. Whether they are
+//!   too high or low on average is calibration in the large: the intercept with the slope
+//!   fixed at 1. Beside them, a calibration curve by groups of predicted risk, each with a
+//!   Wilson 95 % interval (the band drawn around it).
 //! - **Clinical usefulness:** net benefit at thresholds 5 %–50 % (Vickers & Elkin 2006), for
 //!   the model and for treating everyone; treating no one has net benefit 0.
 //! - **Drift:** per feature, how the local values differ from the training cases: the
@@ -18,7 +19,8 @@
 //!   never seen a patient.
 //!
 //! Multiclass models are judged on the schema's positive class against the rest, except the
-//! AUC, which is the mean one-vs-rest AUC as on the model card.
+//! AUC (the mean one-vs-rest AUC) and the Brier score (summed over the classes), as on the
+//! model card.
 
 // Bins and class counts are indexed by values this module computes from the class count and
 // the bin count it allocates itself.
@@ -156,7 +158,7 @@ pub struct Report {
 impl Report {
     /// Whether there are too few events or non-events for the figures to be relied on.
     pub fn few_events(&self) -> bool {
-        self.events < FEW_EVENTS || self.n - self.events < FEW_EVENTS
+        self.events < FEW_EVENTS || self.n.saturating_sub(self.events) < FEW_EVENTS
     }
 }
 
@@ -188,6 +190,12 @@ impl Outcomes<'_> {
     /// and every class that the AUC needs present.
     pub fn check(&self, schema: &Schema) -> Result<()> {
         let n = self.labels.len();
+        if self.proba.len() != n {
+            return Err(Error::Validation(format!(
+                "{n} outcomes but {} predictions",
+                self.proba.len()
+            )));
+        }
         if n < 2 {
             return Err(Error::Validation(format!(
                 "{n} usable row{}: validation needs patients with each outcome ({})",
@@ -448,7 +456,7 @@ pub fn curve(p: &[f64], y: &[bool]) -> Vec<CurveBin> {
                 return None;
             }
             let n = idx.len() as f64;
-            let k = idx.iter().filter(|&&i| y[i]).count() as f64;
+            let k = idx.iter().filter(|&&i| y.get(i) == Some(&true)).count() as f64;
             let (lo, hi) = wilson(k, n);
             Some(CurveBin {
                 predicted: idx.iter().map(|&i| p[i]).sum::<f64>() / n,

@@ -250,8 +250,8 @@ fn local_section(bundle: &Bundle, lang: Lang) -> Section {
         tr(lang, "What this is", "说明"),
         tr(
             lang,
-            "The model was checked on a site's own patients and its probabilities recalibrated to them (the ranking is unchanged). The development figures above are from before; the latest recalibration is the one in use.",
-            "本模型已在某机构自己的患者中检验，并按其结果重新校准概率（排序不变）。上方的开发期指标为重新校准之前；当前使用的是最近一次重新校准。",
+            "The model was checked on a site's own patients and its probabilities recalibrated to them (for a two-class model the ranking of patients is unchanged). The development figures on this card are from before; each recalibration below was applied on top of the ones before it.",
+            "本模型已在某机构自己的患者中检验，并按其结果重新校准概率（二分类模型对患者的排序不变）。本卡片上的开发期指标为重新校准之前；下列各次重新校准依次叠加应用。",
         ),
     )];
     if bundle.trial.is_some() {

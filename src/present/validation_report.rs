@@ -33,12 +33,19 @@ pub fn text(schema: &Schema, report: &Report) -> String {
         r.refused,
         r.censored
     );
+    if r.censored > 0 {
+        let _ = writeln!(
+            out,
+            "NOTE: the {} censored rows are left out, so the observed event rate leans high (patients with an early event are never censored before it); these figures are not weighted for censoring.",
+            r.censored
+        );
+    }
     if r.few_events() {
         let _ = writeln!(
             out,
             "WARNING: {} events and {} non-events. Below about {FEW_EVENTS} of either, these figures are unreliable: the intervals are wide and the calibration line unstable.",
             r.events,
-            r.n - r.events
+            r.n.saturating_sub(r.events)
         );
     }
     let _ = writeln!(
@@ -56,10 +63,12 @@ pub fn text(schema: &Schema, report: &Report) -> String {
         Some(c) => {
             let _ = writeln!(
                 out,
-                "Calibration line: intercept {:.3}, slope {:.3} (ideal 0 and 1; the intercept is the log-odds at a predicted 50 %). {}",
+                "Calibration line: intercept {:.3}, slope {:.3} (ideal 0 and 1; the intercept is the fitted observed log-odds where the predicted risk is 50 %). {}",
                 c.intercept,
                 c.slope,
-                if c.slope < 0.9 {
+                if c.slope <= 0.0 {
+                    "Slope not above 0: the model ranks these patients the wrong way round; do not use it here. "
+                } else if c.slope < 0.9 {
                     "Slope below 1: the predictions are too extreme here. "
                 } else if c.slope > 1.1 {
                     "Slope above 1: the predictions are too modest here. "
@@ -133,8 +142,15 @@ pub fn text(schema: &Schema, report: &Report) -> String {
         for g in &r.subgroups {
             let _ = writeln!(
                 out,
-                "  {:<32} n {:>6}  AUC {:.3}  Brier {:.4}",
-                g.label.en, g.metrics.n, g.metrics.auc, g.metrics.brier
+                "  {:<32} n {:>6}  AUC {:>5}  Brier {:.4}",
+                g.label.en,
+                g.metrics.n,
+                if g.metrics.auc.is_finite() {
+                    format!("{:.3}", g.metrics.auc)
+                } else {
+                    "–".into()
+                },
+                g.metrics.brier
             );
         }
     }

@@ -6,9 +6,12 @@
 //! Recalibration is logistic recalibration (Steyerberg, *Clinical Prediction Models*, ch. 20):
 //! the positive class's log-odds become `intercept + slope · log-odds`, fitted on the local
 //! outcomes, so the model's ranking of patients (and its AUC, and its explanations) is kept
-//! and only the probabilities move. It is folded into the bundle's own calibration map, so
-//! every estimate the bundle gives (the app, the widget, the JS API, the FHIR report) is the
-//! recalibrated one. Multiclass bundles get a temperature instead, which also keeps the order.
+//! and only the probabilities move. It is folded into the bundle's own calibration map (on top
+//! of any earlier recalibration), so every estimate the bundle gives (the app, the widget, the
+//! JS API, the FHIR report) is the recalibrated one. Multiclass bundles get a temperature
+//! instead, which keeps each patient's most likely class (not every class's ranking of
+//! patients). Time-to-event bundles with censored rows are not recalibrated (see
+//! [`recalibrate`]).
 
 use sha2::{Digest, Sha256};
 
@@ -137,7 +140,15 @@ fn outcome_columns(schema: &Schema) -> Vec<&str> {
 /// Check the header names the outcome, so that its absence is an error that says what
 /// validation needs rather than a generic missing column.
 fn check_header(schema: &Schema, csv: &str) -> Result<()> {
-    let first = csv.lines().next().unwrap_or_default();
+    // The reader skips blank lines before the header too.
+    let Some(first) = csv
+        .strip_prefix('\u{feff}')
+        .unwrap_or(csv)
+        .lines()
+        .find(|l| !l.trim().is_empty())
+    else {
+        return Err(Error::Data("the CSV is empty (no header, no rows)".into()));
+    };
     let header = crate::contract::csv_text::records(first)?
         .into_iter()
         .next()
@@ -194,6 +205,16 @@ pub fn evaluate(bundle: &Bundle, csv: &str) -> Result<Evaluated> {
     }
     let (scored, raw) = score_records(bundle, &data);
     let proba: Vec<Vec<f64>> = scored.iter().map(|s| s.proba.clone()).collect();
+    // Too few usable rows after refusals: say why the others were refused.
+    let with_refusals = |e: Error| match (e, refused.first()) {
+        (Error::Validation(m), Some(first)) => Error::Validation(format!(
+            "{m}; {} row{} refused, e.g. {}",
+            refused.len(),
+            if refused.len() == 1 { " was" } else { "s were" },
+            first.message
+        )),
+        (e, _) => e,
+    };
     let mut report = validation::report(
         schema,
         &data.records,
@@ -205,7 +226,8 @@ pub fn evaluate(bundle: &Bundle, csv: &str) -> Result<Evaluated> {
         },
         &bundle.cases.columns,
         bundle.training.seed,
-    )?;
+    )
+    .map_err(with_refusals)?;
     report.refused = refused.len() as u32;
     report.censored = data.censored.len() as u32;
     Ok(Evaluated {
@@ -292,6 +314,17 @@ pub fn recalibrate(bundle: &Bundle, evaluated: &Evaluated, about: &About) -> Res
     let k = schema.target.classes.len();
     let positive = schema.positive_index();
     let before = &evaluated.report;
+    if before.censored > 0 {
+        // Patients with an early event are never censored before it, so the rows with a known
+        // outcome over-represent events: an unweighted fit on them would push every risk up.
+        // (The trainer weights by the inverse probability of censoring; this does not yet.)
+        return Err(Error::Validation(format!(
+            "{} rows were censored before the horizon: recalibrating on the {} with a known \
+             outcome would overestimate risks (events are over-represented among patients \
+             followed to the horizon); recalibration of time-to-event bundles is not supported",
+            before.censored, before.n
+        )));
+    }
     let (calibration, recalibration) = if k == 2 {
         let fit = before.calibration.ok_or_else(|| {
             Error::Validation(

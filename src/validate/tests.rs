@@ -137,3 +137,27 @@ fn bad_validation_data_is_refused_naming_what_is_missing() {
         .to_string();
     assert!(e.contains("cannot be fitted"), "{e}");
 }
+
+#[test]
+fn censored_time_to_event_data_is_validated_but_not_recalibrated() {
+    let schema = Schema::from_toml(&read("data/gbsg.schema.toml")).unwrap();
+    let data = read("data/gbsg.csv");
+    let mut input = crate::train::TrainInput::new(&schema, &data, None);
+    input.candidates = vec![Spec::Logistic { alpha: 1.0 }];
+    let b = Bundle::from_bytes(
+        &crate::train::train(&input, &mut |_, _, _| {})
+            .unwrap()
+            .bytes,
+    )
+    .unwrap();
+    let ev = evaluate(&b, &data).unwrap();
+    assert!(ev.report.censored > 0);
+    assert_eq!(
+        ev.report.n + ev.report.censored + ev.refused.len() as u32,
+        data.lines().count() as u32 - 1
+    );
+    let e = recalibrate(&b, &ev, &About::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("censored before the horizon"), "{e}");
+}

@@ -522,6 +522,15 @@ impl State {
                 if s.loaded().map(|l| l.sha256.as_str()) != Some(sha.as_str()) {
                     return self; // checked against a bundle no longer loaded
                 }
+                // Only the file being read now: a file chosen earlier and read more slowly
+                // must not replace the figures of the one chosen after it.
+                let awaited = s
+                    .validation
+                    .as_ref()
+                    .is_some_and(|v| v.sha256 == sha && v.name == name && v.result.is_none());
+                if !awaited {
+                    return self;
+                }
                 s.validation = Some(Validation {
                     sha256: sha,
                     name,
@@ -944,6 +953,39 @@ mod tests {
         let v = done.validation.as_ref().unwrap();
         assert!(Rc::ptr_eq(v.evaluated().unwrap(), &ev));
         assert_eq!(v.name, "site.csv");
+        // A file chosen before another, read after it: ignored; the later file's figures count.
+        let (a, b) = ("big.csv".to_string(), "small.csv".to_string());
+        let both = s
+            .clone()
+            .apply(Action::Validating {
+                sha: sha.clone(),
+                name: a.clone(),
+            })
+            .apply(Action::Validating {
+                sha: sha.clone(),
+                name: b.clone(),
+            });
+        let late = both.clone().apply(Action::Validated {
+            sha: sha.clone(),
+            name: a,
+            result: Ok(ev.clone()),
+        });
+        assert!(Rc::ptr_eq(&both, &late));
+        let current = both.apply(Action::Validated {
+            sha: sha.clone(),
+            name: b,
+            result: Ok(ev.clone()),
+        });
+        assert!(current.validation.as_ref().unwrap().evaluated().is_some());
+        // Once shown, a second answer for the same file is not taken either.
+        assert!(Rc::ptr_eq(
+            &current,
+            &current.clone().apply(Action::Validated {
+                sha: sha.clone(),
+                name: "small.csv".into(),
+                result: Err(Unusable::NotText),
+            })
+        ));
         // A recalibration of other figures, or for another bundle, is ignored.
         let about = crate::validate::About::default();
         let re =
@@ -980,11 +1022,17 @@ mod tests {
         );
         assert_eq!(kept.validation, recalibrated.validation);
         // A new file replaces the figures and drops the recalibration.
-        let again = recalibrated.clone().apply(Action::Validated {
-            sha: sha.clone(),
-            name: "other.csv".into(),
-            result: Err(Unusable::Refused(Error::Validation("no".into()))),
-        });
+        let again = recalibrated
+            .clone()
+            .apply(Action::Validating {
+                sha: sha.clone(),
+                name: "other.csv".into(),
+            })
+            .apply(Action::Validated {
+                sha: sha.clone(),
+                name: "other.csv".into(),
+                result: Err(Unusable::Refused(Error::Validation("no".into()))),
+            });
         let v = again.validation.as_ref().unwrap();
         assert!(v.evaluated().is_none() && v.recalibrated.is_none());
         // Another bundle (chosen, then loaded) forgets it; a late answer for the old one is
