@@ -75,6 +75,10 @@ impl Censored {
     }
 }
 
+/// What a row whose outcome cell is empty is refused with (a row to leave out, where an
+/// outcome that is not one of the classes means the file is coded otherwise).
+pub const MISSING_OUTCOME: &str = "the outcome is missing";
+
 /// Cells that mean "missing" in the public data sets (R's `NA`, empty).
 fn is_missing(cell: &str) -> bool {
     matches!(cell.trim(), "" | "NA" | "NaN" | "na" | "nan")
@@ -387,6 +391,16 @@ fn read_row(
     let json = Json::Object(obj);
     let record = PatientRecord::from_json(schema, &json)
         .map_err(|e| (None, format!("row {row_no}: {e}")))?;
+    if is_missing(code) {
+        return Err(bad(
+            &schema.target.column,
+            format!(
+                "row {row_no}, column `{}`: {MISSING_OUTCOME} (accepted: {})",
+                schema.target.column,
+                crate::contract::schema::codes(&schema.target.classes)
+            ),
+        ));
+    }
     let label = schema
         .target
         .classes

@@ -182,7 +182,7 @@ fn check_header(schema: &Schema, csv: &str) -> Result<()> {
 /// Score and validate a labelled CSV against the bundle. Errors, with nothing computed: no
 /// outcome column, an outcome that is not one of the target classes (a different coding: the
 /// figures would be meaningless), fewer than two usable rows or a class with no patient.
-/// Rows that fail the schema otherwise are listed and left out.
+/// Rows that fail the schema otherwise, or whose outcome is missing, are listed and left out.
 pub fn evaluate(bundle: &Bundle, csv: &str) -> Result<Evaluated> {
     let schema = &bundle.schema;
     check_header(schema, csv)?;
@@ -190,7 +190,9 @@ pub fn evaluate(bundle: &Bundle, csv: &str) -> Result<Evaluated> {
     let coding: Vec<&RowError> = refused
         .iter()
         .filter(|e| {
-            schema.target.derive.is_none() && e.column.as_deref() == Some(&schema.target.column)
+            schema.target.derive.is_none()
+                && e.column.as_deref() == Some(&schema.target.column)
+                && !e.message.contains(dataset::MISSING_OUTCOME)
         })
         .collect();
     if let Some(first) = coding.first() {

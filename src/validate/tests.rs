@@ -122,6 +122,17 @@ fn bad_validation_data_is_refused_naming_what_is_missing() {
         e.contains("not one of the target classes") && e.contains("column `type`"),
         "{e}"
     );
+    // A missing outcome is a row left out, not another coding.
+    let mut csv = read("data/pima_te.csv");
+    csv.push_str("1,85,66,29,26.6,0.351,31,\n");
+    let ev = evaluate(&b, &csv).unwrap();
+    assert_eq!(ev.report.n, 332);
+    assert_eq!(ev.refused.len(), 1);
+    assert!(
+        ev.refused[0].message.contains("the outcome is missing"),
+        "{:?}",
+        ev.refused
+    );
     // One row.
     let e = err("npreg,glu,bp,skin,bmi,ped,age,type\n1,85,66,29,26.6,0.351,31,Yes\n");
     assert!(e.contains("1 usable row"), "{e}");
