@@ -148,6 +148,10 @@ pub enum Error {
     /// A guideline rule file is invalid; the message names the rule and what is wrong.
     #[error("rules: {0}")]
     Rules(String),
+    /// A published-equation file is invalid or does not fit its schema; the message names the
+    /// equation, term or input and what is accepted.
+    #[error("equation: {0}")]
+    Equation(String),
     /// Model fitting failed.
     #[error("training failed: {0}")]
     Training(String),

@@ -2,6 +2,7 @@
 //! a patient is of the training data.
 
 pub mod calibrate;
+pub mod equation;
 pub mod explain;
 pub mod fitted;
 pub mod metrics;
