@@ -235,6 +235,20 @@ impl LocalValidation {
     }
 }
 
+/// What a bundle of a published equation carries beyond the equation: the paper's own figures
+/// for the model card, and the comparison patient shown beside every estimate in place of a
+/// training population's base rate (there is no training population).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Published {
+    /// The paper's derivation cohorts, discrimination, calibration, intended use and limits.
+    pub card: crate::model::equation::Card,
+    /// Per schema feature, the optimal-risk-factor value (schema units); `None` keeps the
+    /// patient's own (age, sex, race).
+    pub optimal: Vec<Option<f64>>,
+    /// SHA-256 (hex) of the equation file the bundle was built from.
+    pub equation_sha256: String,
+}
+
 /// A trained model with its schema, preprocessing, calibration, model card and provenance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bundle {
@@ -267,6 +281,9 @@ pub struct Bundle {
     pub rules: RuleSet,
     /// Per-arm outcome models, for randomized-trial data.
     pub trial: Option<TrialModels>,
+    /// For a published equation ([`Model::Equation`]): what the paper reports and the
+    /// comparison patient; `None` for a model trained here.
+    pub published: Option<Published>,
     /// Validations on sites' own patients, oldest first; each one's recalibration was applied
     /// on top of the ones before, and `calibration` holds them all (empty for a bundle as the
     /// trainer wrote it).
@@ -417,6 +434,29 @@ impl Bundle {
                 "the AUC's confidence interval is not an interval within 0–1".into(),
             ));
         }
+        match (&self.model, &self.published) {
+            (Model::Equation(_), Some(p)) => {
+                let (lo, hi) = p.card.c_statistic;
+                if p.optimal.len() != n_features
+                    || !(0.5..=1.0).contains(&lo)
+                    || !(lo..=1.0).contains(&hi)
+                    || p.optimal.iter().flatten().any(|v| !v.is_finite())
+                {
+                    return Err(Error::InconsistentBundle(
+                        "the published equation's card or comparison patient does not match \
+                         the schema"
+                            .into(),
+                    ));
+                }
+            }
+            (Model::Equation(_), None) | (_, Some(_)) => {
+                return Err(Error::InconsistentBundle(
+                    "a published equation needs its card, and only a published equation has one"
+                        .into(),
+                ))
+            }
+            _ => {}
+        }
         if !self.local.iter().all(LocalValidation::is_valid) {
             return Err(Error::InconsistentBundle(
                 "a local validation's figures are not shares between 0 and 1".into(),
@@ -521,6 +561,7 @@ pub(crate) mod tests {
             examples: vec![],
             rules: RuleSet::default(),
             trial: None,
+            published: None,
             local: Vec::new(),
             schema,
             preprocessor,

@@ -29,11 +29,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Train a model from a CSV and its schema and write a bundle.
+    /// Train a model from a CSV and its schema and write a bundle; or, with --equation, build
+    /// the bundle of a published risk equation (nothing is fitted).
     Train {
-        /// Training data (CSV with a header row).
+        /// Training data (CSV with a header row). Not with --equation.
+        #[arg(
+            long,
+            required_unless_present = "equation",
+            conflicts_with = "equation"
+        )]
+        data: Option<PathBuf>,
+        /// A published equation (TOML: transforms, coefficients with their table, link, valid
+        /// ranges, model card), checked against the schema.
         #[arg(long)]
-        data: PathBuf,
+        equation: Option<PathBuf>,
         /// Schema file (TOML).
         #[arg(long)]
         schema: PathBuf,
@@ -255,6 +264,13 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Train {
+            equation: Some(equation),
+            schema,
+            out,
+            rules,
+            ..
+        } => cmd_equation(&equation, &schema, &out, rules.as_deref()),
+        Command::Train {
             data,
             schema,
             out,
@@ -262,8 +278,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             folds,
             models,
             rules,
+            ..
         } => cmd_train(
-            &data,
+            data.as_deref()
+                .ok_or_else(|| anyhow!("--data is required (or --equation)"))?,
             &schema,
             &out,
             test.as_deref(),
@@ -700,6 +718,45 @@ fn cmd_train(
         crate::present::model_card::comparison_table(&trained.bundle)
     );
     println!("wrote {} ({} bytes)", out.display(), trained.bytes.len());
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    write_index(dir)?;
+    Ok(())
+}
+
+/// `train --equation`: a published equation's bundle.
+fn cmd_equation(
+    equation: &Path,
+    schema_path: &Path,
+    out: &Path,
+    rules: Option<&Path>,
+) -> anyhow::Result<()> {
+    let schema = crate::contract::schema::Schema::from_toml(&read_text(schema_path)?)
+        .with_context(|| schema_path.display().to_string())?;
+    let text = read_text(equation)?;
+    let rules_path = rules.map(Path::to_path_buf).or_else(|| {
+        let beside = schema_path.with_file_name(format!("{}.rules.toml", schema.id));
+        beside.is_file().then_some(beside)
+    });
+    let rules_text = rules_path.as_deref().map(read_text).transpose()?;
+    let built = train::equation::build(&schema, &text, rules_text.as_deref())
+        .with_context(|| equation.display().to_string())?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(out, &built.bytes).with_context(|| format!("writing {}", out.display()))?;
+    if let crate::model::fitted::Model::Equation(e) = &built.bundle.model {
+        println!(
+            "{}: {} equation(s), {} transforms; {}",
+            schema.id,
+            e.strata.len(),
+            e.transforms.len(),
+            e.citation
+        );
+    }
+    println!("wrote {} ({} bytes)", out.display(), built.bytes.len());
     let dir = out
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -115,6 +115,9 @@ pub struct Discrimination {
     /// The schema's `min_auc`, when the AUC falls below it (the reason is then the floor, not
     /// chance).
     pub below_floor: Option<f64>,
+    /// For a published equation: `low`–`high` are the lowest and highest C statistic its
+    /// paper reports (no held-out set of ours exists).
+    pub published: bool,
 }
 
 impl Discrimination {
@@ -134,6 +137,7 @@ impl Discrimination {
             // Written so that a NaN anywhere counts as "not shown".
             better_than_chance: low > 0.5 && below_floor.is_none(),
             below_floor,
+            published: bundle.published.is_some(),
         }
     }
 }
@@ -342,12 +346,30 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
         model: bundle.model.family(),
         top,
         focus,
-        base_rate: bundle
-            .training
-            .base_rates
-            .get(focus)
-            .copied()
-            .unwrap_or(f64::NAN),
+        base_rate: match &bundle.published {
+            // A published equation has no training population: the comparison is the same
+            // patient (age, sex, race) with optimal risk factors, through the same calibration.
+            Some(p) => {
+                let mut x = t.x.clone();
+                for (&c, v) in bundle.preprocessor.first_columns().iter().zip(&p.optimal) {
+                    if let (Some(v), Some(slot)) = (v, x.get_mut(c)) {
+                        *slot = *v;
+                    }
+                }
+                bundle
+                    .calibration
+                    .apply(&bundle.model.predict_proba(&x, k))
+                    .get(focus)
+                    .copied()
+                    .unwrap_or(f64::NAN)
+            }
+            None => bundle
+                .training
+                .base_rates
+                .get(focus)
+                .copied()
+                .unwrap_or(f64::NAN),
+        },
         discrimination: Discrimination::of(bundle),
         band,
         explanation,

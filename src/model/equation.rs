@@ -35,7 +35,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::schema::{Kind, Schema};
+use crate::contract::schema::{Kind, Schema, Text};
 use crate::error::{Error, Result};
 
 /// Most distinct inputs one term may involve: its exact Shapley split enumerates 2^n
@@ -431,6 +431,29 @@ struct RawEquation {
     terms: Vec<RawTerm>,
 }
 
+/// What the paper reports about the equation, for the model card: shown in place of held-out
+/// figures of our own, of which there are none (nothing was fitted here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Card {
+    /// The derivation cohorts: who, where, when, how many events.
+    pub derivation: Text,
+    /// The published discrimination, with where it was measured.
+    pub discrimination: Text,
+    /// The published calibration, and where it has been found off.
+    pub calibration: Text,
+    /// Who the equation is for (population, ages).
+    pub intended: Text,
+    /// What it does not cover.
+    pub not_covered: Text,
+    /// The lowest and highest C statistic the paper reports for the equations shipped (the
+    /// estimate's verdict reads these instead of a held-out AUC).
+    pub c_statistic: (f64, f64),
+    /// The comparison patient beside every estimate, in words ("same age and sex with
+    /// optimal risk factors: …").
+    pub optimal: Text,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
@@ -444,6 +467,10 @@ struct RawFile {
     inputs: Vec<RawInput>,
     /// The explanation's reference patient, in the schema's units.
     reference: std::collections::BTreeMap<String, f64>,
+    /// The comparison patient with optimal risk factors, in the schema's units (the patient's
+    /// own age, sex and race are kept).
+    optimal: std::collections::BTreeMap<String, f64>,
+    card: Card,
     transforms: Vec<RawTransform>,
     equations: Vec<RawEquation>,
 }
@@ -456,6 +483,11 @@ pub struct Parsed {
     pub equation: Equation,
     /// The explanation's reference patient per schema feature.
     pub reference: Vec<f64>,
+    /// The optimal-risk-factor patient per schema feature; `None` where the patient's own
+    /// value is kept (age, and the inputs that choose the equation).
+    pub optimal: Vec<Option<f64>>,
+    /// What the paper reports.
+    pub card: Card,
 }
 
 impl Equation {
@@ -757,9 +789,26 @@ impl Equation {
                 }
             }
         }
+        let mut optimal = vec![None; schema.features.len()];
+        for (name, &v) in &raw.optimal {
+            let j = feature(name)?;
+            if !v.is_finite() {
+                return err(format!("optimal `{name}` is not a number"));
+            }
+            optimal[j] = Some(v);
+        }
+        let (lo, hi) = raw.card.c_statistic;
+        if !(0.5..=1.0).contains(&lo) || !(lo..=1.0).contains(&hi) {
+            return err(format!(
+                "card: c_statistic ({lo}, {hi}) is not a range within 0.5–1; accepted: the \
+                 lowest and highest published C statistic"
+            ));
+        }
         Ok(Parsed {
             equation,
             reference,
+            optimal,
+            card: raw.card,
         })
     }
 }

@@ -36,6 +36,9 @@ pub enum Scale {
     CenteredLogRatio,
     /// The class probability itself (forests, k-NN).
     Probability,
+    /// The linear predictor of a proportional-hazards equation: the log of the hazard
+    /// relative to the equation's baseline (the Pooled Cohort Equations).
+    LogHazard,
 }
 
 /// An exact explanation of one class's output.
@@ -147,6 +150,21 @@ pub fn explain(
             }
             let out = model.predict_proba(x, n_classes).get(class).copied()?;
             (Scale::Probability, base, out)
+        }
+        Model::Equation(e) => {
+            // Exact per term (`Equation::shapley`); the reference patient in this patient's
+            // stratum. Class 0 of a binary risk is the same explanation with the sign turned.
+            let (phi, at_ref) = e.shapley(x, baseline_x)?;
+            let lp = e.linear(x)?.lp;
+            let sign = if class == 1 { 1.0 } else { -1.0 };
+            for (j, p) in phi.iter().enumerate() {
+                add(j, sign * p);
+            }
+            let scale = match e.link {
+                crate::model::equation::Link::Logistic => Scale::LogOdds,
+                crate::model::equation::Link::Hazard { .. } => Scale::LogHazard,
+            };
+            (scale, sign * at_ref.lp, sign * lp)
         }
         Model::Knn(_) => {
             if n_features > MAX_ENUMERATED_FEATURES {

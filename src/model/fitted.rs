@@ -350,6 +350,9 @@ pub enum Model {
     },
     /// k-nearest neighbours (smartcore `KNNClassifier`).
     Knn(Knn),
+    /// A published risk equation (PREVENT, the Pooled Cohort Equations): fitted by its
+    /// authors, not trained here ([`crate::model::equation`]).
+    Equation(crate::model::equation::Equation),
 }
 
 /// The model families, for reports and the UI.
@@ -363,6 +366,8 @@ pub enum Family {
     Forest,
     /// k-nearest neighbours.
     Knn,
+    /// A published equation.
+    Equation,
 }
 
 impl Family {
@@ -373,6 +378,7 @@ impl Family {
             Family::NaiveBayes => "Gaussian naive Bayes",
             Family::Forest => "random forest",
             Family::Knn => "k-nearest neighbours",
+            Family::Equation => "published equation",
         }
     }
 
@@ -383,6 +389,7 @@ impl Family {
             Family::NaiveBayes => "高斯朴素贝叶斯",
             Family::Forest => "随机森林",
             Family::Knn => "k 近邻",
+            Family::Equation => "已发表的方程",
         }
     }
 }
@@ -395,6 +402,7 @@ impl Model {
             Model::NaiveBayes(_) => Family::NaiveBayes,
             Model::Forest { .. } => Family::Forest,
             Model::Knn(_) => Family::Knn,
+            Model::Equation(_) => Family::Equation,
         }
     }
 
@@ -461,6 +469,13 @@ impl Model {
                     )));
                 }
             }
+            Model::Equation(e) => {
+                if n_classes != 2 {
+                    return bad("a published equation (one risk, two classes)");
+                }
+                e.check(width)
+                    .map_err(|m| Error::InconsistentBundle(format!("published equation: {m}")))?;
+            }
         }
         Ok(())
     }
@@ -501,6 +516,7 @@ impl Model {
                 acc.iter().map(|a| a / n).collect()
             }
             Model::Knn(knn) => knn.proba(x, n_classes),
+            Model::Equation(e) => e.predict_proba(x),
         }
     }
 }

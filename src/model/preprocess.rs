@@ -148,6 +148,46 @@ impl Preprocessor {
         Ok(Preprocessor { steps })
     }
 
+    /// The preprocessing of a published equation: numbers pass through unscaled (the
+    /// equation's own transforms centre and scale them), yes/no as 0/1, categories one-hot.
+    /// Nothing is imputed (an equation's inputs are all required, so `impute` is never used:
+    /// it holds `reference[j]` only to be a valid number). `observed` is the plausible range,
+    /// so no value is flagged as outside "training".
+    pub fn identity(schema: &Schema, reference: &[f64]) -> Preprocessor {
+        let steps = schema
+            .features
+            .iter()
+            .enumerate()
+            .map(|(j, f)| match &f.kind {
+                Kind::Numeric { plausible, .. } => Step::Standardize {
+                    impute: reference.get(j).copied().unwrap_or(plausible.min),
+                    mean: 0.0,
+                    scale: 1.0,
+                    observed: (plausible.min, plausible.max),
+                },
+                Kind::Boolean { .. } => Step::Binary { impute: false },
+                Kind::Categorical { levels } => Step::OneHot {
+                    levels: levels.len(),
+                    impute: 0,
+                },
+            })
+            .collect();
+        Preprocessor { steps }
+    }
+
+    /// The first model input column of each schema feature.
+    pub fn first_columns(&self) -> Vec<usize> {
+        let mut at = 0;
+        self.steps
+            .iter()
+            .map(|s| {
+                let first = at;
+                at += s.width();
+                first
+            })
+            .collect()
+    }
+
     /// The fitted steps, in schema order.
     pub fn steps(&self) -> &[Step] {
         &self.steps

@@ -110,8 +110,127 @@ fn base_rate_item(bundle: &Bundle, lang: Lang) -> String {
     }
 }
 
+/// The card of a published equation: the paper's cohorts and figures, the equations with the
+/// tables they come from, each input's valid range; no held-out figures of ours (there are
+/// none).
+fn published_sections(
+    bundle: &Bundle,
+    p: &crate::bundle::Published,
+    sha256: &str,
+    lang: Lang,
+) -> Vec<Section> {
+    let s = &bundle.schema;
+    let c = &p.card;
+    let (equations, citation, link, ranges) = match &bundle.model {
+        crate::model::fitted::Model::Equation(e) => (
+            e.strata
+                .iter()
+                .map(|st| format!("{} ({})", st.label, st.source))
+                .collect::<Vec<_>>()
+                .join("; "),
+            e.citation.clone(),
+            match (e.link, lang) {
+                (crate::model::equation::Link::Logistic, Lang::En) => {
+                    "risk = exp(x) / (1 + exp(x)) of the linear predictor x".to_string()
+                }
+                (crate::model::equation::Link::Logistic, Lang::Zh) => {
+                    "风险 = exp(x) / (1 + exp(x))，x 为线性预测值".to_string()
+                }
+                (crate::model::equation::Link::Hazard { horizon_years }, Lang::En) => format!(
+                    "proportional hazards: risk = 1 − S₀({horizon_years})^exp(x − mean), with each equation's baseline survival S₀ and mean"
+                ),
+                (crate::model::equation::Link::Hazard { horizon_years }, Lang::Zh) => format!(
+                    "比例风险：风险 = 1 − S₀({horizon_years})^exp(x − 均值)，各方程有其基线生存率 S₀ 与均值"
+                ),
+            },
+            e.valid
+                .iter()
+                .map(|v| {
+                    let f = s.features.get(v.feature as usize);
+                    let unit = match f.map(|f| &f.kind) {
+                        Some(Kind::Numeric { unit, .. }) => unit.as_str(),
+                        _ => "",
+                    };
+                    let what = if v.refuse {
+                        tr(lang, "refused outside", "超出即拒收")
+                    } else {
+                        tr(lang, "flagged outside", "超出即标注")
+                    };
+                    format!(
+                        "{} {}–{} {unit} ({what}; {})",
+                        f.map_or("", |f| f.label.get(lang)),
+                        v.min,
+                        v.max,
+                        v.source
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        _ => Default::default(),
+    };
+    let mut out = vec![
+        Section {
+            title: tr(lang, "Model details", "模型详情"),
+            items: vec![
+                (tr(lang, "Model", "模型"), tr(lang,
+                    "A published equation: the authors' coefficients, fitted on their cohorts. Nothing was trained here, and Bedside has no held-out figures of its own for it.",
+                    "已发表的方程：作者在其队列中拟合的系数。本工具未做任何训练，也没有自己的留出验证指标。")),
+                (tr(lang, "Source", "出处"), citation),
+                (tr(lang, "Equations", "方程"), equations),
+                (tr(lang, "Risk", "风险计算"), link),
+                (tr(lang, "Valid ranges", "有效范围"), ranges),
+                (tr(lang, "Published discrimination", "已发表的区分能力"), c.discrimination.get(lang).to_string()),
+                (tr(lang, "Published calibration", "已发表的校准"), c.calibration.get(lang).to_string()),
+                (tr(lang, "Built by", "构建工具"), format!("bedside {}; equation file SHA-256 {}", bundle.training.trainer_version, p.equation_sha256)),
+                (tr(lang, "Bundle SHA-256", "模型包 SHA-256"), sha256.to_string()),
+            ],
+        },
+        Section {
+            title: tr(lang, "Intended use", "预期用途"),
+            items: vec![
+                (tr(lang, "For", "适用于"), c.intended.get(lang).to_string()),
+                (tr(lang, "Not covered", "不涵盖"), c.not_covered.get(lang).to_string()),
+                (tr(lang, "Not for", "不适用于"), tr(lang,
+                    "Patients' self-use; time-critical or emergency decisions; replacing a clinician's judgement.",
+                    "患者自行使用；时间紧迫或急诊决策；替代临床医生的判断。")),
+                (tr(lang, "Predicts", "预测目标"), s.target.label.get(lang).to_string()),
+                (tr(lang, "Beside every estimate", "每个估计旁的对照"), c.optimal.get(lang).to_string()),
+            ],
+        },
+        Section {
+            title: tr(lang, "Data", "数据"),
+            items: vec![
+                (tr(lang, "Derivation cohorts", "推导队列"), c.derivation.get(lang).to_string()),
+                (tr(lang, "Population", "人群"), s.provenance.population.get(lang).to_string()),
+                (tr(lang, "Licence", "许可"), s.provenance.license.clone()),
+                (tr(lang, "Missing data", "缺失数据"), tr(lang, "No missing values are accepted: every input of the equation is required.", "不接受缺失值：方程的每个输入都必填。")),
+                (tr(lang, "References", "参考文献"), s.provenance.citations.join(" · ")),
+            ],
+        },
+        Section {
+            title: tr(lang, "Caveats and limitations", "注意事项与局限"),
+            items: vec![
+                (tr(lang, "Explanations", "解释"), tr(lang,
+                    "Each input's contribution to the linear predictor is exact, against a stated reference patient in the same equation (sex and race choose the equation; they are not effects within it); an interaction term is shared between its inputs by its exact Shapley split. They describe the equation, not the biology.",
+                    "各输入对线性预测值的贡献是精确的，以同一方程中的参照患者为基准（性别和种族用于选择方程，不作为方程内的效应）；交互项按精确的 Shapley 分配在其输入之间分摊。它们描述的是方程，而非生物学机制。")),
+                (tr(lang, "Uncertainty", "不确定性"), tr(lang,
+                    "The paper's coefficients carry their own uncertainty, which the equation does not report per patient; no band is shown.",
+                    "论文系数本身存在不确定性，方程未按患者给出；因此不显示区间。")),
+            ],
+        },
+    ];
+    if !bundle.local.is_empty() {
+        out.insert(1, local_section(bundle, lang));
+    }
+    out
+}
+
 /// The card's sections in `lang`.
 pub fn sections(bundle: &Bundle, sha256: &str, lang: Lang) -> Vec<Section> {
+    if let Some(p) = &bundle.published {
+        return published_sections(bundle, p, sha256, lang);
+    }
     let s = &bundle.schema;
     let t = &bundle.training;
     let classes = |counts: &[u32]| {
@@ -385,6 +504,9 @@ pub fn markdown(bundle: &Bundle, sha256: &str, lang: Lang) -> String {
             out.push_str(&format!("- **{k}**: {v}\n"));
         }
         out.push('\n');
+    }
+    if bundle.published.is_some() {
+        return out;
     }
     let c = &bundle.evaluation;
     out.push_str(&format!("## {}\n\n", tr(lang, "Metrics", "指标")));

@@ -144,6 +144,20 @@ pub fn announce_text(a: &Assessment, schema: &Schema, lang: Lang) -> String {
 /// How the base rate was measured: a plain share, or for a time-to-event target the
 /// Kaplan–Meier risk with censoring accounted for.
 pub fn base_rate_text(bundle: &Bundle, rate: f64, lang: Lang) -> String {
+    if let Some(p) = &bundle.published {
+        return match lang {
+            Lang::En => format!(
+                "For comparison, {}: {}.",
+                p.card.optimal.get(lang),
+                per_100(rate, lang)
+            ),
+            Lang::Zh => format!(
+                "作为对比，{}：{}。",
+                p.card.optimal.get(lang),
+                per_100(rate, lang)
+            ),
+        };
+    }
     let censored = bundle.training.censoring.is_some();
     match (lang, censored) {
         (Lang::En, false) => format!(
@@ -256,6 +270,18 @@ pub fn output_caption(better_than_chance: bool, lang: Lang) -> &'static str {
 
 /// The AUC with its interval and what it means, for the model card.
 pub fn discrimination_text(d: &Discrimination, lang: Lang) -> String {
+    if d.published {
+        return match lang {
+            Lang::En => format!(
+                "Published C statistic {:.3}–{:.3} (the authors' validation; a published equation has no held-out test set of Bedside's own).",
+                d.low, d.high
+            ),
+            Lang::Zh => format!(
+                "已发表的 C 统计量 {:.3}–{:.3}（作者的验证；已发表的方程没有本工具自己的留出测试集）。",
+                d.low, d.high
+            ),
+        };
+    }
     match (lang, d.better_than_chance) {
         (Lang::En, true) => format!(
             "AUC {:.3} on the held-out test set (95 % interval {:.3}–{:.3}).",

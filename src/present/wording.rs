@@ -392,6 +392,10 @@ pub fn scale_text(scale: Scale, class: &str, lang: Lang) -> String {
         (Scale::CenteredLogRatio, Lang::Zh) => format!("对“{class}”中心化对数比的贡献"),
         (Scale::Probability, Lang::En) => format!("Contributions to the probability of “{class}”"),
         (Scale::Probability, Lang::Zh) => format!("对“{class}”概率的贡献"),
+        (Scale::LogHazard, Lang::En) => {
+            format!("Contributions to the log relative hazard of “{class}”")
+        }
+        (Scale::LogHazard, Lang::Zh) => format!("对“{class}”对数相对风险（危险比）的贡献"),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod split;
 
 pub mod candidates;
 pub mod censoring;
+pub mod equation;
 pub mod trial;
 
 use sha2::{Digest, Sha256};
@@ -412,6 +413,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         None => None,
     };
     let bundle = Bundle {
+        published: None,
         local: Vec::new(),
         schema: schema.clone(),
         typicality: Typicality::new(&x_train, y),
