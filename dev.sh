@@ -15,8 +15,8 @@ cd "$(dirname "$0")"
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
-# Bundles the app ships, as id:training-csv, read from the manifest data/bundles.txt (schema is
-# data/<id>.schema.toml).
+# Bundles the app ships, as id:training-csv (or id:equation file for a published equation), read
+# from the manifest data/bundles.txt (schema is data/<id>.schema.toml).
 BUNDLES=$(awk '!/^#/ && NF == 2 { printf "%s:%s ", $1, $2 }' data/bundles.txt)
 
 say() { printf '\n==> %s\n' "$*" >&2; }
@@ -69,8 +69,14 @@ train_bundles() {
     rules="data/$id.rules.toml"   # picked up by `bedside train` when present
     if [ ! -f "$out" ] || [ "$data" -nt "$out" ] || [ "$schema" -nt "$out" ] || [ target/release/bedside -nt "$out" ] \
        || { [ -f "$rules" ] && [ "$rules" -nt "$out" ]; }; then
-      say "training $out"
-      target/release/bedside train --data "$data" --schema "$schema" --out "$out"
+      case "$data" in
+        *.equation.toml)   # a published equation: built from its coefficients, nothing fitted
+          say "building $out from the published equation $data"
+          target/release/bedside train --equation "$data" --schema "$schema" --out "$out" ;;
+        *)
+          say "training $out"
+          target/release/bedside train --data "$data" --schema "$schema" --out "$out" ;;
+      esac
     fi
   done
 }

@@ -145,6 +145,45 @@ fn gauge(plausible: (f64, f64), normal: Option<&Interval>, value: f64) -> String
     svg
 }
 
+/// For a published risk equation, the patient's risk at the top of the view, beside the same
+/// person with optimal risk factors (the health-management reading of the values below it);
+/// empty for other bundles. `risk` is `(patient, comparison)`; `None` until the form is
+/// complete.
+pub fn risk_html(bundle: &crate::bundle::Bundle, risk: Option<(f64, f64)>, lang: Lang) -> String {
+    use crate::present::risk::per_100;
+    let Some(p) = &bundle.published else {
+        return String::new();
+    };
+    let title = bundle.schema.title.get(lang);
+    let body = match (risk, lang) {
+        (None, Lang::En) => "Enter every value on the Assess tab to see the risk here.".to_string(),
+        (None, Lang::Zh) => "在“评估”页填写全部数值后，此处显示风险。".to_string(),
+        (Some((r, c)), Lang::En) => format!(
+            "<strong id=\"health-risk-value\" data-probability=\"{r}\">{} ({:.1} %)</strong>. For comparison, {}: {}.",
+            esc(&per_100(r, lang)),
+            r * 100.0,
+            esc(p.card.optimal.get(lang)),
+            esc(&per_100(c, lang))
+        ),
+        (Some((r, c)), Lang::Zh) => format!(
+            "<strong id=\"health-risk-value\" data-probability=\"{r}\">{}（{:.1} %）</strong>。作为对比，{}：{}。",
+            esc(&per_100(r, lang)),
+            r * 100.0,
+            esc(p.card.optimal.get(lang)),
+            esc(&per_100(c, lang))
+        ),
+    };
+    let note = match lang {
+        Lang::En => "From a published equation; decision support, not a diagnosis. The values below are read against their normal ranges.",
+        Lang::Zh => "来自已发表的方程；仅供决策支持，不构成诊断。下方各数值与其正常范围对照。",
+    };
+    format!(
+        "<section class=\"card health-risk\" id=\"health-risk\" aria-labelledby=\"health-risk-h\"><h2 id=\"health-risk-h\">{}</h2><p>{body}</p><p class=\"muted small\">{}</p></section>",
+        esc(title),
+        esc(note)
+    )
+}
+
 /// The view as escaped HTML (inputs in the schema's units; see [`rows`]).
 pub fn html(schema: &Schema, inputs: &[String], lang: Lang, second: bool) -> String {
     let rows = rows(schema, inputs, lang, second);

@@ -326,18 +326,25 @@ pub fn App(props: &AppProps) -> Html {
                 on_reset.clone(),
             );
             let library = state.library().unwrap_or_else(|| loaded.cases.clone());
+            // Teaching needs cases: with a published equation (none) the Assess view shows,
+            // whichever path (a tab, the embed's `teach`) asked for Teach.
+            let view = if state.view == View::Teach && library.is_empty() {
+                View::Assess
+            } else {
+                state.view
+            };
             let loader = html! {
                 <LibraryLoader loaded={loaded.clone()} custom={state.custom.clone()} error={state.library_error.clone()}
                     {on_loaded} {on_reset} {lang} />
             };
             let tabs = html! {
-                <Tabs loaded={loaded.clone()} patient={state.patient.clone()} view={state.view} {lang} dispatch={dispatch.clone()} validate={!embedded} selected={state.selected.clone().unwrap_or_default()} />
+                <Tabs loaded={loaded.clone()} patient={state.patient.clone()} {view} {lang} dispatch={dispatch.clone()} validate={!embedded} selected={state.selected.clone().unwrap_or_default()} />
             };
             let record = props.launch.as_ref().map(|launch| html! {
                 <super::launch::RecordPanel launch={launch.clone()} loaded={loaded.clone()} patient={state.patient.clone()}
                     read={state.record.clone()} {lang} />
             });
-            match state.view {
+            match view {
                 View::Assess => html! {
                     <>
                     { tabs }
@@ -351,7 +358,9 @@ pub fn App(props: &AppProps) -> Html {
                     <>
                     { tabs }
                     <div class="panels">
-                        <super::health_panel::HealthPanel loaded={loaded.clone()} inputs={state.patient.canonical.clone()} {lang} si={state.si} />
+                        <super::health_panel::HealthPanel loaded={loaded.clone()} inputs={state.patient.canonical.clone()} {lang} si={state.si}
+                            risk={state.patient.outcome.as_ref().and_then(|o| o.assessment.as_ref()).filter(|_| loaded.bundle.published.is_some())
+                                .and_then(|a| a.probabilities.get(a.focus).map(|c| (c.probability, a.base_rate)))} />
                     </div>
                     </>
                 },

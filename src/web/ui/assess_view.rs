@@ -69,7 +69,9 @@ pub fn AssessView(props: &Props) -> Html {
             if !loaded.bundle.rules.is_empty() || loaded.bundle.trial.is_some() {
                 <TreatmentPanel loaded={loaded.clone()} patient={p.clone()} {lang} dispatch={props.dispatch.clone()} />
             }
-            if let Some(record) = record {
+            // A published equation carries no patients: no similar cases unless a library is
+            // loaded.
+            if let Some(record) = record.filter(|_| !props.library.is_empty()) {
                 <SimilarCases loaded={loaded.clone()} library={props.library.clone()} {record} {probabilities}
                     search={props.search.clone()} on_search={props.on_search.clone()} {lang} id="assess" />
             }

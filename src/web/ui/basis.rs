@@ -40,6 +40,28 @@ pub fn Basis(props: &Props) -> Html {
         .classes
         .get(s.positive_index())
         .map_or("", |c| c.label.get(lang));
+    if let Some(p) = &b.published {
+        let c = &p.card;
+        let citation = match &b.model {
+            crate::model::fitted::Model::Equation(e) => e.citation.as_str(),
+            _ => "",
+        };
+        return html! {
+            <section class="card basis" aria-labelledby="basis-h" id="basis">
+                <h2 id="basis-h">{ Msg::Basis.text(lang) }</h2>
+                <dl>
+                    <dt>{ Msg::ModelFamily.text(lang) }</dt><dd id="published-source">{ if lang == Lang::Zh { b.model.family().name_zh() } else { b.model.family().name() } }{ " — " }{ citation }</dd>
+                    <dt>{ Msg::Population.text(lang) }</dt><dd>{ c.derivation.get(lang) }</dd>
+                    <dt>{ Msg::Auc.text(lang) }</dt><dd id="published-discrimination">{ c.discrimination.get(lang) }</dd>
+                    <dt>{ Msg::CalibrationCurve.text(lang) }</dt><dd>{ c.calibration.get(lang) }</dd>
+                    <dt>{ Msg::References.text(lang) }</dt>
+                    <dd><ul>{ for s.provenance.citations.iter().map(|c| html! { <li>{ c }</li> }) }</ul></dd>
+                    <dt>{ Msg::BundleHash.text(lang) }</dt><dd><code class="hash">{ &props.loaded.sha256 }</code>{ format!(" ({}, bedside {})", props.loaded.file, t.trainer_version) }</dd>
+                    <dt>{ Msg::Signature.text(lang) }</dt><dd id="signature">{ signature_text(&props.loaded.provenance, lang) }</dd>
+                </dl>
+            </section>
+        };
+    }
     let metric = |name: Msg, v: f64| html! { <tr><th scope="row">{ name.text(lang) }</th><td>{ format!("{v:.3}") }</td></tr> };
     html! {
         <section class="card basis" aria-labelledby="basis-h" id="basis">

@@ -16,15 +16,20 @@ pub struct Props {
     pub lang: Lang,
     /// Show values in the second unit.
     pub si: bool,
+    /// For a published risk equation: the patient's risk and the comparison's (optimal risk
+    /// factors), from the assessment on screen.
+    #[prop_or_default]
+    pub risk: Option<(f64, f64)>,
 }
 
 #[function_component]
 pub fn HealthPanel(props: &Props) -> Html {
-    let html = crate::present::health::html(
+    let mut html = crate::present::health::risk_html(&props.loaded.bundle, props.risk, props.lang);
+    html.push_str(&crate::present::health::html(
         &props.loaded.bundle.schema,
         &props.inputs,
         props.lang,
         props.si,
-    );
+    ));
     Html::from_html_unchecked(AttrValue::from(html))
 }

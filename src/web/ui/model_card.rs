@@ -107,6 +107,26 @@ pub fn ModelCard(props: &Props) -> Html {
         };
     }
     let b = &props.loaded.bundle;
+    let section = |s: crate::present::model_card::Section| {
+        html! {
+            <section>
+                <h3>{ s.title }</h3>
+                <dl>
+                    { for s.items.into_iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
+                </dl>
+            </section>
+        }
+    };
+    if b.published.is_some() {
+        // The paper's figures only: a published equation has no held-out metrics, curves or
+        // candidates of ours.
+        return html! {
+            <details class="card model-card" id="model-card" open=true>
+                <summary onclick={toggle}><h2>{ Msg::ModelCard.text(lang) }</h2></summary>
+                { for sections(b, &props.loaded.sha256, lang).into_iter().map(section) }
+            </details>
+        };
+    }
     let card = &b.evaluation;
     let positive = b
         .schema
@@ -127,14 +147,7 @@ pub fn ModelCard(props: &Props) -> Html {
     html! {
         <details class="card model-card" id="model-card" open=true>
             <summary onclick={toggle}><h2>{ Msg::ModelCard.text(lang) }</h2></summary>
-            { for sections(b, &props.loaded.sha256, lang).into_iter().map(|s| html! {
-                <section>
-                    <h3>{ s.title }</h3>
-                    <dl>
-                        { for s.items.into_iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd>{ v }</dd></> }) }
-                    </dl>
-                </section>
-            }) }
+            { for sections(b, &props.loaded.sha256, lang).into_iter().map(section) }
             <section>
                 <h3>{ Msg::MetricsHeading.text(lang) }</h3>
                 <p class="muted small">{ format!("{}: {positive}", Msg::PositiveClass.text(lang)) }</p>

@@ -46,7 +46,10 @@ pub fn Tabs(props: &Props) -> Html {
         <PatientBanner patient={props.patient.clone()} {lang} />
         <div class="tabs" role="tablist">
             { tab(View::Assess, "tab-assess", Msg::Assess) }
-            { tab(View::Teach, "tab-teach", Msg::Teach) }
+            // Teaching needs cases; a published equation has none.
+            if !props.loaded.bundle.cases.is_empty() {
+                { tab(View::Teach, "tab-teach", Msg::Teach) }
+            }
             { tab(View::Health, "tab-health", Msg::Health) }
             if props.validate && cfg!(feature = "validate") {
                 { tab(View::Validate, "tab-validate", Msg::Validate) }
