@@ -187,6 +187,8 @@ pub struct Assessment {
     pub distance: Distance,
     /// The smallest change to modifiable features that alters the top suggestion.
     pub what_would_change: Change,
+    /// For a published risk equation: the risk with each treatment target changed.
+    pub targets: Option<crate::clinical::targets::Targets>,
     /// The missing inputs whose measurement could move the estimate most.
     pub next_measurements: Vec<Measurement>,
 }
@@ -388,6 +390,7 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
             unusual: nearest > bundle.typicality.nn_p99,
         },
         what_would_change: what_would_change(bundle, record, top),
+        targets: crate::clinical::targets::targets(bundle, record, focus),
         next_measurements: next_measurements(bundle, record, focus, NEXT_MEASUREMENTS),
     }
 }

@@ -7,5 +7,6 @@ pub mod context;
 pub mod counterfactual;
 pub mod form;
 pub mod predict;
+pub mod targets;
 pub mod treatment;
 pub mod voi;

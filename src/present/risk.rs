@@ -355,6 +355,59 @@ pub fn value_text(feature: &Feature, used: &str, lang: Lang) -> String {
     }
 }
 
+/// A published equation's what-ifs on its treatment targets, one line each, then all together:
+/// "Systolic blood pressure 150 mmHg → 110 mmHg: 9 of 100 (now 14 of 100)".
+pub fn target_lines(
+    t: &crate::clinical::targets::Targets,
+    schema: &Schema,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = t
+        .changes
+        .iter()
+        .filter_map(|c| {
+            let f = schema.feature(&c.field)?;
+            let line = match lang {
+                Lang::En => format!(
+                    "{} {} → {}: {} (now {})",
+                    f.label.get(lang),
+                    value_text(f, &c.from, lang),
+                    value_text(f, &c.to, lang),
+                    per_100(c.risk, lang),
+                    per_100(t.now, lang)
+                ),
+                Lang::Zh => format!(
+                    "{} {} → {}：{}（目前{}）",
+                    f.label.get(lang),
+                    value_text(f, &c.from, lang),
+                    value_text(f, &c.to, lang),
+                    per_100(c.risk, lang),
+                    per_100(t.now, lang)
+                ),
+            };
+            Some((c.field.clone(), line))
+        })
+        .collect();
+    if let Some(all) = t.together {
+        out.push((
+            "together".into(),
+            match lang {
+                Lang::En => format!("All of these together: {}", per_100(all, lang)),
+                Lang::Zh => format!("以上全部同时改变：{}", per_100(all, lang)),
+            },
+        ));
+    }
+    out
+}
+
+/// What the what-ifs of a published equation are, and are not.
+pub fn targets_note(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "What the equation computes with each treatment target changed (numbers to the optimal values, yes/no turned), one at a time. Options to discuss, not directives: an equation's treatment terms describe treated people in its cohorts, not the effect of starting a treatment in a trial.",
+        Lang::Zh => "方程在逐项改变各治疗目标（数值改为理想值，是/否取反）后计算的结果。供讨论的选项，而非指令：方程中的治疗项描述的是其队列中接受治疗的人群，而非试验中开始治疗的效果。",
+    }
+}
+
 /// The heading over "what would change this": on a diagnostic model, or where no input is a
 /// treatment target, it is the model's sensitivity, not a plan.
 pub fn change_heading(schema: &Schema, lang: Lang) -> &'static str {

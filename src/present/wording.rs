@@ -399,6 +399,14 @@ pub fn scale_text(scale: Scale, class: &str, lang: Lang) -> String {
     }
 }
 
+/// For a published equation: "reference patient 60.70 → this patient 61.95".
+pub fn reference_text(baseline: f64, output: f64, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("reference patient {baseline:.3} → this patient {output:.3}"),
+        Lang::Zh => format!("参照患者 {baseline:.3} → 本患者 {output:.3}"),
+    }
+}
+
 /// "average training patient 0.12 → this patient 1.63".
 pub fn baseline_text(baseline: f64, output: f64, lang: Lang) -> String {
     match lang {

@@ -388,7 +388,7 @@ pub fn App(props: &AppProps) -> Html {
     html! {
         <>
             <Header {lang} si={state.si} second_units={(*second_units).clone()} dispatch={dispatch.clone()} />
-            <p class="disclaimer" id="disclaimer"><strong>{ Msg::Disclaimer.text(lang) }</strong>{ " " }{ if props.launch.is_some() { Msg::PrivacyLaunch } else { Msg::Privacy }.text(lang) }</p>
+            <p class="disclaimer" id="disclaimer"><strong>{ if state.loaded().is_some_and(|l| l.bundle.published.is_some()) { Msg::DisclaimerPublished } else { Msg::Disclaimer }.text(lang) }</strong>{ " " }{ if props.launch.is_some() { Msg::PrivacyLaunch } else { Msg::Privacy }.text(lang) }</p>
             if !embedded {
                 <Picker {lang} index={state.index.clone()} selected={state.selected.clone().map(AttrValue::from)} dispatch={dispatch.clone()} />
             }

@@ -75,7 +75,10 @@ pub fn AssessView(props: &Props) -> Html {
                 <SimilarCases loaded={loaded.clone()} library={props.library.clone()} {record} {probabilities}
                     search={props.search.clone()} on_search={props.on_search.clone()} {lang} id="assess" />
             }
-            { props.loader.clone() }
+            // A published equation has no case library to replace.
+            if loaded.bundle.published.is_none() {
+                { props.loader.clone() }
+            }
             <ModelCard loaded={loaded.clone()} {lang} />
         </div>
     }

@@ -51,9 +51,9 @@ pub fn Basis(props: &Props) -> Html {
                 <h2 id="basis-h">{ Msg::Basis.text(lang) }</h2>
                 <dl>
                     <dt>{ Msg::ModelFamily.text(lang) }</dt><dd id="published-source">{ if lang == Lang::Zh { b.model.family().name_zh() } else { b.model.family().name() } }{ " — " }{ citation }</dd>
-                    <dt>{ Msg::Population.text(lang) }</dt><dd>{ c.derivation.get(lang) }</dd>
-                    <dt>{ Msg::Auc.text(lang) }</dt><dd id="published-discrimination">{ c.discrimination.get(lang) }</dd>
-                    <dt>{ Msg::CalibrationCurve.text(lang) }</dt><dd>{ c.calibration.get(lang) }</dd>
+                    <dt>{ if lang == Lang::Zh { "推导队列" } else { "Derivation cohorts" } }</dt><dd>{ c.derivation.get(lang) }</dd>
+                    <dt>{ if lang == Lang::Zh { "已发表的区分能力" } else { "Published discrimination" } }</dt><dd id="published-discrimination">{ c.discrimination.get(lang) }</dd>
+                    <dt>{ if lang == Lang::Zh { "已发表的校准" } else { "Published calibration" } }</dt><dd>{ c.calibration.get(lang) }</dd>
                     <dt>{ Msg::References.text(lang) }</dt>
                     <dd><ul>{ for s.provenance.citations.iter().map(|c| html! { <li>{ c }</li> }) }</ul></dd>
                     <dt>{ Msg::BundleHash.text(lang) }</dt><dd><code class="hash">{ &props.loaded.sha256 }</code>{ format!(" ({}, bedside {})", props.loaded.file, t.trainer_version) }</dd>

@@ -13,7 +13,7 @@ use crate::clinical::assess::{explain_class, Assessment};
 use crate::contract::patient::PatientRecord;
 use crate::present::risk::{explain_label, explains_text, value_text};
 use crate::present::ui::Msg;
-use crate::present::wording::{baseline_text, scale_text};
+use crate::present::wording::{baseline_text, reference_text, scale_text};
 use crate::util::lang::Lang;
 
 #[derive(Properties, PartialEq)]
@@ -92,8 +92,12 @@ pub fn ExplanationChart(props: &Props) -> Html {
             }
             <p class="muted small">
                 { explains_text(schema, e.class, lang) }{ stop }
-                { scale_text(e.scale, class_label, lang) }{ colon }{ baseline_text(e.baseline, e.output, lang) }{ stop }
-                { Msg::BaselineNote.text(lang) }
+                { scale_text(e.scale, class_label, lang) }{ colon }
+                if props.loaded.bundle.published.is_some() {
+                    { reference_text(e.baseline, e.output, lang) }{ stop }{ Msg::BaselineNotePublished.text(lang) }
+                } else {
+                    { baseline_text(e.baseline, e.output, lang) }{ stop }{ Msg::BaselineNote.text(lang) }
+                }
             </p>
             <ul class="contribs">
                 { for order.iter().filter_map(|&j| Some((j, contribution(j), schema.features.get(j)?))).map(|(j, c, f)| {

@@ -181,7 +181,19 @@ pub fn Results(props: &Props) -> Html {
                 // focus again.
                 <ExplanationChart key={props.outcome.as_ref().map_or(0, |o| Rc::as_ptr(o) as usize)}
                     loaded={props.loaded.clone()} assessment={a.clone()} {record} {lang} />
-                if a.discrimination.better_than_chance {
+                if let Some(t) = &a.targets {
+                    <div class="what-if" id="targets">
+                        <h3>{ risk::change_heading(schema, lang) }</h3>
+                        if t.changes.is_empty() {
+                            <p>{ if lang == Lang::Zh { "各治疗目标已处于理想值。" } else { "Every treatment target is already at its optimal value." } }</p>
+                        } else {
+                            <ul>{ for risk::target_lines(t, schema, lang).into_iter().map(|(field, line)| html! {
+                                <li data-field={field}>{ line }</li>
+                            }) }</ul>
+                        }
+                        <p class="muted small">{ risk::targets_note(lang) }</p>
+                    </div>
+                } else if a.discrimination.better_than_chance {
                     <div class="what-if" id="what-would-change">
                         <h3>{ risk::change_heading(schema, lang) }</h3>
                         <p>{ risk::change_words(&a.what_would_change, schema, a.focus, lang) }</p>

@@ -1,0 +1,165 @@
+//! For a published risk equation, what clinicians use it for: the patient's risk with each
+//! treatment target (systolic pressure, cholesterol, smoking, statin) changed, one at a time
+//! and all together, as the equation computes it.
+//!
+//! A number goes to the equation's optimal-risk-factor value (the comparison patient's); a
+//! yes/no target is turned the other way. Every change is shown whichever way it moves the
+//! risk: an equation's term for a treatment describes treated people in its cohorts, not the
+//! treatment's effect in a trial, and a term that raises the risk (PREVENT's statin term at high
+//! non-HDL cholesterol) is part of what the clinician needs to see, not something to hide.
+
+use serde::Serialize;
+
+use crate::bundle::Bundle;
+use crate::contract::patient::{PatientRecord, Value};
+use crate::contract::schema::Kind;
+
+/// One target changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetChange {
+    /// Feature column.
+    pub field: String,
+    /// The patient's value, as the form writes it.
+    pub from: String,
+    /// The value tried.
+    pub to: String,
+    /// The risk with this change alone.
+    pub risk: f64,
+}
+
+/// The risk now and with each treatment target changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Targets {
+    /// The patient's risk as entered.
+    pub now: f64,
+    /// One change at a time, in schema order.
+    pub changes: Vec<TargetChange>,
+    /// Every change together (when there are two or more).
+    pub together: Option<f64>,
+}
+
+fn text(v: Value) -> String {
+    match v {
+        Value::Number(x) => x.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Level(i) => i.to_string(),
+    }
+}
+
+/// The what-ifs of a published equation's bundle for a complete record; `None` for a bundle
+/// trained here (its "what would change this" is the counterfactual search).
+pub fn targets(bundle: &Bundle, record: &PatientRecord, focus: usize) -> Option<Targets> {
+    let published = bundle.published.as_ref()?;
+    let k = bundle.schema.target.classes.len();
+    let risk = |r: &PatientRecord| {
+        let x = bundle.preprocessor.transform(r).x;
+        bundle
+            .calibration
+            .apply(&bundle.model.predict_proba(&x, k))
+            .get(focus)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    let now = risk(record);
+    let mut changes = Vec::new();
+    let mut all = record.clone();
+    for (j, f) in bundle.schema.features.iter().enumerate() {
+        if !f.treatment_target {
+            continue;
+        }
+        let Some(current) = record.values().get(j).copied().flatten() else {
+            continue;
+        };
+        let to = match (&f.kind, current) {
+            (Kind::Boolean { .. }, Value::Bool(b)) => Value::Bool(!b),
+            (Kind::Numeric { .. }, Value::Number(x)) => match published.optimal.get(j) {
+                Some(Some(v)) if *v != x => Value::Number(*v),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        let changed = record.with_value(j, to);
+        all = all.with_value(j, to);
+        changes.push(TargetChange {
+            field: f.column.clone(),
+            from: text(current),
+            to: text(to),
+            risk: risk(&changed),
+        });
+    }
+    let together = (changes.len() > 1).then(|| risk(&all));
+    Some(Targets {
+        now,
+        changes,
+        together,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prevent() -> Bundle {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data");
+        let schema = crate::contract::schema::Schema::from_toml(
+            &std::fs::read_to_string(format!("{dir}/prevent.schema.toml")).unwrap(),
+        )
+        .unwrap();
+        let eq = std::fs::read_to_string(format!("{dir}/prevent.equation.toml")).unwrap();
+        // Built as the trainer does, without the train layer: identity preprocessing.
+        let pre = crate::model::preprocess::Preprocessor::identity(&schema, &[]);
+        let parsed =
+            crate::model::equation::Equation::from_toml(&eq, &schema, &pre.first_columns())
+                .unwrap();
+        let mut b = crate::bundle::tests::sample_bundle();
+        b.preprocessor =
+            crate::model::preprocess::Preprocessor::identity(&schema, &parsed.reference);
+        b.schema = schema;
+        b.model = crate::model::fitted::Model::Equation(parsed.equation);
+        b.calibration = crate::model::calibrate::Calibration::Platt { a: 1.0, b: 0.0 };
+        b.published = Some(crate::bundle::Published {
+            card: parsed.card,
+            optimal: parsed.optimal,
+            equation_sha256: String::new(),
+        });
+        b
+    }
+
+    #[test]
+    fn each_target_is_tried_alone_and_together() {
+        let b = prevent();
+        let r = PatientRecord::from_json_text(
+            &b.schema,
+            r#"{"age": 60, "sex": "male", "tc": 240, "hdl": 40, "sbp": 150, "bp_treated": 0,
+                "diabetes": 0, "smoker": 1, "egfr": 85, "statin": 0}"#,
+        )
+        .unwrap();
+        let t = targets(&b, &r, 1).unwrap();
+        let fields: Vec<&str> = t.changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["tc", "sbp", "smoker", "statin"]);
+        let by = |f: &str| t.changes.iter().find(|c| c.field == f).unwrap();
+        assert_eq!(by("sbp").to, "110");
+        assert_eq!(by("smoker").to, "false");
+        assert!(by("sbp").risk < t.now && by("smoker").risk < t.now && by("tc").risk < t.now);
+        assert!(t.together.unwrap() < by("smoker").risk);
+        // A patient already at the optimal values has only the yes/no targets to turn.
+        let r = PatientRecord::from_json_text(
+            &b.schema,
+            r#"{"age": 60, "sex": "male", "tc": 170, "hdl": 50, "sbp": 110, "bp_treated": 0,
+                "diabetes": 0, "smoker": 0, "egfr": 85, "statin": 0}"#,
+        )
+        .unwrap();
+        let t = targets(&b, &r, 1).unwrap();
+        let fields: Vec<&str> = t.changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["smoker", "statin"]);
+    }
+
+    #[test]
+    fn a_trained_model_has_no_targets_here() {
+        let b = crate::bundle::tests::sample_bundle();
+        let r =
+            PatientRecord::from_json_text(&b.schema, r#"{"glu": 100, "smoker": 1, "sex": "m"}"#)
+                .unwrap();
+        assert!(targets(&b, &r, 1).is_none());
+    }
+}
