@@ -331,6 +331,31 @@ pub struct FhirSource {
     /// tighter for values that change quickly, such as blood pressure.
     #[serde(default)]
     pub max_age_days: Option<u32>,
+    /// For a yes/no feature: codes whose standing entry in the record (an active Condition, an
+    /// active MedicationRequest) answers it "yes", cited as the source. Nothing found leaves it
+    /// for the clinician: the absence of an entry is not a "no".
+    #[serde(default)]
+    pub record: Vec<crate::contract::codes::RecordCodes>,
+    /// For a yes/no feature recorded as a coded Observation (smoking status, LOINC 72166-2): the
+    /// answer codes that mean "yes" and those that mean "no".
+    #[serde(default)]
+    pub coded: Option<CodedAnswer>,
+}
+
+/// A yes/no read from the latest Observation of one LOINC code whose value is a code
+/// (`valueCodeableConcept`): smoking status 72166-2 with SNOMED CT "current every day smoker"
+/// (yes) or "never smoker" (no). A code in neither list leaves the answer to the clinician.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodedAnswer {
+    /// The Observation's LOINC code.
+    pub loinc: String,
+    /// The answers' code system (URI).
+    pub system: String,
+    /// Codes that mean "yes".
+    pub yes: Vec<String>,
+    /// Codes that mean "no".
+    pub no: Vec<String>,
 }
 
 /// A LOINC code that is not the feature's measurement, and why.
@@ -841,6 +866,10 @@ mod file {
         not: Vec<NotSame>,
         #[serde(default)]
         max_age_days: Option<u32>,
+        #[serde(default)]
+        record: Vec<crate::contract::codes::RecordCodes>,
+        #[serde(default)]
+        coded: Option<CodedAnswer>,
     }
 
     impl From<RawFhir> for FhirSource {
@@ -852,6 +881,8 @@ mod file {
                 gender: r.gender.into_iter().collect(),
                 not: r.not,
                 max_age_days: r.max_age_days,
+                record: r.record,
+                coded: r.coded,
             }
         }
     }
@@ -988,10 +1019,26 @@ fn check_fhir(col: &str, kind: &Kind, fhir: &FhirSource) -> Result<()> {
     if fhir.not.iter().any(|n| fhir.loinc.contains(&n.loinc)) {
         return bad("a code is both mapped and listed under `not`");
     }
+    let boolean = matches!(kind, Kind::Boolean { .. });
+    if (!fhir.record.is_empty() || fhir.coded.is_some()) && !boolean {
+        return bad("`record` and `coded` answer a yes/no feature; this one is not yes/no");
+    }
+    for r in &fhir.record {
+        r.check(col)
+            .map_err(|m| Error::Schema(format!("feature `{col}`: fhir: {m}")))?;
+    }
+    if let Some(c) = &fhir.coded {
+        if c.loinc.trim().is_empty() || c.yes.is_empty() || c.no.is_empty() {
+            return bad("`coded` needs a LOINC code and at least one `yes` and one `no` code");
+        }
+        if c.yes.iter().any(|y| c.no.contains(y)) {
+            return bad("`coded`: a code is listed both as yes and as no");
+        }
+    }
     // An age limit only means something for an observation: the age and the gender come from
     // the Patient, which has no date of measurement.
     match fhir.max_age_days {
-        Some(_) if fhir.loinc.is_empty() => {
+        Some(_) if fhir.loinc.is_empty() && fhir.coded.is_none() => {
             return bad("`max_age_days` applies only to observations (`loinc` codes)")
         }
         Some(0) => return bad("`max_age_days` must be at least 1 (day)"),

@@ -318,6 +318,9 @@ pub enum Why {
     NotUsed,
     /// An observation with no numeric `valueQuantity`.
     NoValue,
+    /// A yes/no asked of the record: no standing entry with its codes (nothing is assumed:
+    /// the absence of an entry is not a "no"), or the latest coded answer means neither.
+    NotRecorded,
     /// An observation about someone else: its `subject.reference` (here) is not this record's
     /// patient.
     OtherSubject(String),
@@ -367,7 +370,8 @@ pub struct Imported {
     /// it has an id); with no Patient, the `subject.reference` its Observations name, as
     /// written.
     pub subject: Option<String>,
-    /// `Observation/<id>` of every observation whose value was used (the RiskAssessment's
+    /// `Observation/<id>` of every observation whose value was used, and `Condition/<id>` or
+    /// `MedicationRequest/<id>` of every entry that answered a yes/no (the RiskAssessment's
     /// basis), once each, in schema order. Observations whose values were refused or not
     /// taken are not cited.
     pub basis: Vec<String>,
@@ -754,6 +758,147 @@ fn observed(feature: &Feature, source: &FhirSource, readings: &[Reading], today:
     }
 }
 
+/// A yes/no feature answered from the record: "yes" from the first standing entry coded as
+/// `source.record` lists (a Condition, a MedicationRequest), else the latest coded Observation
+/// (`source.coded`, smoking status) as yes or no. Nothing found, or an answer code in neither
+/// list, leaves it to the clinician ([`Why::NotRecorded`]).
+fn from_record(
+    feature: &Feature,
+    source: &FhirSource,
+    entries: &[(Option<&str>, &Json)],
+    whose: &Whose,
+    observations: &[&Json],
+    today: Date,
+) -> Outcome {
+    if !matches!(feature.kind, Kind::Boolean { .. }) {
+        return Outcome::Skipped(Why::NoMapping);
+    }
+    // The form's words for a yes/no (as the gender mapping of a yes/no feature writes them).
+    let (true_code, false_code) = ("true".to_string(), "false".to_string());
+    for codes in &source.record {
+        let kind = codes.resource;
+        for (_, r) in entries {
+            if str_at(r, &["resourceType"]) != Some(kind.name()) {
+                continue;
+            }
+            let concept = match kind {
+                RecordResource::MedicationRequest => r.get("medicationCodeableConcept"),
+                _ => r.get("code"),
+            };
+            let Some((code, display)) = coded(concept, codes) else {
+                continue;
+            };
+            if !stands(r, kind, codes.ever) || whose.owns_at(r, patient_path(kind)).is_err() {
+                continue;
+            }
+            let name = if display.is_empty() {
+                str_at(concept.unwrap_or(&Json::Null), &["text"]).unwrap_or("")
+            } else {
+                display
+            };
+            let system = crate::guidance::rules::RECORD_SYSTEMS
+                .iter()
+                .find(|(uri, ..)| *uri == codes.system)
+                .map_or(codes.system.as_str(), |(_, name, _)| *name);
+            let status = match kind {
+                RecordResource::MedicationRequest => str_at(r, &["status"]),
+                _ => status_code(r, "clinicalStatus"),
+            };
+            let date = entry_date(r).map(|d| d.get(..10).unwrap_or(d));
+            let mut text = format!("{}: {name} ({system} {code})", kind.name());
+            for part in [status, date].into_iter().flatten() {
+                text.push_str(", ");
+                text.push_str(part);
+            }
+            return Outcome::Used {
+                used: Used {
+                    column: feature.column.clone(),
+                    value: true_code,
+                    source: text,
+                    reference: str_at(r, &["id"]).map(|id| format!("{}/{id}", kind.name())),
+                    date: None,
+                    stale: None,
+                },
+                at: None,
+            };
+        }
+    }
+    let Some(c) = &source.coded else {
+        return Outcome::Skipped(Why::NotRecorded);
+    };
+    // The latest Observation of the code, by the time it was made, then when it was issued,
+    // then its place in the input (as for numbers).
+    let latest = observations
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| {
+            o.get("code")
+                .map(loinc_codes)
+                .is_some_and(|codes| codes.iter().any(|(code, _)| *code == c.loinc))
+        })
+        .max_by_key(|(i, o)| {
+            (
+                observed_at(o).and_then(parse_date_time).map(|w| w.at),
+                str_at(o, &["issued"]).and_then(Instant::parse),
+                *i,
+            )
+        });
+    let Some((_, obs)) = latest else {
+        return Outcome::Skipped(Why::NotRecorded);
+    };
+    let answer = obs
+        .get("valueCodeableConcept")
+        .and_then(|v| v.get("coding"))
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|coding| str_at(coding, &["system"]) == Some(c.system.as_str()))
+        .find_map(|coding| {
+            let code = str_at(coding, &["code"])?;
+            let display = str_at(coding, &["display"]).unwrap_or("");
+            if c.yes.iter().any(|y| y == code) {
+                Some((&true_code, code, display))
+            } else if c.no.iter().any(|n| n == code) {
+                Some((&false_code, code, display))
+            } else {
+                None
+            }
+        });
+    let Some((value, code, display)) = answer else {
+        return Outcome::Skipped(Why::NotRecorded);
+    };
+    let when = observed_at(obs).unwrap_or("");
+    let name = obs
+        .get("code")
+        .map(loinc_codes)
+        .and_then(|codes| codes.first().map(|(_, d)| *d))
+        .unwrap_or("Observation");
+    let stamp = parse_date_time(when);
+    Outcome::Used {
+        used: Used {
+            column: feature.column.clone(),
+            value: value.clone(),
+            source: format!(
+                "{name} ({}): {display} ({code}){}",
+                c.loinc,
+                if when.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", when.get(..10).unwrap_or(when))
+                }
+            ),
+            reference: str_at(obs, &["id"]).map(|id| format!("Observation/{id}")),
+            date: stamp.map(|w| w.date),
+            stale: stamp
+                .map(|w| today.unix_days() - w.date.unix_days())
+                .zip(source.max_age_days)
+                .filter(|&(days, max)| days > i64::from(max))
+                .map(|(days, max_days)| Stale { days, max_days }),
+        },
+        at: stamp,
+    }
+}
+
 /// The age from `Patient.birthDate` on `on` (see [`import`] for which day that is).
 fn age(feature: &Feature, patient: Option<&PatientEntry>, on: Date, today: bool) -> Outcome {
     let Some(b) = patient.and_then(|p| str_at(p.resource, &["birthDate"])) else {
@@ -929,6 +1074,8 @@ pub fn import_with_rules(
                     None => Outcome::Skipped(Why::Gender(g.into())),
                 },
             }
+        } else if !source.record.is_empty() || source.coded.is_some() {
+            from_record(feature, source, &entries, &whose, &observations, today)
         } else {
             observed(feature, source, &readings, today)
         };
@@ -952,7 +1099,11 @@ pub fn import_with_rules(
         match outcome {
             Outcome::Used { used, .. } => {
                 let cited = used.reference.as_ref();
-                if let Some(r) = cited.filter(|r| r.starts_with("Observation/")) {
+                if let Some(r) = cited.filter(|r| {
+                    ["Observation/", "Condition/", "MedicationRequest/"]
+                        .iter()
+                        .any(|t| r.starts_with(t))
+                }) {
                     if !out.basis.contains(r) {
                         out.basis.push(r.clone());
                     }
@@ -1021,13 +1172,27 @@ pub fn queries(schema: &Schema, rules: &RuleSet) -> Queries {
             }
         }
     }
+    for c in schema
+        .features
+        .iter()
+        .filter_map(|f| f.fhir.as_ref()?.coded.as_ref())
+    {
+        if !codes.contains(&c.loinc.as_str()) {
+            codes.push(&c.loinc);
+        }
+    }
     for (panel, parts) in PANELS {
         if parts.iter().any(|p| codes.contains(p)) && !codes.contains(panel) {
             codes.push(panel);
         }
     }
     let mut resources: Vec<&'static str> = Vec::new();
-    for r in rules.inputs.iter().flat_map(|i| &i.record) {
+    let features = schema
+        .features
+        .iter()
+        .filter_map(|f| f.fhir.as_ref())
+        .flat_map(|f| &f.record);
+    for r in rules.inputs.iter().flat_map(|i| &i.record).chain(features) {
         if !resources.contains(&r.resource.name()) {
             resources.push(r.resource.name());
         }
@@ -1348,6 +1513,107 @@ mod tests {
         month: 11,
         day: 22,
     };
+
+    /// A PREVENT patient's record: labs and a blood-pressure panel as Observations, smoking
+    /// status as a coded Observation, diabetes as a Condition, an antihypertensive as a
+    /// MedicationRequest; no statin anywhere.
+    fn prevent_record(smoking: &str) -> Json {
+        let obs = |id: &str, code: &str, value: f64, unit: &str| {
+            json!({ "resource": { "resourceType": "Observation", "id": id, "status": "final",
+                "subject": { "reference": "Patient/p1" }, "effectiveDateTime": "2026-10-01",
+                "code": { "coding": [{ "system": LOINC, "code": code, "display": id }] },
+                "valueQuantity": { "value": value, "unit": unit, "code": unit } } })
+        };
+        json!({ "resourceType": "Bundle", "type": "collection", "entry": [
+            { "resource": { "resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1976-05-02" } },
+            obs("tc", "2093-3", 5.172, "mmol/L"),
+            obs("hdl", "2085-9", 45.0, "mg/dL"),
+            obs("egfr", "98979-8", 90.0, "mL/min/{1.73_m2}"),
+            { "resource": { "resourceType": "Observation", "id": "bp", "status": "final",
+                "subject": { "reference": "Patient/p1" }, "effectiveDateTime": "2026-10-01",
+                "code": { "coding": [{ "system": LOINC, "code": "85354-9" }] },
+                "component": [
+                    { "code": { "coding": [{ "system": LOINC, "code": "8480-6", "display": "Systolic" }] },
+                      "valueQuantity": { "value": 160, "unit": "mm[Hg]", "code": "mm[Hg]" } },
+                    { "code": { "coding": [{ "system": LOINC, "code": "8462-4" }] },
+                      "valueQuantity": { "value": 95, "unit": "mm[Hg]", "code": "mm[Hg]" } } ] } },
+            { "resource": { "resourceType": "Observation", "id": "smoke", "status": "final",
+                "subject": { "reference": "Patient/p1" }, "effectiveDateTime": "2026-09-01",
+                "code": { "coding": [{ "system": LOINC, "code": "72166-2", "display": "Tobacco smoking status" }] },
+                "valueCodeableConcept": { "coding": [{ "system": "http://snomed.info/sct", "code": smoking, "display": "status" }] } } },
+            { "resource": { "resourceType": "Condition", "id": "dm", "subject": { "reference": "Patient/p1" },
+                "clinicalStatus": { "coding": [{ "code": "active" }] }, "recordedDate": "2019-03-02",
+                "code": { "coding": [{ "system": "http://snomed.info/sct", "code": "44054006", "display": "Diabetes mellitus type 2" }] } } },
+            { "resource": { "resourceType": "MedicationRequest", "id": "acei", "status": "active",
+                "subject": { "reference": "Patient/p1" }, "authoredOn": "2025-01-10",
+                "medicationCodeableConcept": { "coding": [{ "system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "29046", "display": "lisinopril" }] } } },
+            { "resource": { "resourceType": "MedicationRequest", "id": "old-statin", "status": "stopped",
+                "subject": { "reference": "Patient/p1" },
+                "medicationCodeableConcept": { "coding": [{ "system": "http://www.whocc.no/atc", "code": "C10AA05" }] } } },
+        ] })
+    }
+
+    #[test]
+    fn a_published_equation_is_filled_from_observations_conditions_and_medications() {
+        let schema = crate::contract::schema::tests::shipped("prevent");
+        let q = queries(&schema, &RuleSet::default());
+        assert!(q.observation_codes.iter().any(|c| c.ends_with("|72166-2")));
+        assert_eq!(q.resources, vec!["MedicationRequest", "Condition"]);
+        let imported = import(&schema, &prevent_record("266919005"), TODAY).unwrap();
+        let got = |c: &str| {
+            imported.inputs[schema.features.iter().position(|f| f.column == c).unwrap()].clone()
+        };
+        assert_eq!(got("age"), "50");
+        assert_eq!(got("sex"), "female");
+        assert!(
+            (got("tc").parse::<f64>().unwrap() - 200.0).abs() < 1e-9,
+            "mmol/L converted"
+        );
+        assert_eq!(got("hdl"), "45");
+        assert_eq!(got("sbp"), "160");
+        assert_eq!(got("egfr"), "90");
+        assert_eq!(got("diabetes"), "true");
+        assert_eq!(got("bp_treated"), "true");
+        assert_eq!(got("smoker"), "false", "never smoked is a recorded no");
+        // A stopped statin is not a statin now; and no entry is not a "no".
+        assert_eq!(got("statin"), "");
+        assert!(imported
+            .skipped
+            .iter()
+            .any(|s| s.what == "statin" && s.why == Why::NotRecorded));
+        let source = |c: &str| imported.used.iter().find(|u| u.column == c).unwrap();
+        assert_eq!(
+            source("diabetes").reference.as_deref(),
+            Some("Condition/dm")
+        );
+        assert!(source("diabetes")
+            .source
+            .contains("Diabetes mellitus type 2 (SNOMED CT 44054006)"));
+        assert_eq!(
+            source("bp_treated").reference.as_deref(),
+            Some("MedicationRequest/acei")
+        );
+        assert!(source("smoker")
+            .source
+            .contains("Tobacco smoking status (72166-2)"));
+        for r in [
+            "Condition/dm",
+            "MedicationRequest/acei",
+            "Observation/smoke",
+            "Observation/bp",
+        ] {
+            assert!(
+                imported.basis.iter().any(|b| b == r),
+                "{r} in {:?}",
+                imported.basis
+            );
+        }
+        // A current smoker; an answer code that means neither leaves it to the clinician.
+        let smoker = import(&schema, &prevent_record("449868002"), TODAY).unwrap();
+        assert_eq!(smoker.inputs[7], "true");
+        let unknown = import(&schema, &prevent_record("266927001"), TODAY).unwrap();
+        assert_eq!(unknown.inputs[7], "");
+    }
 
     #[test]
     fn dates_and_ages() {

@@ -260,6 +260,13 @@ pub fn skipped_text(s: &crate::interop::fhir::Skipped, schema: &Schema, lang: La
         (Why::NotUsed, Lang::Zh) => "本模型不使用".to_string(),
         (Why::NoValue, Lang::En) => "the observation has no numeric value".to_string(),
         (Why::NoValue, Lang::Zh) => "该观察没有数值".to_string(),
+        (Why::NotRecorded, Lang::En) => {
+            "not found in the record (nothing is assumed from its absence): answer by hand"
+                .to_string()
+        }
+        (Why::NotRecorded, Lang::Zh) => {
+            "记录中未找到（不因缺少记录而推定为“否”）：请手动填写".to_string()
+        }
         (Why::OtherSubject(r), Lang::En) => {
             format!("it is about another subject ({r}), not this record's patient")
         }
@@ -705,7 +712,7 @@ mod tests {
                 schemas += 1;
             }
         }
-        assert_eq!(schemas, 6);
+        assert_eq!(schemas, 8);
     }
 
     #[test]

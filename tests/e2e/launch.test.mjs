@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, ROOT, ARTIFACTS, launch, recordedPage } from './helpers.mjs';
+import { BIN, ROOT, ARTIFACTS, launch, recordedPage, cliAssess } from './helpers.mjs';
 import { startSmart } from './smart/servers.mjs';
 
 const env = {};
@@ -157,6 +157,29 @@ test('an EHR launch fills the form from the record with sources, the estimate ap
   // The clinician can change a record's answer; its citation goes.
   await page.selectOption('#q-nsaid_hypersensitivity', 'no');
   assert.equal(await page.locator('label[for="q-nsaid_hypersensitivity"] .answer-source').count(), 0);
+  await check();
+  await context.close();
+});
+
+test('an EHR launch fills every input of a published equation (PREVENT) from Observations, a Condition and MedicationRequests, with sources, and the risk is the CLI\'s', async () => {
+  const { page, context, check } = await openPage();
+  const { smart } = env;
+  smart.fault(null);
+  await page.goto(smart.ehrLaunchUrl(smart.patients.prevent, { query: 'bundle=prevent.bdsx' }));
+  await signIn(page);
+  await page.locator('#record[data-state="read"]').waitFor();
+  // Maria Lindqvist (data.mjs): 52 on 2026-10-01; every input comes from her record.
+  const want = { age: '52', sex: 'female', tc: '200', hdl: '45', sbp: '160', bp_treated: 'true', diabetes: 'true', smoker: 'false', egfr: '90', statin: 'true' };
+  for (const [k, v] of Object.entries(want)) assert.equal(await value(page, k), v, k);
+  const used = await page.locator('#fhir-used').textContent();
+  for (const cited of ['44054006', '314076', 'C10AA05', '72166-2', '98979-8']) assert.match(used, new RegExp(cited), `${cited} is cited`);
+  assert.doesNotMatch(used, /197361/, 'a stopped prescription is not a treatment now');
+  await page.locator('.estimate').waitFor();
+  const patient = { age: 52, sex: 'female', tc: 200, hdl: 45, sbp: 160, bp_treated: 1, diabetes: 1, smoker: 0, egfr: 90, statin: 1 };
+  const cli = cliAssess(join(ROOT, 'static', 'bundles', 'prevent.bdsx'), patient).probabilities[1].probability;
+  const shown = Number(await page.getAttribute('.prob[data-code="1"]', 'data-probability'));
+  assert.ok(Math.abs(shown - cli) <= 1e-9, `page ${shown} vs CLI ${cli}`);
+  await page.screenshot({ path: join(ARTIFACTS, 'launch-prevent.png'), fullPage: true });
   await check();
   await context.close();
 });

@@ -9,6 +9,10 @@
 //   a code search (page size 20): an app that does not follow `next` reads stale values.
 //   Heart rates (8867-4) on the same dates are there only to make unfiltered searches longer.
 // - `empty`: a patient with a name and birth date and nothing else.
+// - `prevent`: a woman born 1974-06-01 with everything the published cardiovascular equations
+//   read (2026-10-01): total cholesterol 200 and HDL 45 mg/dL, systolic 160 in a 85354-9 panel,
+//   eGFR 90 (CKD-EPI 2021, 98979-8), smoking status "never smoker" (72166-2), an active type 2
+//   diabetes Condition, active lisinopril and atorvastatin prescriptions, and a stopped one.
 //
 // Latest values of `allergic` (what the app should show): glucose 148 mg/dL, systolic 134 and
 // diastolic 72 mm[Hg], BMI 33.6 kg/m2, all on 2026-10-15.
@@ -17,6 +21,7 @@ import { join } from 'node:path';
 
 export const ALLERGIC_ID = 'smart-allergic-1';
 export const EMPTY_ID = 'smart-empty-1';
+export const PREVENT_ID = 'smart-prevent-1';
 
 const LOINC = 'http://loinc.org';
 const SNOMED = 'http://snomed.info/sct';
@@ -163,6 +168,58 @@ function allergicPatient() {
   return out;
 }
 
+function preventPatient() {
+  const p = PREVENT_ID;
+  const date = '2026-10-01T09:00:00+00:00';
+  const lab = (id, code, display, value, unit) => observation(`${p}-${id}`, p, date, 'laboratory',
+    concept(LOINC, code, display), { valueQuantity: quantity(value, unit) });
+  const prescription = (id, system, code, display, status) => ({
+    resourceType: 'MedicationRequest',
+    id: `${p}-medreq-${id}`,
+    meta: { lastUpdated: date },
+    status,
+    intent: 'order',
+    medicationCodeableConcept: concept(system, code, display),
+    subject: { reference: `Patient/${p}` },
+    authoredOn: '2025-02-01T10:00:00+00:00',
+  });
+  return [
+    {
+      resourceType: 'Patient',
+      id: p,
+      meta: { lastUpdated: date },
+      active: true,
+      name: [{ use: 'official', family: 'Lindqvist', given: ['Maria'] }],
+      gender: 'female',
+      birthDate: '1974-06-01',
+    },
+    lab('tc', '2093-3', 'Cholesterol [Mass/volume] in Serum or Plasma', 200, 'mg/dL'),
+    lab('hdl', '2085-9', 'Cholesterol in HDL [Mass/volume] in Serum or Plasma', 45, 'mg/dL'),
+    lab('egfr', '98979-8', 'Glomerular filtration rate/1.73 sq M.predicted [Volume Rate/Area] in Serum, Plasma or Blood by Creatinine-based formula (CKD-EPI 2021)', 90, 'mL/min/{1.73_m2}'),
+    observation(`${p}-bp`, p, date, 'vital-signs', concept(LOINC, '85354-9', 'Blood pressure panel with all children optional'), {
+      component: [
+        { code: concept(LOINC, '8480-6', 'Systolic blood pressure'), valueQuantity: quantity(160, 'mm[Hg]') },
+        { code: concept(LOINC, '8462-4', 'Diastolic blood pressure'), valueQuantity: quantity(92, 'mm[Hg]') },
+      ],
+    }),
+    observation(`${p}-smoking`, p, date, 'social-history', concept(LOINC, '72166-2', 'Tobacco smoking status'),
+      { valueCodeableConcept: concept(SNOMED, '266919005', 'Never smoked tobacco') }),
+    {
+      resourceType: 'Condition',
+      id: `${p}-condition-diabetes`,
+      meta: { lastUpdated: date },
+      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+      verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
+      code: concept(SNOMED, '44054006', 'Diabetes mellitus type 2'),
+      subject: { reference: `Patient/${p}` },
+      recordedDate: '2019-03-02T10:00:00+00:00',
+    },
+    prescription('lisinopril', RXNORM, '314076', 'lisinopril 10 MG Oral Tablet', 'active'),
+    prescription('atorvastatin', 'http://www.whocc.no/atc', 'C10AA05', 'atorvastatin', 'active'),
+    prescription('old-amlodipine', RXNORM, '197361', 'amlodipine 5 MG Oral Tablet', 'stopped'),
+  ];
+}
+
 function emptyPatient() {
   return [{
     resourceType: 'Patient',
@@ -184,7 +241,7 @@ export function loadData(fhirDir) {
   const synthea = resources.find((r) => r.resourceType === 'Patient' && r.name?.[0]?.given?.[0] === 'Johnnie679');
   const fhiry = resources.find((r) => r.resourceType === 'Patient' && r !== synthea);
   const practitioner = resources.find((r) => r.resourceType === 'Practitioner');
-  const all = [...resources, ...allergicPatient(), ...emptyPatient()];
+  const all = [...resources, ...allergicPatient(), ...emptyPatient(), ...preventPatient()];
   const store = new Map();
   for (const r of all) {
     if (!store.has(r.resourceType)) store.set(r.resourceType, new Map());
@@ -192,7 +249,7 @@ export function loadData(fhirDir) {
   }
   return {
     store,
-    patients: { synthea: synthea.id, fhiry: fhiry.id, allergic: ALLERGIC_ID, empty: EMPTY_ID },
+    patients: { synthea: synthea.id, fhiry: fhiry.id, allergic: ALLERGIC_ID, empty: EMPTY_ID, prevent: PREVENT_ID },
     practitionerId: practitioner.id,
   };
 }
