@@ -326,6 +326,9 @@ run_tests() {
   say "local validation against scikit-learn (bedside evaluate/recalibrate, computed independently)"
   parity_venv
   target/parity-venv/bin/python tests/validation/agreement.py
+  say "published equations against an independent implementation on 100,000 random patients each"
+  target/parity-venv/bin/python tests/validation/equations.py --bedside target/release/bedside \
+    --prevent-bundle static/bundles/prevent.bdsx --pce-bundle static/bundles/pce.bdsx --n 100000
   say "FHIR output against the FHIR model (fhir.resources)"
   fhir_venv
   target/fhir-venv/bin/python tests/fhir/validate.py
