@@ -537,6 +537,10 @@ pub fn drift(
     records: &[PatientRecord],
     training: TrainingColumns<'_>,
 ) -> Vec<Drift> {
+    // No development data to compare with (a published equation carries none): no drift.
+    if training.iter().all(|c| c.is_empty()) {
+        return Vec::new();
+    }
     let n = records.len().max(1) as f64;
     schema
         .features

@@ -154,10 +154,17 @@ pub fn text(schema: &Schema, report: &Report) -> String {
             );
         }
     }
-    let _ = writeln!(
-        out,
-        "\nDrift against the training cases (standardised difference; |d| ≥ {DRIFT_FLAG} flagged):"
-    );
+    if r.drift.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nDrift: nothing to compare with; the model carries no development data (a published equation)."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\nDrift against the training cases (standardised difference; |d| ≥ {DRIFT_FLAG} flagged):"
+        );
+    }
     for d in &r.drift {
         let level = d
             .level

@@ -257,6 +257,82 @@ mod tests {
         assert_eq!(e.contributions[1], 0.0, "sex chooses the equation");
     }
 
+    /// A site's labelled patients whose true risk is 60 % of PREVENT's (the equation
+    /// overestimates there): synthetic, to check the mechanism, not the equation.
+    fn overestimated_site(b: &Bundle, n: usize) -> String {
+        let mut rng = crate::util::rng::Rng::new(20261127);
+        let mut u = |lo: f64, hi: f64| lo + (hi - lo) * f64::from(rng.unit_f32());
+        let mut csv =
+            String::from("age,sex,tc,hdl,sbp,bp_treated,diabetes,smoker,egfr,statin,cvd10\n");
+        for _ in 0..n {
+            let (age, female) = (u(30.0, 79.0).round(), u(0.0, 1.0) < 0.5);
+            let (tc, hdl, sbp, egfr) = (
+                u(130.0, 320.0),
+                u(20.0, 100.0),
+                u(90.0, 200.0),
+                u(15.0, 140.0),
+            );
+            let yn: Vec<u8> = (0..4).map(|_| u8::from(u(0.0, 1.0) < 0.5)).collect();
+            let sex = if female { "female" } else { "male" };
+            let patient = format!(
+                r#"{{"age": {age}, "sex": "{sex}", "tc": {tc:.1}, "hdl": {hdl:.1}, "sbp": {sbp:.1}, "bp_treated": {}, "diabetes": {}, "smoker": {}, "egfr": {egfr:.1}, "statin": {}}}"#,
+                yn[0], yn[1], yn[2], yn[3]
+            );
+            let p = assess_text(b, &patient).unwrap().probabilities[1].probability;
+            let event = u8::from(u(0.0, 1.0) < 0.6 * p);
+            csv.push_str(&format!(
+                "{age},{sex},{tc:.1},{hdl:.1},{sbp:.1},{},{},{},{egfr:.1},{},{event}\n",
+                yn[0], yn[1], yn[2], yn[3]
+            ));
+        }
+        csv
+    }
+
+    #[test]
+    fn a_site_can_validate_and_recalibrate_a_published_equation() {
+        use crate::validate::{evaluate, recalibrate, About};
+        let b = built("prevent");
+        let csv = overestimated_site(&b, 1500);
+        let e = evaluate(&b, &csv).unwrap();
+        assert_eq!(e.report.n, 1500);
+        assert!(
+            e.report.drift.is_empty(),
+            "no development data to compare with"
+        );
+        assert!(
+            e.report.calibration_in_the_large.unwrap() < -0.3,
+            "overestimated here"
+        );
+        let about = About {
+            site: "Test site".into(),
+            period: String::new(),
+            date: "2026-11-27".into(),
+            signed_by: String::new(),
+        };
+        let r = recalibrate(&b, &e, &about).unwrap();
+        let c = r.after.calibration.unwrap();
+        assert!(
+            c.intercept.abs() < 1e-6 && (c.slope - 1.0).abs() < 1e-6,
+            "{c:?}"
+        );
+        assert!(
+            (r.after.auc - e.report.auc).abs() < 1e-9,
+            "the ranking is kept"
+        );
+        let bytes = r.bundle.to_bytes().unwrap();
+        let back = Bundle::from_bytes(&bytes).unwrap();
+        assert_eq!(back.local.len(), 1);
+        assert!(back.published.is_some());
+        let md = crate::present::model_card::markdown(&back, "x", crate::util::lang::Lang::En);
+        assert!(md.contains("Local validation") && md.contains("Test site"));
+        // Every estimate of the recalibrated bundle is lower for this patient.
+        let patient = r#"{"age": 60, "sex": "male", "tc": 240, "hdl": 40, "sbp": 150,
+            "bp_treated": 0, "diabetes": 0, "smoker": 1, "egfr": 85, "statin": 0}"#;
+        let before = assess_text(&b, patient).unwrap().probabilities[1].probability;
+        let after = assess_text(&back, patient).unwrap().probabilities[1].probability;
+        assert!(after < before, "{after} < {before}");
+    }
+
     #[test]
     fn values_outside_the_papers_ranges_are_refused_with_the_range() {
         let b = built("pce");

@@ -348,6 +348,19 @@ fn subgroups_table(r: &Report, schema: &Schema, lang: Lang) -> Html {
 }
 
 fn drift_table(r: &Report, schema: &Schema, lang: Lang) -> Html {
+    if r.drift.is_empty() {
+        // A published equation carries no development data to compare with.
+        return html! {
+            <section>
+                <h3>{ Vmsg::DriftHeading.text(lang) }</h3>
+                <p class="muted small" id="validate-no-drift">{ if lang == Lang::Zh {
+                    "无可比较的数据：本模型不含开发数据（已发表的方程）。"
+                } else {
+                    "Nothing to compare with: the model carries no development data (a published equation)."
+                } }</p>
+            </section>
+        };
+    }
     let rows: Html = r.drift.iter().map(|d| {
         let feature = schema.feature(&d.column);
         let mut name = feature.map_or(d.column.as_str(), |f| f.label.get(lang)).to_string();
