@@ -729,9 +729,47 @@ pub(crate) mod tests {
         forest_payload(tree)
     }
 
+    /// The sample bundle with a published equation whose one transform reads input `column`.
+    fn equation_payload(column: u32) -> Vec<u8> {
+        use crate::model::equation::{Equation, Link, Stratum, Term, Transform};
+        let mut b = sample_bundle();
+        b.model = Model::Equation(Equation {
+            citation: "hand-made".into(),
+            link: Link::Logistic,
+            transforms: vec![Transform {
+                id: "glu".into(),
+                inputs: vec![(column, 1.0)],
+                at_most: None,
+                at_least: None,
+                log: false,
+                centre: 0.0,
+                scale: 1.0,
+            }],
+            strata: vec![Stratum {
+                label: "all".into(),
+                source: "hand-made".into(),
+                when: vec![],
+                intercept: 0.0,
+                hazard: None,
+                terms: vec![Term {
+                    coef: 1.0,
+                    of: vec![0],
+                }],
+            }],
+            valid: vec![],
+        });
+        b.fold_models.clear();
+        payload(&b)
+    }
+
     /// Each hostile payload, a name for its fuzz seed, and what the refusal must say.
     fn hostile_payloads() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         vec![
+            (
+                "hostile-equation-column",
+                equation_payload(u32::MAX),
+                "transform `glu` reads an input that does not exist",
+            ),
             (
                 "hostile-deep-expr",
                 deep_formula_payload(100_000),
