@@ -100,6 +100,10 @@ pub struct Example {
     pub inputs: Vec<String>,
     /// Index of the recorded outcome in the target classes.
     pub truth: u32,
+    /// A published equation's worked example, named as its paper names it ("Table A, white
+    /// woman"): it has no recorded outcome (`truth` is then 0 and not shown). Empty for a
+    /// real test-set case.
+    pub label: String,
 }
 
 /// One candidate model evaluated by cross-validation.

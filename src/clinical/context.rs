@@ -58,6 +58,8 @@ pub enum Origin {
         /// Row in the test data.
         row: u32,
     },
+    /// A published equation's worked example, by its name ("Table A, white woman").
+    Worked(String),
     /// A case of the case library (browse or quiz), by its index.
     Case {
         /// Index in the library.

@@ -456,6 +456,13 @@ pub struct Card {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawExample {
+    label: String,
+    values: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawFile {
     /// The schema's id.
     id: String,
@@ -471,6 +478,9 @@ struct RawFile {
     /// own age, sex and race are kept).
     optimal: std::collections::BTreeMap<String, f64>,
     card: Card,
+    /// The paper's worked examples, offered in the form: a name and the inputs.
+    #[serde(default)]
+    examples: Vec<RawExample>,
     transforms: Vec<RawTransform>,
     equations: Vec<RawEquation>,
 }
@@ -488,6 +498,8 @@ pub struct Parsed {
     pub optimal: Vec<Option<f64>>,
     /// What the paper reports.
     pub card: Card,
+    /// The paper's worked examples: a name and the patient as JSON (checked by the builder).
+    pub examples: Vec<(String, serde_json::Value)>,
 }
 
 impl Equation {
@@ -809,6 +821,11 @@ impl Equation {
             reference,
             optimal,
             card: raw.card,
+            examples: raw
+                .examples
+                .into_iter()
+                .map(|e| (e.label, serde_json::Value::Object(e.values)))
+                .collect(),
         })
     }
 }

@@ -620,6 +620,10 @@ impl PatientContext {
             Origin::Blank => return Msg::PatientNone.text(lang).to_string(),
             Origin::Typed => return Msg::PatientTyped.text(lang).to_string(),
             Origin::Example { row } => format!("{} {row}", Msg::PatientExample.text(lang)),
+            Origin::Worked(label) => match lang {
+                Lang::En => format!("Worked example of the paper: {label}"),
+                Lang::Zh => format!("论文的计算示例：{label}"),
+            },
             Origin::Case { index } => format!("{} {}", Msg::PatientCase.text(lang), index + 1),
             Origin::Host => Msg::PatientHost.text(lang).to_string(),
             Origin::Record(r) => {

@@ -180,7 +180,22 @@ pub fn build(schema: &Schema, equation_text: &str, rules: Option<&str>) -> Resul
             base_rates,
             censoring: None,
         },
-        examples: Vec::new(),
+        examples: parsed
+            .examples
+            .iter()
+            .enumerate()
+            .map(|(i, (label, patient))| {
+                // A worked example must be a patient the equation accepts.
+                crate::contract::patient::PatientRecord::from_json(schema, patient)
+                    .map_err(|e| Error::Equation(format!("example `{label}`: {e}")))?;
+                Ok(crate::bundle::Example {
+                    row: i as u32 + 1,
+                    inputs: crate::clinical::form::from_json(schema, patient),
+                    truth: 0,
+                    label: label.clone(),
+                })
+            })
+            .collect::<Result<_>>()?,
         rules: match rules {
             Some(text) => RuleSet::from_toml(text, schema)?,
             None => RuleSet::default(),
@@ -219,6 +234,18 @@ mod tests {
 
     const TABLE_A: &str = r#"{"age": 55, "sex": "SEX", "race": "RACE", "tc": 213, "hdl": 50,
         "sbp": 120, "bp_treated": 0, "smoker": 0, "diabetes": 0}"#;
+
+    #[test]
+    fn the_papers_worked_examples_are_offered_in_the_form() {
+        let b = built("pce");
+        assert_eq!(b.examples.len(), 4);
+        assert_eq!(
+            b.examples[0].inputs,
+            ["55", "female", "white", "213", "50", "120", "false", "false", "false"]
+        );
+        assert!(b.examples[3].label.contains("African American man"));
+        assert_eq!(built("prevent").examples.len(), 1);
+    }
 
     #[test]
     fn the_pce_bundle_gives_table_a_through_assess_with_an_exact_explanation() {

@@ -550,6 +550,7 @@ fn examples(schema: &Schema, test: &Dataset, n_classes: usize) -> Vec<Example> {
                 row: test.rows[i],
                 inputs: crate::clinical::form::from_json(schema, &test.json[i]),
                 truth: class as u32,
+                label: String::new(),
             });
         }
     }

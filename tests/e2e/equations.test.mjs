@@ -94,8 +94,13 @@ const MAYER = { age: 50, sex: 'female', tc: 200, hdl: 45, sbp: 160, bp_treated: 
 
 test('PREVENT: the published example, units switch, the Health tab, both languages', async () => {
   const { page, context, check } = await recordedPage(env.browser, env.server.origin);
-  await page.goto(`${env.server.url}?bundle=prevent.bdsx`);
-  await page.locator('#f-egfr').waitFor();
+  // The published example is offered in the form, named as the paper's, not as a test-set row.
+  await page.goto(`${env.server.url}?bundle=prevent.bdsx&example=0`);
+  await page.locator('.prob').first().waitFor();
+  assert.equal(Math.round((await risk(page)) * 1000) / 1000, 0.147);
+  assert.match(await page.locator('#patient-banner').textContent(), /Worked example of the paper: preventr README/);
+  await page.click('#clear-form');
+  await page.locator('.prob').first().waitFor({ state: 'detached' });
   await fill(page, MAYER, PREVENT_BOOLEANS);
   await page.locator('.prob').first().waitFor();
   const shown = await risk(page);

@@ -21,7 +21,7 @@ pub fn PatientBanner(props: &Props) -> Html {
     let kind = match &p.origin {
         Origin::Blank => "blank",
         Origin::Typed => "typed",
-        Origin::Example { .. } => "example",
+        Origin::Example { .. } | Origin::Worked(_) => "example",
         Origin::Case { .. } => "case",
         Origin::Host => "host",
         Origin::Record(_) => "record",

@@ -178,7 +178,13 @@ pub fn PatientForm(props: &Props) -> Html {
                         <option value="" selected=true>{ Msg::ExampleNone.text(lang) }</option>
                         { for examples.iter().enumerate().map(|(k, ex)| {
                             let truth = schema.target.classes.get(ex.truth as usize).map_or("", |c| c.label.get(lang));
-                            html! { <option value={k.to_string()}>{ format!("{} {} — {}: {truth}", Msg::ExampleRow.text(lang), ex.row, Msg::Recorded.text(lang)) }</option> }
+                            // A published equation's worked example has a name, not a recorded outcome.
+                            let text = if ex.label.is_empty() {
+                                format!("{} {} — {}: {truth}", Msg::ExampleRow.text(lang), ex.row, Msg::Recorded.text(lang))
+                            } else {
+                                ex.label.clone()
+                            };
+                            html! { <option value={k.to_string()}>{ text }</option> }
                         }) }
                     </select>
                 </label>

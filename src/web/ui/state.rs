@@ -422,7 +422,7 @@ impl State {
                         s.validation = None;
                         s = s.blank();
                         if let Some(ex) = example {
-                            s = s.given(Origin::Example { row: ex.row }, ex.inputs);
+                            s = s.given(example_origin(&ex), ex.inputs);
                         }
                     }
                     Err(e) => s.bundle = Some(Load::Failed(e)),
@@ -441,7 +441,7 @@ impl State {
             }
             Action::Example(k) => {
                 if let Some(ex) = s.loaded().and_then(|l| l.bundle.examples.get(k).cloned()) {
-                    s = s.given(Origin::Example { row: ex.row }, ex.inputs);
+                    s = s.given(example_origin(&ex), ex.inputs);
                 }
             }
             Action::SetView(v) => s.view = v,
@@ -581,6 +581,16 @@ impl State {
 // Native tests of the reducer (the web code compiles on every target; only its JS calls need a
 // browser, and the reducer makes none). A cheap bundle: the hand-made sample, given a second
 // unit, a rule question and two examples.
+/// Where an example patient came from: a test-set row, or a published equation's worked
+/// example by its name.
+fn example_origin(ex: &crate::bundle::Example) -> Origin {
+    if ex.label.is_empty() {
+        Origin::Example { row: ex.row }
+    } else {
+        Origin::Worked(ex.label.clone())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -617,11 +627,13 @@ mod tests {
                 row: 12,
                 inputs: vec!["150".into(), "true".into(), "f".into()],
                 truth: 1,
+                label: String::new(),
             },
             Example {
                 row: 30,
                 inputs: vec!["90".into(), "false".into(), "m".into()],
                 truth: 0,
+                label: String::new(),
             },
         ];
         b.training.seed = seed;
