@@ -439,7 +439,11 @@ impl Bundle {
             ));
         }
         match (&self.model, &self.published) {
-            (Model::Equation(_), Some(p)) => {
+            (Model::Equation(e), Some(p)) => {
+                // Every sex/race combination has an equation (a hand-made bundle could leave
+                // one out, and its patients would get no risk at all).
+                e.check_coverage(&self.schema, &self.preprocessor.first_columns(), width)
+                    .map_err(|e| Error::InconsistentBundle(e.to_string()))?;
                 let (lo, hi) = p.card.c_statistic;
                 if p.optimal.len() != n_features
                     || !(0.5..=1.0).contains(&lo)

@@ -2,11 +2,15 @@
 //! treatment target (systolic pressure, cholesterol, smoking, statin) changed, one at a time
 //! and all together, as the equation computes it.
 //!
-//! A number goes to the equation's optimal-risk-factor value (the comparison patient's); a
-//! yes/no target is turned the other way. Every change is shown whichever way it moves the
-//! risk: an equation's term for a treatment describes treated people in its cohorts, not the
-//! treatment's effect in a trial, and a term that raises the risk (PREVENT's statin term at high
-//! non-HDL cholesterol) is part of what the clinician needs to see, not something to hide.
+//! Each target moves only towards the equation's optimal-risk-factor value (the comparison
+//! patient's): a number above it is lowered to it (the targets of these equations, systolic
+//! pressure and cholesterol, are lowered by treatment), a yes/no is turned to the optimal answer
+//! (a smoker stops). A change is shown only when it lowers the computed risk: a lower pressure
+//! below a spline's knot can raise it, and a what-if that raises the risk is not an option.
+//! Treatment *status* inputs (on blood-pressure treatment, on a statin) are not targets: an
+//! equation's term for them describes treated people in its cohorts, not the treatment's
+//! effect (PREVENT's statin term even raises the risk at high non-HDL cholesterol), so "stop the
+//! statin" or "start one" computed from it would mislead.
 
 use serde::Serialize;
 
@@ -70,21 +74,28 @@ pub fn targets(bundle: &Bundle, record: &PatientRecord, focus: usize) -> Option<
         let Some(current) = record.values().get(j).copied().flatten() else {
             continue;
         };
+        let Some(Some(optimal)) = published.optimal.get(j) else {
+            continue;
+        };
         let to = match (&f.kind, current) {
-            (Kind::Boolean { .. }, Value::Bool(b)) => Value::Bool(!b),
-            (Kind::Numeric { .. }, Value::Number(x)) => match published.optimal.get(j) {
-                Some(Some(v)) if *v != x => Value::Number(*v),
-                _ => continue,
-            },
+            (Kind::Boolean { .. }, Value::Bool(b)) if b != (*optimal != 0.0) => {
+                Value::Bool(*optimal != 0.0)
+            }
+            (Kind::Numeric { .. }, Value::Number(x)) if x > *optimal => Value::Number(*optimal),
             _ => continue,
         };
         let changed = record.with_value(j, to);
+        let r = risk(&changed);
+        // (NaN on either side: not shown.)
+        if r.partial_cmp(&now) != Some(std::cmp::Ordering::Less) {
+            continue;
+        }
         all = all.with_value(j, to);
         changes.push(TargetChange {
             field: f.column.clone(),
             from: text(current),
             to: text(to),
-            risk: risk(&changed),
+            risk: r,
         });
     }
     let together = (changes.len() > 1).then(|| risk(&all));
@@ -136,22 +147,25 @@ mod tests {
         .unwrap();
         let t = targets(&b, &r, 1).unwrap();
         let fields: Vec<&str> = t.changes.iter().map(|c| c.field.as_str()).collect();
-        assert_eq!(fields, ["tc", "sbp", "smoker", "statin"]);
+        assert_eq!(fields, ["tc", "sbp", "smoker"]);
         let by = |f: &str| t.changes.iter().find(|c| c.field == f).unwrap();
         assert_eq!(by("sbp").to, "110");
         assert_eq!(by("smoker").to, "false");
         assert!(by("sbp").risk < t.now && by("smoker").risk < t.now && by("tc").risk < t.now);
         assert!(t.together.unwrap() < by("smoker").risk);
-        // A patient already at the optimal values has only the yes/no targets to turn.
+        // Nothing moves away from the optimal values or raises the risk: a non-smoker is not
+        // asked to smoke, a cholesterol of 150 is not raised to 170, a systolic of 100 is not
+        // raised to 110 (PREVENT's lower spline would call that lower risk), a statin is
+        // neither started nor stopped.
         let r = PatientRecord::from_json_text(
             &b.schema,
-            r#"{"age": 60, "sex": "male", "tc": 170, "hdl": 50, "sbp": 110, "bp_treated": 0,
-                "diabetes": 0, "smoker": 0, "egfr": 85, "statin": 0}"#,
+            r#"{"age": 60, "sex": "male", "tc": 150, "hdl": 50, "sbp": 100, "bp_treated": 0,
+                "diabetes": 0, "smoker": 0, "egfr": 85, "statin": 1}"#,
         )
         .unwrap();
         let t = targets(&b, &r, 1).unwrap();
-        let fields: Vec<&str> = t.changes.iter().map(|c| c.field.as_str()).collect();
-        assert_eq!(fields, ["smoker", "statin"]);
+        assert!(t.changes.is_empty(), "{:?}", t.changes);
+        assert!(t.together.is_none());
     }
 
     #[test]

@@ -595,10 +595,14 @@ fn whose<'a>(entries: &[(Option<&'a str>, &'a Json)]) -> Result<Whose<'a>> {
     }
     let mut subjects: Vec<(String, &'a str)> = Vec::new();
     for (_, resource) in entries {
-        if !is(resource, "Observation") {
-            continue;
-        }
-        if let Some(r) = str_at(resource, &["subject", "reference"]) {
+        // Every resource that can fill the form names its patient: Observations, and the
+        // Conditions, AllergyIntolerances and MedicationRequests a yes/no is answered from.
+        let path: &[&str] = match resource.get("resourceType").and_then(Json::as_str) {
+            Some("Observation" | "Condition" | "MedicationRequest") => &["subject", "reference"],
+            Some("AllergyIntolerance") => &["patient", "reference"],
+            _ => continue,
+        };
+        if let Some(r) = str_at(resource, path) {
             let key = subject_key(r);
             if !subjects.iter().any(|(k, _)| *k == key) {
                 subjects.push((key, r));
@@ -609,7 +613,7 @@ fn whose<'a>(entries: &[(Option<&'a str>, &'a Json)]) -> Result<Whose<'a>> {
         [] => Ok(Whose::Unknown),
         [(_, one)] => Ok(Whose::Named(one)),
         many => Err(Error::Fhir(format!(
-            "the Observations name {} different subjects ({}) and there is no Patient to say \
+            "the Observations and record entries name {} different subjects ({}) and there is no Patient to say \
              whose record this is; one patient's record is accepted at a time, so import each \
              patient's Observations on their own",
             many.len(),
@@ -788,7 +792,10 @@ fn from_record(
             let Some((code, display)) = coded(concept, codes) else {
                 continue;
             };
-            if !stands(r, kind, codes.ever) || whose.owns_at(r, patient_path(kind)).is_err() {
+            if !stands(r, kind, codes.ever)
+                || !in_effect(r)
+                || whose.owns_at(r, patient_path(kind)).is_err()
+            {
                 continue;
             }
             let name = if display.is_empty() {
@@ -897,6 +904,22 @@ fn from_record(
         },
         at: stamp,
     }
+}
+
+/// Whether an entry records something in effect for this patient, beyond [`stands`]: a risk
+/// input is filled only from a confirmed diagnosis and a prescription, not from a provisional
+/// or differential diagnosis, a proposal or plan, or an order not to give the drug.
+fn in_effect(resource: &Json) -> bool {
+    let verification_ok = !matches!(
+        status_code(resource, "verificationStatus"),
+        Some("provisional" | "differential" | "unconfirmed")
+    );
+    let intent_ok = !matches!(
+        str_at(resource, &["intent"]),
+        Some("proposal" | "plan" | "option")
+    );
+    let performed = resource.get("doNotPerform").and_then(Json::as_bool) != Some(true);
+    verification_ok && intent_ok && performed
 }
 
 /// The age from `Patient.birthDate` on `on` (see [`import`] for which day that is).
@@ -1217,7 +1240,8 @@ pub fn import_launched(
 ) -> Result<Imported> {
     let mut imported = import_with_rules(schema, rules, input, today)?;
     check_launched(&imported, patient_id)?;
-    if imported.basis.is_empty() && !queries(schema, rules).observation_codes.is_empty() {
+    let observed = imported.basis.iter().any(|r| r.starts_with("Observation/"));
+    if !observed && !queries(schema, rules).observation_codes.is_empty() {
         imported.inputs.iter_mut().for_each(String::clear);
         imported.used.clear();
     }
@@ -1440,10 +1464,17 @@ pub fn risk_assessment(
         "code": { "text": schema.target.label.get(Lang::En) },
         "subject": subject,
         "occurrenceDateTime": when,
-        "method": { "text": format!(
-            "{} (Bedside, smartcore), calibrated; model bundle {}",
-            assessment.model.name(), schema.id
-        ) },
+        "method": { "text": match &bundle.model {
+            crate::model::fitted::Model::Equation(e) => format!(
+                "published equation (Bedside){}: {}; model bundle {}",
+                if bundle.local.is_empty() { ", as its authors published it" } else { ", recalibrated to a site's own patients" },
+                e.citation, schema.id
+            ),
+            _ => format!(
+                "{} (Bedside, smartcore), calibrated; model bundle {}",
+                assessment.model.name(), schema.id
+            ),
+        } },
         "basis": basis,
         "prediction": predictions,
         "note": [{ "text": "Decision support, not a diagnosis: a statistical estimate to be checked against clinical judgement." }],

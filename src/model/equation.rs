@@ -199,8 +199,8 @@ impl Equation {
         }
     }
 
-    /// `[1 − risk, risk]`; NaN for a patient no equation covers (the caller refuses them first:
-    /// [`Equation::uncovered`]).
+    /// `[1 − risk, risk]`; NaN for a patient no equation covers (none: every combination of
+    /// the choosing inputs is covered, checked when the file is read and when a bundle loads).
     pub fn predict_proba(&self, x: &[f64]) -> Vec<f64> {
         match self.linear(x) {
             Some(l) => {
@@ -230,6 +230,16 @@ impl Equation {
     pub fn shapley(&self, x: &[f64], reference: &[f64]) -> Option<(Vec<f64>, Linear)> {
         let stratum = self.stratum(x)?;
         let s = &self.strata[stratum];
+        // Every column a term reads must be in both inputs (a caller with shorter slices than
+        // the checked width gets no explanation rather than a panic).
+        let width = x.len().min(reference.len());
+        if s.terms
+            .iter()
+            .flat_map(|t| self.players(t))
+            .any(|c| c >= width)
+        {
+            return None;
+        }
         let mut phi = vec![0.0; x.len()];
         let mut lp_ref = s.intercept;
         let mut z = reference.to_vec();
@@ -552,12 +562,15 @@ impl Equation {
         let mut valid = Vec::new();
         for i in &raw.inputs {
             let j = feature(&i.feature)?;
+            // Flagging a value outside the paper's range (and computing on) is not supported:
+            // every shipped equation's authors refuse such values, and a logarithm or a spline
+            // outside its range is an extrapolation nobody validated.
             let refuse = match i.outside.as_str() {
                 "refuse" => true,
-                "flag" => false,
                 o => {
                     return err(format!(
-                        "input `{}`: outside = \"{o}\" is not known; accepted: refuse, flag",
+                        "input `{}`: outside = \"{o}\" is not supported; accepted: refuse \
+                         (the schema's plausible range is then the valid range)",
                         i.feature
                     ))
                 }
@@ -834,7 +847,7 @@ impl Equation {
     /// Every combination of the inputs that choose the equation (sex, race) must have one:
     /// a patient the paper has no equation for is refused when the file is read, not when the
     /// patient arrives.
-    fn check_coverage(&self, schema: &Schema, columns: &[usize], width: usize) -> Result<()> {
+    pub fn check_coverage(&self, schema: &Schema, columns: &[usize], width: usize) -> Result<()> {
         let mut choosing: Vec<usize> = Vec::new();
         for s in &self.strata {
             for any in &s.when {

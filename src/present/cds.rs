@@ -113,7 +113,23 @@ pub fn cards(
         // beside the base rate; a model that cannot tell patients apart gives the base rate.
         let chance = !assessment.discrimination.better_than_chance;
         let per_100 = |p: f64| crate::present::risk::per_100(p, lang);
+        let published = bundle.published.is_some();
         let summary = match (lang, chance) {
+            // A published equation's comparison is the same person with optimal risk factors.
+            (Lang::En, false) if published => format!(
+                "{}: {:.0} % ({}; with optimal risk factors {}) — published equation, decision support",
+                focus.label.get(lang),
+                focus.probability * 100.0,
+                per_100(focus.probability),
+                per_100(assessment.base_rate)
+            ),
+            (Lang::Zh, false) if published => format!(
+                "{}：{:.0} %（{}；危险因素理想时{}）— 已发表的方程，仅供决策参考",
+                focus.label.get(lang),
+                focus.probability * 100.0,
+                per_100(focus.probability),
+                per_100(assessment.base_rate)
+            ),
             (Lang::En, false) => format!(
                 "{}: {:.0} % ({}; base rate {}) — model estimate, decision support",
                 focus.label.get(lang),
@@ -146,13 +162,29 @@ pub fn cards(
                 .flags
                 .iter()
                 .any(|f| matches!(f, Flag::OutsideTraining { .. }));
-        let mut detail = match lang {
-            Lang::En => format!(
+        let citation = match &bundle.model {
+            crate::model::fitted::Model::Equation(e) => Some(e.citation.as_str()),
+            _ => None,
+        };
+        let mut detail = match (lang, citation) {
+            (Lang::En, Some(c)) if bundle.local.is_empty() => format!(
+                "The published equation, computed as its authors published it: {c}. Decision support, not a diagnosis."
+            ),
+            (Lang::Zh, Some(c)) if bundle.local.is_empty() => format!(
+                "按作者发表的形式计算的已发表方程：{c}。仅供决策参考，不构成诊断。"
+            ),
+            (Lang::En, Some(c)) => format!(
+                "The published equation ({c}), recalibrated to a site's own patients (see the model card's local validation). Decision support, not a diagnosis."
+            ),
+            (Lang::Zh, Some(c)) => format!(
+                "已发表的方程（{c}），已按某机构自己的患者重新校准（见模型卡的本地验证）。仅供决策参考，不构成诊断。"
+            ),
+            (Lang::En, None) => format!(
                 "Calibrated probabilities from a {} trained on {}. Decision support, not a diagnosis.",
                 assessment.model.name(),
                 schema.provenance.dataset
             ),
-            Lang::Zh => format!(
+            (Lang::Zh, None) => format!(
                 "由基于 {} 训练的{}给出的校准概率。仅供决策参考，不构成诊断。",
                 schema.provenance.dataset,
                 assessment.model.name_zh()

@@ -403,8 +403,8 @@ pub fn target_lines(
 /// What the what-ifs of a published equation are, and are not.
 pub fn targets_note(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "What the equation computes with each treatment target changed (numbers to the optimal values, yes/no turned), one at a time. Options to discuss, not directives: an equation's treatment terms describe treated people in its cohorts, not the effect of starting a treatment in a trial.",
-        Lang::Zh => "方程在逐项改变各治疗目标（数值改为理想值，是/否取反）后计算的结果。供讨论的选项，而非指令：方程中的治疗项描述的是其队列中接受治疗的人群，而非试验中开始治疗的效果。",
+        Lang::En => "What the equation computes with each treatment target moved to its optimal value, one at a time (shown only where that lowers the risk). Options to discuss, not directives: an equation describes its cohorts, not the effect of a treatment in a trial, and treatment status (blood-pressure treatment, a statin) is not changed here for that reason.",
+        Lang::Zh => "方程在逐项将各治疗目标调至理想值后计算的结果（仅显示能降低风险者）。供讨论的选项，而非指令：方程描述的是其队列，而非试验中治疗的效果；因此这里不改变治疗状态（降压治疗、他汀）。",
     }
 }
 

@@ -50,6 +50,13 @@ pub fn build(schema: &Schema, equation_text: &str, rules: Option<&str>) -> Resul
             schema.target.classes.len()
         )));
     }
+    if schema.positive_index() != 1 {
+        return Err(Error::Equation(format!(
+            "schema `{}`: the equation gives the risk of the event, which must be the second \
+             class (no event, event); `positive` names the first",
+            schema.id
+        )));
+    }
     if schema.treatment.is_some() || schema.target.derive.is_some() || schema.rows.is_some() {
         return Err(Error::Equation(
             "a published equation's schema has no trial arms, derived target or row filter \
@@ -113,11 +120,7 @@ pub fn build(schema: &Schema, equation_text: &str, rules: Option<&str>) -> Resul
         parsed.equation.predict_proba(&x)
     };
     let risk = example_risk.get(positive).copied().unwrap_or(f64::NAN);
-    let base_rates = if positive == 1 {
-        vec![1.0 - risk, risk]
-    } else {
-        vec![risk, 1.0 - risk]
-    };
+    let base_rates = vec![1.0 - risk, risk];
     let (lo, hi) = parsed.card.c_statistic;
     let bundle = Bundle {
         schema: schema.clone(),

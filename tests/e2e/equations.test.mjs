@@ -110,7 +110,7 @@ test('PREVENT: the published example, units switch, the Health tab, both languag
   await explanationAddsUp(page);
   // What clinicians use the equation for: each treatment target changed, as the CLI computes it.
   const targets = cliAssess(PREVENT, MAYER).targets;
-  assert.deepEqual(targets.changes.map((c) => c.field), ['tc', 'sbp', 'statin']);
+  assert.deepEqual(targets.changes.map((c) => c.field), ['tc', 'sbp']);
   assert.match(await page.locator('#targets li[data-field="sbp"]').textContent(), /160 mmHg → 110 mmHg: about \d+ of 100 \(now about 15 of 100\)/);
   assert.ok(await page.locator('#targets li[data-field="together"]').count() === 1);
   assert.equal(await page.locator('#what-would-change').count(), 0);

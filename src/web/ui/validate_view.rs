@@ -160,7 +160,12 @@ fn roc_chart(r: &Report, loaded: &Loaded, lang: Lang) -> Html {
     let legend = html! {
         <>
             { key("", format!("{}: AUC {:.3}", Vmsg::ThesePatients.text(lang), r.auc)) }
-            { key("dev", format!("{}: AUC {:.3}", Vmsg::Development.text(lang), dev.test.auc)) }
+            if loaded.bundle.published.is_some() {
+                // A published equation: the paper's range of C statistics, no curve of ours.
+                { key("dev", format!("{}: C {:.3}–{:.3}", if lang == Lang::Zh { "已发表" } else { "published" }, dev.auc_ci.0, dev.auc_ci.1)) }
+            } else {
+                { key("dev", format!("{}: AUC {:.3}", Vmsg::Development.text(lang), dev.test.auc)) }
+            }
         </>
     };
     let title = Vmsg::RocHere.text(lang);
