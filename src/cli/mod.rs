@@ -709,21 +709,25 @@ fn cmd_train(
     .with_context(|| format!("training {}", schema.id))?;
     bar.finish_and_clear();
 
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    std::fs::write(out, &trained.bytes).with_context(|| format!("writing {}", out.display()))?;
     print!(
         "{}",
         crate::present::model_card::comparison_table(&trained.bundle)
     );
-    println!("wrote {} ({} bytes)", out.display(), trained.bytes.len());
+    write_bundle(out, &trained.bytes)
+}
+
+/// Write a new bundle to `out` (making its directory) and refresh that directory's index.
+fn write_bundle(out: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()))?;
+    println!("wrote {} ({} bytes)", out.display(), bytes.len());
     let dir = out
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    write_index(dir)?;
-    Ok(())
+    write_index(dir)
 }
 
 /// `train --equation`: a published equation's bundle.
@@ -743,10 +747,6 @@ fn cmd_equation(
     let rules_text = rules_path.as_deref().map(read_text).transpose()?;
     let built = train::equation::build(&schema, &text, rules_text.as_deref())
         .with_context(|| equation.display().to_string())?;
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    std::fs::write(out, &built.bytes).with_context(|| format!("writing {}", out.display()))?;
     if let crate::model::fitted::Model::Equation(e) = &built.bundle.model {
         println!(
             "{}: {} equation(s), {} transforms; {}",
@@ -756,13 +756,7 @@ fn cmd_equation(
             e.citation
         );
     }
-    println!("wrote {} ({} bytes)", out.display(), built.bytes.len());
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    write_index(dir)?;
-    Ok(())
+    write_bundle(out, &built.bytes)
 }
 
 /// One entry of `index.json`: the bundles the app offers.

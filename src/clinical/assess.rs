@@ -358,12 +358,7 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
                         *slot = *v;
                     }
                 }
-                bundle
-                    .calibration
-                    .apply(&bundle.model.predict_proba(&x, k))
-                    .get(focus)
-                    .copied()
-                    .unwrap_or(f64::NAN)
+                crate::clinical::predict::class_probability(bundle, &x, focus)
             }
             None => bundle
                 .training

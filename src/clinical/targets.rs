@@ -54,15 +54,12 @@ fn text(v: Value) -> String {
 /// trained here (its "what would change this" is the counterfactual search).
 pub fn targets(bundle: &Bundle, record: &PatientRecord, focus: usize) -> Option<Targets> {
     let published = bundle.published.as_ref()?;
-    let k = bundle.schema.target.classes.len();
     let risk = |r: &PatientRecord| {
-        let x = bundle.preprocessor.transform(r).x;
-        bundle
-            .calibration
-            .apply(&bundle.model.predict_proba(&x, k))
-            .get(focus)
-            .copied()
-            .unwrap_or(f64::NAN)
+        crate::clinical::predict::class_probability(
+            bundle,
+            &bundle.preprocessor.transform(r).x,
+            focus,
+        )
     };
     let now = risk(record);
     let mut changes = Vec::new();

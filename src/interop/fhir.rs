@@ -781,47 +781,18 @@ fn from_record(
     let (true_code, false_code) = ("true".to_string(), "false".to_string());
     for codes in &source.record {
         let kind = codes.resource;
-        for (_, r) in entries {
-            if str_at(r, &["resourceType"]) != Some(kind.name()) {
-                continue;
-            }
-            let concept = match kind {
-                RecordResource::MedicationRequest => r.get("medicationCodeableConcept"),
-                _ => r.get("code"),
-            };
-            let Some((code, display)) = coded(concept, codes) else {
-                continue;
-            };
+        for (r, concept, code, display) in coded_entries(entries, codes) {
             if !stands(r, kind, codes.ever)
                 || !in_effect(r)
                 || whose.owns_at(r, patient_path(kind)).is_err()
             {
                 continue;
             }
-            let name = if display.is_empty() {
-                str_at(concept.unwrap_or(&Json::Null), &["text"]).unwrap_or("")
-            } else {
-                display
-            };
-            let system = crate::guidance::rules::RECORD_SYSTEMS
-                .iter()
-                .find(|(uri, ..)| *uri == codes.system)
-                .map_or(codes.system.as_str(), |(_, name, _)| *name);
-            let status = match kind {
-                RecordResource::MedicationRequest => str_at(r, &["status"]),
-                _ => status_code(r, "clinicalStatus"),
-            };
-            let date = entry_date(r).map(|d| d.get(..10).unwrap_or(d));
-            let mut text = format!("{}: {name} ({system} {code})", kind.name());
-            for part in [status, date].into_iter().flatten() {
-                text.push_str(", ");
-                text.push_str(part);
-            }
             return Outcome::Used {
                 used: Used {
                     column: feature.column.clone(),
                     value: true_code,
-                    source: text,
+                    source: entry_text(r, codes, concept, (code, display), false),
                     reference: str_at(r, &["id"]).map(|id| format!("{}/{id}", kind.name())),
                     date: None,
                     stale: None,
@@ -1338,6 +1309,63 @@ fn entry_date(resource: &Json) -> Option<&str> {
         .or_else(|| str_at(resource, &["onsetPeriod", "start"]))
 }
 
+/// The record entries of `codes`' resource type coded with one of its codes: each with its
+/// concept and the matching code and display (shared by the rules' questions and the yes/no
+/// features answered from the record).
+fn coded_entries<'a>(
+    entries: &'a [(Option<&'a str>, &'a Json)],
+    codes: &'a RecordCodes,
+) -> impl Iterator<Item = (&'a Json, Option<&'a Json>, &'a str, &'a str)> + 'a {
+    let kind = codes.resource;
+    entries.iter().filter_map(move |(_, r)| {
+        if str_at(r, &["resourceType"]) != Some(kind.name()) {
+            return None;
+        }
+        let concept = match kind {
+            RecordResource::MedicationRequest => r.get("medicationCodeableConcept"),
+            _ => r.get("code"),
+        };
+        let (code, display) = coded(concept, codes)?;
+        Some((*r, concept, code, display))
+    })
+}
+
+/// A record entry in words: its type, what it records, the code and system, its status, its
+/// verification (when asked) and its date.
+fn entry_text(
+    r: &Json,
+    codes: &RecordCodes,
+    concept: Option<&Json>,
+    (code, display): (&str, &str),
+    verification: bool,
+) -> String {
+    let kind = codes.resource;
+    let name = if display.is_empty() {
+        str_at(concept.unwrap_or(&Json::Null), &["text"]).unwrap_or("")
+    } else {
+        display
+    };
+    let system = crate::guidance::rules::RECORD_SYSTEMS
+        .iter()
+        .find(|(uri, ..)| *uri == codes.system)
+        .map_or(codes.system.as_str(), |(_, name, _)| *name);
+    let status = match kind {
+        RecordResource::MedicationRequest => str_at(r, &["status"]),
+        _ => status_code(r, "clinicalStatus"),
+    };
+    let verified = verification
+        .then(|| status_code(r, "verificationStatus"))
+        .flatten();
+    // The date as a date: the time of day adds nothing to "recorded on".
+    let date = entry_date(r).map(|d| d.get(..10).unwrap_or(d));
+    let mut text = format!("{}: {name} ({system} {code})", kind.name());
+    for part in [status, verified, date].into_iter().flatten() {
+        text.push_str(", ");
+        text.push_str(part);
+    }
+    text
+}
+
 /// Per question of `rules`, the first entry of the record that answers it "yes". Entries about
 /// another patient are not used (and are listed in `skipped`).
 fn record_answers(
@@ -1350,17 +1378,7 @@ fn record_answers(
     for (question, slot) in rules.inputs.iter().zip(answers.iter_mut()) {
         'codes: for codes in &question.record {
             let kind = codes.resource;
-            for (_, r) in entries {
-                if str_at(r, &["resourceType"]) != Some(kind.name()) {
-                    continue;
-                }
-                let concept = match kind {
-                    RecordResource::MedicationRequest => r.get("medicationCodeableConcept"),
-                    _ => r.get("code"),
-                };
-                let Some((code, display)) = coded(concept, codes) else {
-                    continue;
-                };
+            for (r, concept, code, display) in coded_entries(entries, codes) {
                 if !stands(r, kind, codes.ever) {
                     continue;
                 }
@@ -1375,27 +1393,7 @@ fn record_answers(
                     }
                     continue;
                 }
-                let system = crate::guidance::rules::RECORD_SYSTEMS
-                    .iter()
-                    .find(|(uri, ..)| *uri == codes.system)
-                    .map_or(codes.system.as_str(), |(_, name, _)| *name);
-                let name = if display.is_empty() {
-                    str_at(concept.unwrap_or(&Json::Null), &["text"]).unwrap_or("")
-                } else {
-                    display
-                };
-                let mut source = format!("{}: {name} ({system} {code})", kind.name());
-                let status = match kind {
-                    RecordResource::MedicationRequest => str_at(r, &["status"]),
-                    _ => status_code(r, "clinicalStatus"),
-                };
-                let verified = status_code(r, "verificationStatus");
-                // The date as a date: the time of day adds nothing to "recorded on".
-                let date = entry_date(r).map(|d| d.get(..10).unwrap_or(d));
-                for part in [status, verified, date].into_iter().flatten() {
-                    source.push_str(", ");
-                    source.push_str(part);
-                }
+                let source = entry_text(r, codes, concept, (code, display), true);
                 *slot = Some(RecordAnswer { reference, source });
                 break 'codes;
             }

@@ -54,10 +54,7 @@ pub fn Basis(props: &Props) -> Html {
                     <dt>{ if lang == Lang::Zh { "推导队列" } else { "Derivation cohorts" } }</dt><dd>{ c.derivation.get(lang) }</dd>
                     <dt>{ if lang == Lang::Zh { "已发表的区分能力" } else { "Published discrimination" } }</dt><dd id="published-discrimination">{ c.discrimination.get(lang) }</dd>
                     <dt>{ if lang == Lang::Zh { "已发表的校准" } else { "Published calibration" } }</dt><dd>{ c.calibration.get(lang) }</dd>
-                    <dt>{ Msg::References.text(lang) }</dt>
-                    <dd><ul>{ for s.provenance.citations.iter().map(|c| html! { <li>{ c }</li> }) }</ul></dd>
-                    <dt>{ Msg::BundleHash.text(lang) }</dt><dd><code class="hash">{ &props.loaded.sha256 }</code>{ format!(" ({}, bedside {})", props.loaded.file, t.trainer_version) }</dd>
-                    <dt>{ Msg::Signature.text(lang) }</dt><dd id="signature">{ signature_text(&props.loaded.provenance, lang) }</dd>
+                    { provenance_rows(props) }
                 </dl>
             </section>
         };
@@ -87,13 +84,24 @@ pub fn Basis(props: &Props) -> Html {
                 <dt>{ Msg::Dataset.text(lang) }</dt><dd>{ &s.provenance.dataset }{ ". " }{ &s.provenance.source }</dd>
                 <dt>{ Msg::Population.text(lang) }</dt><dd>{ s.provenance.population.get(lang) }</dd>
                 <dt>{ Msg::License.text(lang) }</dt><dd>{ &s.provenance.license }</dd>
-                if !s.provenance.citations.is_empty() {
-                    <dt>{ Msg::References.text(lang) }</dt>
-                    <dd><ul>{ for s.provenance.citations.iter().map(|c| html! { <li>{ c }</li> }) }</ul></dd>
-                }
-                <dt>{ Msg::BundleHash.text(lang) }</dt><dd><code class="hash">{ &props.loaded.sha256 }</code>{ format!(" ({}, bedside {})", props.loaded.file, t.trainer_version) }</dd>
-                <dt>{ Msg::Signature.text(lang) }</dt><dd id="signature">{ signature_text(&props.loaded.provenance, lang) }</dd>
+                { provenance_rows(props) }
             </dl>
         </section>
+    }
+}
+
+/// The references, the bundle's hash and who signed it: the end of every basis.
+fn provenance_rows(props: &Props) -> Html {
+    let (lang, b) = (props.lang, &props.loaded.bundle);
+    let citations = &b.schema.provenance.citations;
+    html! {
+        <>
+            if !citations.is_empty() {
+                <dt>{ Msg::References.text(lang) }</dt>
+                <dd><ul>{ for citations.iter().map(|c| html! { <li>{ c }</li> }) }</ul></dd>
+            }
+            <dt>{ Msg::BundleHash.text(lang) }</dt><dd><code class="hash">{ &props.loaded.sha256 }</code>{ format!(" ({}, bedside {})", props.loaded.file, b.training.trainer_version) }</dd>
+            <dt>{ Msg::Signature.text(lang) }</dt><dd id="signature">{ signature_text(&props.loaded.provenance, lang) }</dd>
+        </>
     }
 }

@@ -173,7 +173,11 @@ pub fn PatientForm(props: &Props) -> Html {
             <h2 id="patient-h">{ Msg::Patient.text(lang) }</h2>
             if !examples.is_empty() {
                 <label class="examples">
-                    <span>{ Msg::Example.text(lang) }</span>
+                    <span>{ if examples.iter().any(|e| !e.label.is_empty()) {
+                        if lang == Lang::Zh { "填入论文中的计算示例" } else { "Fill in a worked example of the paper" }
+                    } else {
+                        Msg::Example.text(lang)
+                    } }</span>
                     <select id="example-select" onchange={example_change}>
                         <option value="" selected=true>{ Msg::ExampleNone.text(lang) }</option>
                         { for examples.iter().enumerate().map(|(k, ex)| {
