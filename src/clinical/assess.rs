@@ -384,7 +384,11 @@ pub fn assess_record(bundle: &Bundle, record: &PatientRecord) -> Assessment {
             typical_p99: bundle.typicality.nn_p99,
             unusual: nearest > bundle.typicality.nn_p99,
         },
-        what_would_change: what_would_change(bundle, record, top),
+        what_would_change: if bundle.published.is_some() {
+            Change::Targets
+        } else {
+            what_would_change(bundle, record, top)
+        },
         targets: crate::clinical::targets::targets(bundle, record, focus),
         next_measurements: next_measurements(bundle, record, focus, NEXT_MEASUREMENTS),
     }

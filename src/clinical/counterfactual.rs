@@ -42,6 +42,9 @@ pub struct FeatureChange {
 pub enum Change {
     /// The schema marks no feature as modifiable.
     NothingModifiable,
+    /// Not searched: a published equation's what-ifs are its treatment targets moved to their
+    /// optimal values (`Assessment::targets`), which is what such an equation is used for.
+    Targets,
     /// No change within the plausible ranges alters the top suggestion.
     NoneWithinRange {
         /// The features searched.

@@ -434,6 +434,7 @@ pub fn change_words(change: &Change, schema: &Schema, focus: usize, lang: Lang) 
     };
     match change {
         Change::NothingModifiable => Msg::NothingModifiable.text(lang).to_string(),
+        Change::Targets => targets_note(lang).to_string(),
         Change::NoneWithinRange { searched } => {
             let names = searched.iter().map(|c| label(c)).collect::<Vec<_>>();
             match lang {
