@@ -302,7 +302,13 @@ pub fn App(props: &AppProps) -> Html {
                         .features
                         .iter()
                         .filter_map(|f| f.in_second_unit().map(|g| g.unit().to_string()))
-                        .collect::<Vec<_>>()
+                        // Each unit once: total and HDL cholesterol are both in mmol/L.
+                        .fold(Vec::<String>::new(), |mut units, u| {
+                            if !units.contains(&u) {
+                                units.push(u);
+                            }
+                            units
+                        })
                         .join(", "),
                 )
             })

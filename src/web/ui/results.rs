@@ -137,7 +137,11 @@ pub fn Results(props: &Props) -> Html {
                                     if !binary && i == a.top { <span class="badge">{ Msg::MostProbable.text(lang) }</span> }
                                 </span>
                                 <span class="pct">{ format!("{pct:.1} %") }</span>
-                                <span class="raw">{ format!("{} {:.1} %", Msg::BeforeCalibration.text(lang), c.raw * 100.0) }</span>
+                                // A published equation is not calibrated here (only a site's
+                                // recalibration would change it): no "before calibration" line.
+                                if props.loaded.bundle.published.is_none() || !props.loaded.bundle.local.is_empty() {
+                                    <span class="raw">{ format!("{} {:.1} %", Msg::BeforeCalibration.text(lang), c.raw * 100.0) }</span>
+                                }
                                 if !binary {
                                     <svg class="bar" viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true" focusable="false">
                                         <rect class="track" x="0" y="0" width="100" height="6" />
