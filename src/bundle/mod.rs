@@ -442,7 +442,7 @@ impl Bundle {
             (Model::Equation(e), Some(p)) => {
                 // Every sex/race combination has an equation (a hand-made bundle could leave
                 // one out, and its patients would get no risk at all).
-                e.check_coverage(&self.schema, &self.preprocessor.first_columns(), width)
+                e.check_coverage(&self.schema, &self.preprocessor)
                     .map_err(|e| Error::InconsistentBundle(e.to_string()))?;
                 let (lo, hi) = p.card.c_statistic;
                 if p.optimal.len() != n_features

@@ -116,9 +116,7 @@ mod tests {
         let eq = std::fs::read_to_string(format!("{dir}/prevent.equation.toml")).unwrap();
         // Built as the trainer does, without the train layer: identity preprocessing.
         let pre = crate::model::preprocess::Preprocessor::identity(&schema, &[]);
-        let parsed =
-            crate::model::equation::Equation::from_toml(&eq, &schema, &pre.first_columns())
-                .unwrap();
+        let parsed = crate::model::equation::Equation::from_toml(&eq, &schema, &pre).unwrap();
         let mut b = crate::bundle::tests::sample_bundle();
         b.preprocessor =
             crate::model::preprocess::Preprocessor::identity(&schema, &parsed.reference);

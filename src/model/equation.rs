@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::schema::{Kind, Schema, Text};
 use crate::error::{Error, Result};
+use crate::model::preprocess::Preprocessor;
 
 /// Most distinct inputs one term may involve: its exact Shapley split enumerates 2^n
 /// coalitions, and no published equation multiplies more than three.
@@ -140,10 +141,9 @@ pub struct Valid {
     pub feature: u32,
     /// Smallest valid value (schema unit).
     pub min: f64,
-    /// Largest valid value.
+    /// Largest valid value (a value outside the range is refused: the schema's plausible range
+    /// lies within it).
     pub max: f64,
-    /// Whether a value outside is refused (else flagged).
-    pub refuse: bool,
     /// The paper's words or where the range is stated.
     pub source: String,
 }
@@ -328,7 +328,11 @@ impl Equation {
                     .flatten()
                     .any(|&(c, v)| c as usize >= width || !finite(v))
             {
-                return Err(format!("equation `{}` is malformed", s.label));
+                return Err(format!(
+                    "equation `{}` has more than {MAX_PARTS} terms, an intercept that is not \
+                     finite or a condition on an input that does not exist",
+                    s.label
+                ));
             }
             match (self.link, s.hazard) {
                 (Link::Hazard { .. }, Some((s0, mean))) if s0 > 0.0 && s0 < 1.0 && finite(mean) => {
@@ -513,9 +517,10 @@ pub struct Parsed {
 }
 
 impl Equation {
-    /// Read an equation file and check it against `schema`. `columns[j]` is the first
-    /// preprocessed column of schema feature `j` (one-hot features take one column per level).
-    pub fn from_toml(text: &str, schema: &Schema, columns: &[usize]) -> Result<Parsed> {
+    /// Read an equation file and check it against `schema` and the identity preprocessing
+    /// `pre` of an equation bundle (whose columns the equation is resolved to).
+    pub fn from_toml(text: &str, schema: &Schema, pre: &Preprocessor) -> Result<Parsed> {
+        let columns = pre.first_columns();
         let raw: RawFile = toml::from_str(text).map_err(|e| Error::Equation(e.to_string()))?;
         let err = |m: String| Err(Error::Equation(m));
         if raw.id != schema.id {
@@ -565,8 +570,8 @@ impl Equation {
             // Flagging a value outside the paper's range (and computing on) is not supported:
             // every shipped equation's authors refuse such values, and a logarithm or a spline
             // outside its range is an extrapolation nobody validated.
-            let refuse = match i.outside.as_str() {
-                "refuse" => true,
+            match i.outside.as_str() {
+                "refuse" => {}
                 o => {
                     return err(format!(
                         "input `{}`: outside = \"{o}\" is not supported; accepted: refuse \
@@ -574,7 +579,7 @@ impl Equation {
                         i.feature
                     ))
                 }
-            };
+            }
             if !(i.valid.min.is_finite() && i.valid.max.is_finite() && i.valid.min < i.valid.max) {
                 return err(format!(
                     "input `{}`: the valid range is not min < max",
@@ -583,7 +588,7 @@ impl Equation {
             }
             if let Some(f) = schema.features.get(j) {
                 if let Kind::Numeric { plausible, .. } = &f.kind {
-                    if refuse && (plausible.min < i.valid.min || plausible.max > i.valid.max) {
+                    if plausible.min < i.valid.min || plausible.max > i.valid.max {
                         return err(format!(
                             "input `{}`: values outside {}–{} are to be refused, but the schema \
                              accepts {}–{}; accepted: a plausible range within the valid range",
@@ -601,7 +606,6 @@ impl Equation {
                 feature: j as u32,
                 min: i.valid.min,
                 max: i.valid.max,
-                refuse,
                 source: i.source.clone(),
             });
         }
@@ -782,19 +786,10 @@ impl Equation {
             strata,
             valid,
         };
-        let width = columns
-            .last()
-            .zip(schema.features.last())
-            .map_or(0, |(&c, f)| {
-                c + match &f.kind {
-                    Kind::Categorical { levels } => levels.len(),
-                    _ => 1,
-                }
-            });
         equation
-            .check(width)
+            .check(pre.width())
             .map_err(|m| Error::Equation(m.to_string()))?;
-        equation.check_coverage(schema, columns, width)?;
+        equation.check_coverage(schema, pre)?;
         let mut reference = vec![0.0; schema.features.len()];
         for (name, &v) in &raw.reference {
             let j = feature(name)?;
@@ -847,7 +842,8 @@ impl Equation {
     /// Every combination of the inputs that choose the equation (sex, race) must have one:
     /// a patient the paper has no equation for is refused when the file is read, not when the
     /// patient arrives.
-    pub fn check_coverage(&self, schema: &Schema, columns: &[usize], width: usize) -> Result<()> {
+    pub fn check_coverage(&self, schema: &Schema, pre: &Preprocessor) -> Result<()> {
+        let (columns, width) = (pre.first_columns(), pre.width());
         let mut choosing: Vec<usize> = Vec::new();
         for s in &self.strata {
             for any in &s.when {

@@ -151,11 +151,7 @@ fn published_sections(
                         Some(Kind::Numeric { unit, .. }) => unit.as_str(),
                         _ => "",
                     };
-                    let what = if v.refuse {
-                        tr(lang, "refused outside", "超出即拒收")
-                    } else {
-                        tr(lang, "flagged outside", "超出即标注")
-                    };
+                    let what = tr(lang, "refused outside", "超出即拒收");
                     format!(
                         "{} {}–{} {unit} ({what}; {})",
                         f.map_or("", |f| f.label.get(lang)),

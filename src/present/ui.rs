@@ -94,6 +94,16 @@ pub enum Msg {
     BaselineNotePublished,
     /// The disclaimer over a published equation (not a model trained here).
     DisclaimerPublished,
+    /// The derivation cohorts of a published equation (its basis).
+    DerivationCohorts,
+    /// Its published discrimination.
+    PublishedDiscrimination,
+    /// Its published calibration.
+    PublishedCalibration,
+    /// The example list of a published equation.
+    WorkedExamples,
+    /// Every treatment target already at its optimal value.
+    TargetsAtOptimal,
     Increases,
     Decreases,
     NoExplanation,
@@ -282,6 +292,11 @@ impl Msg {
         Msg::BaselineNote,
         Msg::BaselineNotePublished,
         Msg::DisclaimerPublished,
+        Msg::DerivationCohorts,
+        Msg::PublishedDiscrimination,
+        Msg::PublishedCalibration,
+        Msg::WorkedExamples,
+        Msg::TargetsAtOptimal,
         Msg::Increases,
         Msg::Decreases,
         Msg::NoExplanation,
@@ -501,6 +516,11 @@ impl Msg {
             Msg::No => ("No", "否"),
             Msg::WhyHeading => ("Why this estimate", "估计依据"),
             Msg::BaselineNotePublished => ("Bars are each input’s exact contribution to the equation’s linear predictor relative to the reference patient named on the model card, in the patient’s own equation (sex and race choose the equation); an interaction term is shared between its inputs by its exact Shapley split. They add up to the linear predictor.", "每个条形表示该输入相对于模型卡所列参照患者、在本患者所属方程中对线性预测值的精确贡献（性别和种族用于选择方程）；交互项按精确的 Shapley 分配在其输入之间分摊。所有贡献之和等于线性预测值。"),
+            Msg::DerivationCohorts => ("Derivation cohorts", "推导队列"),
+            Msg::PublishedDiscrimination => ("Published discrimination", "已发表的区分能力"),
+            Msg::PublishedCalibration => ("Published calibration", "已发表的校准"),
+            Msg::WorkedExamples => ("Fill in a worked example of the paper", "填入论文中的计算示例"),
+            Msg::TargetsAtOptimal => ("Every treatment target is already at its optimal value.", "各治疗目标已处于理想值。"),
             Msg::DisclaimerPublished => ("Decision support, not a diagnosis. The figures below come from a published risk equation named under “Basis”, computed here as its authors published it; check them against your own clinical judgement.", "本工具仅提供决策支持，不构成诊断。以下数值来自“依据”中所列的已发表风险方程，按作者发表的形式在此计算；请结合您自己的临床判断核对。"),
             Msg::BaselineNote => ("Bars are each feature’s exact contribution relative to the average training patient; they add up to the model’s output.", "每个条形表示该特征相对于训练数据平均患者的精确贡献；所有贡献之和等于模型输出。"),
             Msg::Increases => ("raises", "升高"),

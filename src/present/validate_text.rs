@@ -53,6 +53,10 @@ pub enum Vmsg {
     OutsideRange,
     DriftFlag,
     DriftNote,
+    /// No development data to compare with (a published equation).
+    NoDrift,
+    /// The legend of a published equation's C statistics beside the local ROC.
+    Published,
     Recalibrate,
     RecalibrateNote,
     RecalibrateButton,
@@ -110,6 +114,8 @@ impl Vmsg {
         Vmsg::OutsideRange,
         Vmsg::DriftFlag,
         Vmsg::DriftNote,
+        Vmsg::NoDrift,
+        Vmsg::Published,
         Vmsg::Recalibrate,
         Vmsg::RecalibrateNote,
         Vmsg::RecalibrateButton,
@@ -166,6 +172,8 @@ impl Vmsg {
             Vmsg::StdDiff => ("Std. difference", "标准化差"),
             Vmsg::OutsideRange => ("Outside training range", "超出训练范围"),
             Vmsg::DriftFlag => ("differs", "有差异"),
+            Vmsg::NoDrift => ("Nothing to compare with: the model carries no development data (a published equation).", "无可比较的数据：本模型不含开发数据（已发表的方程）。"),
+            Vmsg::Published => ("published", "已发表"),
             Vmsg::DriftNote => ("Standardised difference: here minus training, in standard deviations; 0.1 or more (flagged ⚑) is a meaningful difference. Outside the training range, the model has never seen a patient.", "标准化差：本院减训练数据，以标准差计；≥ 0.1（标记 ⚑）即为实质差异。超出训练范围处，模型从未见过这样的患者。"),
             Vmsg::Recalibrate => ("Recalibrate", "重新校准"),
             Vmsg::RecalibrateNote => ("Updates the model's probabilities to these patients by the intercept and slope found here (a multiclass model: by a temperature), keeping its ranking of patients. The new model file is unsigned: sign it with `bedside sign` before clinicians use it.", "按此处得到的截距和斜率（多分类模型：按温度参数）更新模型概率，保留其对患者的排序。新的模型文件未签名：临床使用前请用 `bedside sign` 签名。"),

@@ -75,10 +75,11 @@ pub fn build(schema: &Schema, equation_text: &str, rules: Option<&str>) -> Resul
             f.column
         )));
     }
-    // Columns of an identity preprocessing: the equation is resolved against them.
+    // The equation is resolved against an identity preprocessing's columns; the reference
+    // patient it reads only sets the (unused) imputation values.
     let probe = Preprocessor::identity(schema, &[]);
     let columns = probe.first_columns();
-    let parsed = Equation::from_toml(equation_text, schema, &columns)?;
+    let parsed = Equation::from_toml(equation_text, schema, &probe)?;
     let preprocessor = Preprocessor::identity(schema, &parsed.reference);
     let width = preprocessor.width();
     // The reference patient as the model's input: numbers and yes/no as given, categories at

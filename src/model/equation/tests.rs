@@ -2,39 +2,23 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::contract::schema::Schema;
+use crate::model::preprocess::Preprocessor;
 
 const PCE_SCHEMA: &str = include_str!("../../../data/pce.schema.toml");
 const PCE: &str = include_str!("../../../data/pce.equation.toml");
 const PREVENT_SCHEMA: &str = include_str!("../../../data/prevent.schema.toml");
 const PREVENT: &str = include_str!("../../../data/prevent.equation.toml");
 
-/// First preprocessed column of each feature (one per level for a categorical).
+/// First preprocessed column of each feature (one per level for a categorical), as an
+/// equation bundle's identity preprocessing lays them out.
 fn columns(schema: &Schema) -> Vec<usize> {
-    let mut at = 0;
-    schema
-        .features
-        .iter()
-        .map(|f| {
-            let first = at;
-            at += match &f.kind {
-                Kind::Categorical { levels } => levels.len(),
-                _ => 1,
-            };
-            first
-        })
-        .collect()
+    Preprocessor::identity(schema, &[]).first_columns()
 }
 
 /// A patient as the equation's columns: numbers as given, yes/no 0/1, a category one-hot.
 fn x_of(schema: &Schema, values: &[(&str, &str)]) -> Vec<f64> {
     let cols = columns(schema);
-    let width = cols.last().unwrap() + 1 + {
-        match &schema.features.last().unwrap().kind {
-            Kind::Categorical { levels } => levels.len() - 1,
-            _ => 0,
-        }
-    };
-    let mut x = vec![0.0; width];
+    let mut x = vec![0.0; Preprocessor::identity(schema, &[]).width()];
     for (name, v) in values {
         let j = schema
             .features
@@ -54,7 +38,8 @@ fn x_of(schema: &Schema, values: &[(&str, &str)]) -> Vec<f64> {
 
 fn load(schema: &str, equation: &str) -> (Schema, Parsed) {
     let schema = Schema::from_toml(schema).unwrap();
-    let parsed = Equation::from_toml(equation, &schema, &columns(&schema)).unwrap();
+    let parsed =
+        Equation::from_toml(equation, &schema, &Preprocessor::identity(&schema, &[])).unwrap();
     (schema, parsed)
 }
 
@@ -325,7 +310,7 @@ fn with(text: &str, from: &str, to: &str) -> String {
 
 fn refusal(equation: &str) -> String {
     let schema = Schema::from_toml(PCE_SCHEMA).unwrap();
-    Equation::from_toml(equation, &schema, &columns(&schema))
+    Equation::from_toml(equation, &schema, &Preprocessor::identity(&schema, &[]))
         .unwrap_err()
         .to_string()
 }

@@ -51,9 +51,9 @@ pub fn Basis(props: &Props) -> Html {
                 <h2 id="basis-h">{ Msg::Basis.text(lang) }</h2>
                 <dl>
                     <dt>{ Msg::ModelFamily.text(lang) }</dt><dd id="published-source">{ if lang == Lang::Zh { b.model.family().name_zh() } else { b.model.family().name() } }{ " — " }{ citation }</dd>
-                    <dt>{ if lang == Lang::Zh { "推导队列" } else { "Derivation cohorts" } }</dt><dd>{ c.derivation.get(lang) }</dd>
-                    <dt>{ if lang == Lang::Zh { "已发表的区分能力" } else { "Published discrimination" } }</dt><dd id="published-discrimination">{ c.discrimination.get(lang) }</dd>
-                    <dt>{ if lang == Lang::Zh { "已发表的校准" } else { "Published calibration" } }</dt><dd>{ c.calibration.get(lang) }</dd>
+                    <dt>{ Msg::DerivationCohorts.text(lang) }</dt><dd>{ c.derivation.get(lang) }</dd>
+                    <dt>{ Msg::PublishedDiscrimination.text(lang) }</dt><dd id="published-discrimination">{ c.discrimination.get(lang) }</dd>
+                    <dt>{ Msg::PublishedCalibration.text(lang) }</dt><dd>{ c.calibration.get(lang) }</dd>
                     { provenance_rows(props) }
                 </dl>
             </section>

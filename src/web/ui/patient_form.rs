@@ -174,7 +174,7 @@ pub fn PatientForm(props: &Props) -> Html {
             if !examples.is_empty() {
                 <label class="examples">
                     <span>{ if examples.iter().any(|e| !e.label.is_empty()) {
-                        if lang == Lang::Zh { "填入论文中的计算示例" } else { "Fill in a worked example of the paper" }
+                        Msg::WorkedExamples.text(lang)
                     } else {
                         Msg::Example.text(lang)
                     } }</span>

@@ -189,7 +189,7 @@ pub fn Results(props: &Props) -> Html {
                     <div class="what-if" id="targets">
                         <h3>{ risk::change_heading(schema, lang) }</h3>
                         if t.changes.is_empty() {
-                            <p>{ if lang == Lang::Zh { "各治疗目标已处于理想值。" } else { "Every treatment target is already at its optimal value." } }</p>
+                            <p>{ Msg::TargetsAtOptimal.text(lang) }</p>
                         } else {
                             <ul>{ for risk::target_lines(t, schema, lang).into_iter().map(|(field, line)| html! {
                                 <li data-field={field}>{ line }</li>

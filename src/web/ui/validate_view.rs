@@ -162,7 +162,7 @@ fn roc_chart(r: &Report, loaded: &Loaded, lang: Lang) -> Html {
             { key("", format!("{}: AUC {:.3}", Vmsg::ThesePatients.text(lang), r.auc)) }
             if loaded.bundle.published.is_some() {
                 // A published equation: the paper's range of C statistics, no curve of ours.
-                { key("dev", format!("{}: C {:.3}–{:.3}", if lang == Lang::Zh { "已发表" } else { "published" }, dev.auc_ci.0, dev.auc_ci.1)) }
+                { key("dev", format!("{}: C {:.3}–{:.3}", Vmsg::Published.text(lang), dev.auc_ci.0, dev.auc_ci.1)) }
             } else {
                 { key("dev", format!("{}: AUC {:.3}", Vmsg::Development.text(lang), dev.test.auc)) }
             }
@@ -358,11 +358,7 @@ fn drift_table(r: &Report, schema: &Schema, lang: Lang) -> Html {
         return html! {
             <section>
                 <h3>{ Vmsg::DriftHeading.text(lang) }</h3>
-                <p class="muted small" id="validate-no-drift">{ if lang == Lang::Zh {
-                    "无可比较的数据：本模型不含开发数据（已发表的方程）。"
-                } else {
-                    "Nothing to compare with: the model carries no development data (a published equation)."
-                } }</p>
+                <p class="muted small" id="validate-no-drift">{ Vmsg::NoDrift.text(lang) }</p>
             </section>
         };
     }
