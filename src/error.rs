@@ -152,6 +152,10 @@ pub enum Error {
     /// equation, term or input and what is accepted.
     #[error("equation: {0}")]
     Equation(String),
+    /// `bedside init` cannot draft a schema from a CSV as it is: the message names the column
+    /// (or the flag) and what would be accepted, or which flag settles each reading.
+    #[error("init: {0}")]
+    Draft(String),
     /// Model fitting failed.
     #[error("training failed: {0}")]
     Training(String),

@@ -16,9 +16,11 @@ fn root() -> PathBuf {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bedside-it-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    let path = std::env::temp_dir()
+        .join(format!("bedside-it-{}", std::process::id()))
+        .join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    path
 }
 
 fn run(cmd: &mut Command) -> Output {
@@ -695,4 +697,184 @@ fn bad_validation_data_is_refused_with_what_is_missing() {
         refused[0].starts_with("2,refused,") && refused[0].contains(",bmi,"),
         "{text}"
     );
+}
+
+/// `bedside init --data D --target T [extra] --out OUT`.
+fn init(data: &Path, target: &str, out: &Path, extra: &[&str]) -> Output {
+    run(bin()
+        .arg("init")
+        .arg("--data")
+        .arg(data)
+        .args(["--target", target])
+        .args(extra)
+        .arg("--out")
+        .arg(out))
+}
+
+/// `bedside train` on a schema anywhere (not only `data/`).
+fn train_schema(data: &Path, schema: &Path, out: &Path) -> Output {
+    run(bin()
+        .arg("train")
+        .arg("--data")
+        .arg(data)
+        .arg("--schema")
+        .arg(schema)
+        .arg("--out")
+        .arg(out))
+}
+
+#[test]
+fn init_drafts_a_schema_for_biopsy_that_trains_as_it_is() {
+    let schema = tmp("init-biopsy/biopsy.schema.toml");
+    let _ = std::fs::remove_file(&schema);
+    let data = root().join("data/biopsy.csv");
+    let o = init(&data, "class", &schema, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // One line per column on stderr, each saying what and why.
+    let said = stderr(&o);
+    assert_eq!(said.lines().count(), 11, "{said}");
+    assert!(said.contains("`ID`: left out — an identifier"), "{said}");
+    assert!(
+        said.contains("`class`: target, classes `benign`, `malignant`; positive `malignant`"),
+        "{said}"
+    );
+    assert!(
+        said.contains("`V6`: numeric (whole numbers), plausible 0–15"),
+        "{said}"
+    );
+    let text = std::fs::read_to_string(&schema).unwrap();
+    assert!(text.contains("id = \"biopsy\""), "{text}");
+
+    let out = tmp("init-biopsy/biopsy.bdsx");
+    let o = train_schema(&data, &schema, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bundle = Bundle::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(bundle.training.n_train + bundle.training.n_test, 699);
+    assert!(bundle.metrics().auc > 0.95, "{:?}", bundle.metrics());
+
+    // An existing schema is not overwritten unless asked.
+    let o = init(&data, "class", &schema, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("exists; pass --force to overwrite it"),
+        "{}",
+        stderr(&o)
+    );
+    let o = init(&data, "class", &schema, &["--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// 160 patients with an ID, a constant column, names with spaces, punctuation and a quote,
+/// `?` codes, a blank that is a level, yes/no as Yes/No, sex as 1/2.
+fn awkward_csv() -> String {
+    let mut rng = bedside::util::rng::Rng::new(11);
+    let mut s = String::from(
+        "Patient ID,Blood pressure (mm Hg),\"say \"\"hi\"\"\",centre,coma,smoker,sex,grade,outcome\n",
+    );
+    for i in 0..160 {
+        let bp = 90 + rng.below(80);
+        let bp_cell = if i % 13 == 4 {
+            "?".to_string()
+        } else {
+            bp.to_string()
+        };
+        let coma = ["deep", "light", "", "", ""][rng.below(5)];
+        let smoker = rng.below(3) == 0;
+        let grade = if i % 17 == 2 {
+            "?".to_string()
+        } else {
+            (1 + rng.below(3)).to_string()
+        };
+        let noisy = bp as i64 + if smoker { 25 } else { 0 } + rng.below(40) as i64 - 20;
+        s.push_str(&format!(
+            "P{i:04},{bp_cell},{}.{},Leeds,{coma},{},{},{grade},{}\n",
+            rng.below(10),
+            rng.below(10),
+            if smoker { "Yes" } else { "No" },
+            1 + rng.below(2),
+            if noisy > 140 { "yes" } else { "no" }
+        ));
+    }
+    s
+}
+
+#[test]
+fn init_drafts_an_awkward_csv_that_trains_as_it_is() {
+    let data = tmp("init-awkward/awkward.csv");
+    std::fs::write(&data, awkward_csv()).unwrap();
+    let schema = tmp("init-awkward/awkward.schema.toml");
+    let o = init(&data, "outcome", &schema, &["--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let said = stderr(&o);
+    for needle in [
+        "`Patient ID`: left out — an identifier",
+        "`centre`: left out — the same value (`Leeds`) in every row",
+        "`coma`: categorical, 3 levels: `deep`, `light`, `blank`",
+        "`smoker`: yes/no (`Yes` yes, `No` no)",
+        "`sex`: categorical, 2 levels: `1`, `2`",
+        "`Blood pressure (mm Hg)`: numeric (whole numbers)",
+    ] {
+        assert!(said.contains(needle), "missing {needle} in\n{said}");
+    }
+    let out = tmp("init-awkward/awkward.bdsx");
+    let o = train_schema(&data, &schema, &out);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bundle = Bundle::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+    let s = &bundle.schema;
+    assert_eq!(s.id, "awkward");
+    assert_eq!(s.feature("coma").unwrap().blank.as_deref(), Some("blank"));
+    assert_eq!(
+        s.feature("Blood pressure (mm Hg)").unwrap().missing_codes,
+        vec!["?"]
+    );
+    assert!(s.feature("say \"hi\"").is_some());
+    assert!(s.feature("Patient ID").is_none() && s.feature("centre").is_none());
+}
+
+#[test]
+fn init_refuses_a_column_that_reads_two_ways_naming_both_and_their_flags() {
+    let mut csv = String::from("age,crp,k,dx\n");
+    for i in 0..400 {
+        let crp = match i {
+            10 | 30 => "<5".to_string(),
+            20 => "trace".to_string(),
+            _ => (3 + i % 40).to_string(),
+        };
+        let k = if i % 50 == 0 {
+            "-9".to_string()
+        } else {
+            (i % 11).to_string()
+        };
+        csv.push_str(&format!("{},{crp},{k},{}\n", 20 + i % 60, i % 3 == 0));
+    }
+    let data = tmp("init-crp/crp.csv");
+    std::fs::write(&data, csv).unwrap();
+    let schema = tmp("init-crp/crp.schema.toml");
+    let o = init(&data, "dx", &schema, &["--force"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "column `crp`: 3 of 400 values are not numbers (`<5`, `trace`); read it as numeric \
+             with those as missing (`--na '<5' --na trace`) or as categorical (`--categorical crp`)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!schema.exists());
+    // Each reading, as its flag picks it (a code starting with `-` is taken as a value).
+    let o = init(
+        &data,
+        "dx",
+        &schema,
+        &["--na", "<5", "--na", "trace", "--na", "-9", "--force"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&schema).unwrap();
+    assert!(
+        text.contains("missing_codes = [\"<5\", \"trace\"]"),
+        "{text}"
+    );
+    assert!(text.contains("missing_codes = [\"-9\"]"), "{text}");
+    let o = init(&data, "dx", &schema, &["--categorical", "crp", "--force"]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }

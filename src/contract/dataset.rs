@@ -79,8 +79,9 @@ impl Censored {
 /// outcome that is not one of the classes means the file is coded otherwise).
 pub const MISSING_OUTCOME: &str = "the outcome is missing";
 
-/// Cells that mean "missing" in the public data sets (R's `NA`, empty).
-fn is_missing(cell: &str) -> bool {
+/// Cells that mean "missing" in every column (R's `NA`, pandas' `NaN`, empty); a feature adds
+/// its own with `missing_codes`. Public so that `bedside init` drafts with the same rule.
+pub fn is_missing(cell: &str) -> bool {
     matches!(cell.trim(), "" | "NA" | "NaN" | "na" | "nan")
 }
 
@@ -361,7 +362,10 @@ fn read_row(
     let mut obj = serde_json::Map::new();
     for (feature, &c) in schema.features.iter().zip(feature_idx) {
         let cell = row.get(c).map_or("", String::as_str);
-        let json = if is_missing(cell) {
+        let json = if let (Some(code), true) = (&feature.blank, cell.trim().is_empty()) {
+            // A blank that is an answer (the schema's `blank` level), not a gap.
+            Json::String(code.clone())
+        } else if is_missing(cell) || feature.missing_codes.iter().any(|m| m == cell.trim()) {
             Json::Null
         } else {
             match &feature.kind {
@@ -480,6 +484,60 @@ mod tests {
         let ds = read_csv(&s, "id,glu,smoker,sex,dx\n1,100,1,m,yes\n2,NA,0,,no\n").unwrap();
         assert_eq!(ds.labels, vec![1, 0]);
         assert_eq!(ds.records[1].values()[0], None);
+    }
+
+    #[test]
+    fn a_features_missing_codes_are_missing_and_only_in_that_column() {
+        let text = SAMPLE.replace(
+            "modifiable = true",
+            "modifiable = true\nmissing_codes = [\"?\", \"-9\"]",
+        );
+        let s = Schema::from_toml(&text).unwrap();
+        let ds = read_csv(&s, "glu,smoker,sex,dx\n?,1,m,yes\n-9,0,f,no\n100,0,f,no\n").unwrap();
+        assert_eq!(ds.records[0].values()[0], None);
+        assert_eq!(ds.records[1].values()[0], None);
+        assert!(ds.records[2].values()[0].is_some());
+        assert_eq!(ds.json[0]["glu"], Json::Null);
+        // `?` means missing in `glu` only: in `sex` it is still an unknown code.
+        let e = read_csv(&s, "glu,smoker,sex,dx\n100,1,?,yes\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("field `sex`: `?` is not one of f, m"),
+            "{e}"
+        );
+        // A missing code in a column that may not be missing is refused like a blank.
+        let text = text.replace(
+            "kind = \"boolean\"",
+            "kind = \"boolean\"\nmissing_codes = [\"unknown\"]",
+        );
+        let s = Schema::from_toml(&text).unwrap();
+        let e = read_csv(&s, "glu,smoker,sex,dx\n100,unknown,m,yes\n").unwrap_err();
+        assert!(
+            e.to_string().contains("row 1: field `smoker` is required"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_blank_cell_of_a_column_with_a_blank_level_is_that_level() {
+        let text = SAMPLE.replace(
+            "{ code = \"m\", label = { en = \"Male\", zh = \"男\" } },\n]",
+            "{ code = \"m\", label = { en = \"Male\", zh = \"男\" } },\n  { code = \"blank\", label = { en = \"(blank in the data)\", zh = \"（数据中为空白）\" } },\n]\nblank = \"blank\"",
+        );
+        let s = Schema::from_toml(&text).unwrap();
+        let ds = read_csv(
+            &s,
+            "glu,smoker,sex,dx\n100,1,,yes\n100,0,NA,no\n100,0,f,no\n",
+        )
+        .unwrap();
+        use crate::contract::patient::Value;
+        assert_eq!(ds.records[0].values()[2], Some(Value::Level(2)));
+        assert_eq!(ds.json[0]["sex"], Json::String("blank".into()));
+        // `NA` is still missing (imputed), and other columns' blanks are still gaps.
+        assert_eq!(ds.records[1].values()[2], None);
+        assert_eq!(ds.records[2].values()[2], Some(Value::Level(0)));
+        let e = read_csv(&s, "glu,smoker,sex,dx\n100,,,yes\n").unwrap_err();
+        assert!(e.to_string().contains("field `smoker` is required"), "{e}");
     }
 
     #[test]

@@ -288,6 +288,15 @@ pub struct Feature {
     pub kind: Kind,
     /// Missing-value policy.
     pub missing: Missing,
+    /// Cells of this column that mean "missing" in a CSV besides blank, `NA` and `NaN` (which
+    /// always do): the `?` of the UCI files, a site's `-9`. Kept per column, because a token
+    /// that means "not recorded" in one column may be a real answer in another (`-` for a
+    /// negative dipstick). CSV reading only; patient JSON says missing with `null`.
+    pub missing_codes: Vec<String>,
+    /// The level code a blank cell of this column stands for, when a blank is an answer rather
+    /// than a gap (a `coma` column left blank for "no coma"). Categorical features only, and
+    /// one of their levels; without it a blank cell is missing. CSV reading only.
+    pub blank: Option<String>,
     /// Whether a clinician could change it (weight, blood pressure, glucose), so that "what
     /// would change this" may suggest it. Age, history and genetics are not.
     pub modifiable: bool,
@@ -610,6 +619,7 @@ impl Schema {
                 return bad(format!("column `{}` is listed twice", f.column));
             }
             seen.push(&f.column);
+            check_csv_codes(f)?;
             match &f.kind {
                 Kind::Numeric {
                     plausible,
@@ -825,6 +835,10 @@ mod file {
         #[serde(default)]
         missing: Missing,
         #[serde(default)]
+        missing_codes: Vec<String>,
+        #[serde(default)]
+        blank: Option<String>,
+        #[serde(default)]
         modifiable: bool,
         #[serde(default)]
         treatment_target: bool,
@@ -984,6 +998,8 @@ mod file {
                 label: self.label,
                 kind,
                 missing: self.missing,
+                missing_codes: self.missing_codes,
+                blank: self.blank,
                 // A treatment target is modifiable by definition.
                 modifiable: self.modifiable || self.treatment_target,
                 treatment_target: self.treatment_target,
@@ -1045,6 +1061,48 @@ fn check_fhir(col: &str, kind: &Kind, fhir: &FhirSource) -> Result<()> {
         _ => {}
     }
     Ok(())
+}
+
+/// A feature's CSV-only codes must read one way: a missing code that is also one of its
+/// answers would make that answer unreadable, and a blank can only stand for a level the
+/// feature has.
+fn check_csv_codes(f: &Feature) -> Result<()> {
+    let bad = |why: String| Err(Error::Schema(format!("feature `{}`: {why}", f.column)));
+    let answers: Vec<&str> = match &f.kind {
+        Kind::Categorical { levels } => levels.iter().map(|l| l.code.as_str()).collect(),
+        Kind::Boolean {
+            false_code,
+            true_code,
+        } => vec![false_code, true_code],
+        Kind::Numeric { .. } => Vec::new(),
+    };
+    for code in &f.missing_codes {
+        if code.trim().is_empty() || code.trim() != code {
+            return bad(format!(
+                "missing code `{code}` must be text without spaces around it (cells are trimmed, and a blank cell is missing anyway)"
+            ));
+        }
+        if answers.contains(&code.as_str()) {
+            return bad(format!(
+                "`{code}` is both in `missing_codes` and one of its codes ({}); a cell can mean only one of them",
+                answers.join(", ")
+            ));
+        }
+    }
+    match (&f.blank, &f.kind) {
+        (None, _) => Ok(()),
+        (Some(code), Kind::Categorical { levels }) if levels.iter().any(|l| &l.code == code) => {
+            Ok(())
+        }
+        (Some(code), Kind::Categorical { levels }) => bad(format!(
+            "`blank = \"{code}\"` must be one of its levels ({})",
+            codes(levels)
+        )),
+        (Some(_), _) => bad(
+            "`blank` applies only to a categorical feature (a blank cell then stands for one of its levels)"
+                .into(),
+        ),
+    }
 }
 
 /// The codes of `levels`, comma-separated (what error messages list as accepted).
@@ -1350,6 +1408,60 @@ cuts = [20, 140, 200]
         assert!(!open.contains(2.0) && open.is_above(2.0));
         assert!(open.contains(1.5));
         assert!(!open.contains(f64::NAN) && !open.is_below(f64::NAN) && !open.is_above(f64::NAN));
+    }
+
+    #[test]
+    fn missing_codes_and_a_blank_level_are_read_from_the_file_and_checked() {
+        let s = Schema::from_toml(&SAMPLE.replace(
+            "{ code = \"m\", label = { en = \"Male\", zh = \"男\" } },\n]",
+            "{ code = \"m\", label = { en = \"Male\", zh = \"男\" } },\n]\nblank = \"f\"\nmissing_codes = [\"?\", \"-9\"]",
+        ))
+        .unwrap();
+        let sex = s.feature("sex").unwrap();
+        assert_eq!(sex.blank.as_deref(), Some("f"));
+        assert_eq!(sex.missing_codes, vec!["?", "-9"]);
+        // Both default to nothing.
+        let glu = s.feature("glu").unwrap();
+        assert!(glu.missing_codes.is_empty() && glu.blank.is_none());
+
+        let err = |from: &str, to: &str| {
+            let text = SAMPLE.replace(from, to);
+            assert_ne!(text, SAMPLE, "{from}");
+            Schema::from_toml(&text).unwrap_err().to_string()
+        };
+        let e = err(
+            "missing = \"impute\"\n\n[[subgroups]]",
+            "blank = \"x\"\n\n[[subgroups]]",
+        );
+        assert_eq!(
+            e,
+            "schema: feature `sex`: `blank = \"x\"` must be one of its levels (f, m)"
+        );
+        let e = err("kind = \"boolean\"", "kind = \"boolean\"\nblank = \"0\"");
+        assert!(
+            e.contains("feature `smoker`: `blank` applies only to a categorical feature"),
+            "{e}"
+        );
+        let e = err(
+            "kind = \"boolean\"",
+            "kind = \"boolean\"\nmissing_codes = [\"1\"]",
+        );
+        assert!(
+            e.contains(
+                "feature `smoker`: `1` is both in `missing_codes` and one of its codes (0, 1)"
+            ),
+            "{e}"
+        );
+        let e = err(
+            "missing = \"impute\"\n\n[[subgroups]]",
+            "missing_codes = [\"m\"]\n\n[[subgroups]]",
+        );
+        assert!(e.contains("`m` is both in `missing_codes`"), "{e}");
+        let e = err("modifiable = true", "missing_codes = [\" ? \"]");
+        assert!(
+            e.contains("feature `glu`: missing code ` ? ` must be text without spaces"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -212,6 +212,7 @@ pub fn error_text(e: &Error, schema: Option<&Schema>, lang: Lang) -> String {
         // first, the reason kept as it is.
         (Error::Data(m), Zh) => format!("数据无法使用：{m}"),
         (Error::Validation(m), Zh) => format!("无法进行本地验证：{m}"),
+        (Error::Draft(m), Zh) => format!("无法起草数据说明（schema）：{m}"),
         (other, _) => other.to_string(),
     }
 }
