@@ -58,8 +58,10 @@ setup() {
 
 build_cli() {
   say "building the bedside CLI"
-  # The CLI needs none of the browser shell (features `ui`, `engine`).
-  cargo build --release --locked --no-default-features --bin bedside
+  # The CLI needs none of the browser shell (features `ui`, `engine`). It is built for speed
+  # (opt-level 3: training 5,000 rows takes half the time of the size-optimised build, same
+  # bytes out); the release profile's "z" is for the WASM the browser downloads.
+  CARGO_PROFILE_RELEASE_OPT_LEVEL=3 cargo build --release --locked --no-default-features --bin bedside
 }
 
 train_bundles() {

@@ -22,7 +22,7 @@ fn read(path: &str) -> String {
 fn trained(id: &str) -> (Schema, String, Bundle) {
     let schema = Schema::from_toml(&read(&format!("data/{id}.schema.toml"))).unwrap();
     let data = read(&format!("data/{id}.csv"));
-    let bytes = train(&TrainInput::new(&schema, &data, None), &mut |_, _, _| {})
+    let bytes = train(&TrainInput::new(&schema, &data, None), &|_, _, _| {})
         .unwrap()
         .bytes;
     (schema.clone(), data, Bundle::from_bytes(&bytes).unwrap())

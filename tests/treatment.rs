@@ -24,7 +24,7 @@ fn trained(id: &str) -> Bundle {
     .ok();
     let mut input = TrainInput::new(&schema, &data, None);
     input.rules = rules.as_deref();
-    let bytes = train(&input, &mut |_, _, _| {}).unwrap().bytes;
+    let bytes = train(&input, &|_, _, _| {}).unwrap().bytes;
     Bundle::from_bytes(&bytes).unwrap()
 }
 

@@ -356,11 +356,57 @@ impl Bundle {
                 Error::Decode(e.to_string())
             }
         })?;
+        // Shapes first (deriving reads the schema, the preprocessing and the projection),
+        // then what is derived from the stored cases, then the derived parts' shapes.
+        bundle.check()?;
+        bundle.derive_from_cases()?;
         bundle.check()?;
         let k = bundle.schema.target.classes.len();
         bundle.model.prepare(k);
         bundle.fold_models.iter_mut().for_each(|m| m.prepare(k));
         Ok(bundle)
+    }
+
+    /// What is computed from the stored cases rather than stored beside them: each case's
+    /// position on the case map, and the distance check's cases (the library's training
+    /// cases, preprocessed). The trainer calls this on the library as stored, before it sets
+    /// the distance check's threshold, so an opened bundle measures exactly what its trainer
+    /// measured. Nothing of the distance check's threshold is recomputed here.
+    pub fn derive_from_cases(&mut self) -> Result<()> {
+        let n = self.cases.len();
+        if !self.cases.is_consistent(self.schema.features.len()) {
+            return Err(Error::InconsistentBundle(
+                "the case library does not match the schema".into(),
+            ));
+        }
+        let x: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                self.preprocessor
+                    .transform(&self.cases.record(&self.schema, i))
+                    .x
+            })
+            .collect();
+        self.cases.map = x.iter().map(|r| self.metric.pca.project(r)).collect();
+        let chosen: Vec<usize> = if self.typicality.rows.is_empty() {
+            (0..n).collect()
+        } else {
+            self.typicality.rows.iter().map(|&i| i as usize).collect()
+        };
+        let mut tx = Vec::with_capacity(chosen.len() * self.preprocessor.width());
+        let mut ty = Vec::with_capacity(chosen.len());
+        for i in chosen {
+            let (Some(row), Some(&y)) = (x.get(i), self.cases.outcome.get(i)) else {
+                return Err(Error::InconsistentBundle(
+                    "the distance check names a case the library does not hold".into(),
+                ));
+            };
+            tx.extend(row.iter().map(|&v| v as f32));
+            ty.push(y);
+        }
+        self.typicality.width = self.preprocessor.width() as u32;
+        self.typicality.x = tx;
+        self.typicality.y = ty;
+        Ok(())
     }
 
     /// Internal consistency: the schema is valid and every part has the shape it implies.

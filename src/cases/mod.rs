@@ -15,6 +15,7 @@
 #![allow(clippy::indexing_slicing)]
 
 pub mod kernel;
+pub mod packed;
 pub mod pca;
 
 use serde::{Deserialize, Serialize};
@@ -74,13 +75,19 @@ impl Metric {
 pub struct CaseLibrary {
     /// Where the cases come from, in words.
     pub source: String,
-    /// Per schema feature, one value per case (see the module docs for the encoding).
+    /// Per schema feature, one value per case (see the module docs for the encoding). In a
+    /// bundle, 8 or 16 bits per value ([`packed`]): exact where the column's decimals allow,
+    /// else quantised within its exact range.
+    #[serde(with = "packed")]
     pub columns: Vec<Vec<f32>>,
     /// Recorded outcome (target class index) per case.
     pub outcome: Vec<u16>,
     /// Row number in the source CSV (1-based, header excluded) per case.
     pub rows: Vec<u32>,
-    /// Position on the case map per case (empty for synthetic benchmark libraries).
+    /// Position on the case map per case (empty for synthetic benchmark libraries). Not
+    /// stored in a bundle: it is the stored cases' projection, computed again when the bundle
+    /// is opened ([`crate::bundle::Bundle::derive_from_cases`]).
+    #[serde(skip)]
     pub map: Vec<[f32; 2]>,
     /// Treatment arm per case (index into the schema's arms); empty unless the cases come
     /// from a randomized trial.
@@ -209,6 +216,44 @@ impl CaseLibrary {
     /// Number of cases.
     pub fn len(&self) -> usize {
         self.outcome.len()
+    }
+
+    /// Every column as a bundle stores it ([`packed::as_stored`]): the trainer calls this
+    /// before anything is measured on the library, so what it measures is what ships.
+    pub fn as_stored(&mut self) {
+        for c in &mut self.columns {
+            *c = packed::as_stored(c);
+        }
+    }
+
+    /// The features whose stored values are quantised rather than exact (schema indices).
+    pub fn quantised_features(&self) -> Vec<usize> {
+        (0..self.columns.len())
+            .filter(|&j| !packed::is_exact(&self.columns[j]))
+            .collect()
+    }
+
+    /// Case `i` as a patient record: each number as the shortest decimal of its stored value
+    /// (a stored 30.1 is 30.1), each level and yes/no as stored. The values were validated
+    /// when the case was read, and storing keeps them inside their column's range.
+    pub fn record(&self, schema: &Schema, i: usize) -> PatientRecord {
+        let values = schema
+            .features
+            .iter()
+            .enumerate()
+            .map(|(j, f)| {
+                let v = self.value(i, j);
+                if v.is_nan() {
+                    return None;
+                }
+                Some(match f.kind {
+                    Kind::Numeric { .. } => Value::Number(widen(v)),
+                    Kind::Categorical { .. } => Value::Level(v as usize),
+                    Kind::Boolean { .. } => Value::Bool(v != 0.0),
+                })
+            })
+            .collect();
+        PatientRecord::from_stored(values)
     }
 
     /// Whether there are no cases.

@@ -29,6 +29,37 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Draft a schema from a CSV: each column's kind, levels, missing-value codes and a
+    /// plausible range widened from the data, IDs and constant columns left out. Says what it
+    /// decided for every column and why (on stderr); `train` accepts the file as it is, and a
+    /// person finishes it (labels, 中文, units, ranges: the TODOs).
+    Init {
+        /// The CSV (header row, one row per patient).
+        #[arg(long)]
+        data: PathBuf,
+        /// The outcome column.
+        #[arg(long)]
+        target: String,
+        /// The positive class; default: 1/yes/true/positive/present if one is a class, else
+        /// the least frequent class.
+        #[arg(long, allow_hyphen_values = true)]
+        positive: Option<String>,
+        /// A code that means "missing" in any column (repeat for more), e.g. `--na -9`.
+        #[arg(long, allow_hyphen_values = true)]
+        na: Vec<String>,
+        /// A column to read as categories whatever its values look like (repeat for more).
+        #[arg(long)]
+        categorical: Vec<String>,
+        /// A column to leave out (repeat for more).
+        #[arg(long)]
+        drop: Vec<String>,
+        /// Where to write the schema (e.g. `data/NAME.schema.toml`; its id is NAME).
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite --out if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Train a model from a CSV and its schema and write a bundle; or, with --equation, build
     /// the bundle of a published risk equation (nothing is fitted).
     Train {
@@ -263,6 +294,29 @@ enum Command {
 /// Run the CLI; the binary prints the error and sets the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Init {
+            data,
+            target,
+            positive,
+            na,
+            categorical,
+            drop,
+            out,
+            force,
+        } => cmd_init(
+            &data,
+            &out,
+            force,
+            train::draft::DraftOptions {
+                id: String::new(),
+                data_name: String::new(),
+                target,
+                positive,
+                na,
+                categorical,
+                drop,
+            },
+        ),
         Command::Train {
             equation: Some(equation),
             schema,
@@ -560,6 +614,46 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// `init`: read the CSV, draft, print each decision (stderr), write the schema.
+fn cmd_init(
+    data: &Path,
+    out: &Path,
+    force: bool,
+    mut opts: train::draft::DraftOptions,
+) -> anyhow::Result<()> {
+    if out.exists() && !force {
+        return Err(anyhow!(
+            "{} exists; pass --force to overwrite it",
+            out.display()
+        ));
+    }
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    opts.id = train::draft::schema_id(&name(out));
+    opts.data_name = name(data);
+    let csv = read_text(data)?;
+    let draft = train::draft::draft(&csv, &opts).with_context(|| data.display().to_string())?;
+    for d in &draft.decisions {
+        eprintln!("{d}");
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(out, &draft.toml).with_context(|| format!("writing {}", out.display()))?;
+    println!(
+        "wrote {} (id `{}`); check its TODOs, then: bedside train --data {} --schema {} --out {}.bdsx",
+        out.display(),
+        opts.id,
+        data.display(),
+        out.display(),
+        opts.id
+    );
+    Ok(())
+}
+
 /// A patient JSON file, or standard input for `-`.
 fn read_patient(path: &Path) -> anyhow::Result<String> {
     if path == Path::new("-") {
@@ -701,7 +795,7 @@ fn cmd_train(
             .progress_chars("=> "),
     );
     bar.set_prefix(schema.id.clone());
-    let trained = train::train(&input, &mut |done, total, what| {
+    let trained = train::train(&input, &|done, total, what| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
         bar.set_message(what.to_string());

@@ -410,9 +410,7 @@ mod tests {
             let rules = read(&format!("data/{id}.rules.toml"));
             let mut input = crate::train::TrainInput::new(&schema, &data, None);
             input.rules = rules.as_deref();
-            crate::train::train(&input, &mut |_, _, _| {})
-                .unwrap()
-                .bytes
+            crate::train::train(&input, &|_, _, _| {}).unwrap().bytes
         });
         Bundle::from_bytes(bytes).unwrap()
     }

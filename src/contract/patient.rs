@@ -36,6 +36,12 @@ impl PatientRecord {
         &self.values
     }
 
+    /// A record of values already validated against the schema: a stored case of a bundle's
+    /// library ([`crate::cases::CaseLibrary::record`]), read back in schema feature order.
+    pub(crate) fn from_stored(values: Vec<Option<Value>>) -> PatientRecord {
+        PatientRecord { values }
+    }
+
     /// A copy with feature `j` set to `value` (the caller keeps it within the schema, as the
     /// counterfactual search does by only trying values inside the plausible range).
     pub(crate) fn with_value(&self, j: usize, value: Value) -> PatientRecord {

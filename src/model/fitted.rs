@@ -187,6 +187,18 @@ pub struct Knn {
 /// distances, so that even k = every case costs linear time per prediction, not quadratic.
 const INSERTION_K: usize = 32;
 
+/// Squared distance from `row` to `x`, or `None` as soon as the running sum exceeds `limit`.
+fn dist_below(row: &[f32], x: &[f64], limit: f64) -> Option<f64> {
+    let mut sum = 0.0f64;
+    for (&a, &b) in row.iter().zip(x) {
+        sum += (f64::from(a) - b).powi(2);
+        if sum > limit {
+            return None;
+        }
+    }
+    Some(sum)
+}
+
 impl Knn {
     /// Class shares among the `k` nearest cases (ties broken by case order). `k` beyond the
     /// number of cases counts every case ([`Model::check`] refuses such a bundle; this keeps
@@ -201,10 +213,19 @@ impl Knn {
                 .sum()
         };
         let best: Vec<(f64, usize)> = if k <= INSERTION_K {
-            let mut best = Vec::with_capacity(k + 1);
+            let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
             for (i, row) in rows.enumerate() {
-                let d = dist(row);
-                if best.len() < k || best.last().is_some_and(|&(bd, _)| d < bd) {
+                // Once k cases are held, a case is kept only if nearer than the k-th; its sum
+                // of non-negative terms only grows, so the scan stops as soon as it is not
+                // (the kept cases and their distances are bit for bit those of full sums).
+                let limit = match best.last() {
+                    Some(&(bd, _)) if best.len() >= k => bd,
+                    _ => f64::INFINITY,
+                };
+                let Some(d) = dist_below(row, x, limit) else {
+                    continue;
+                };
+                if best.len() < k || d < limit {
                     let pos = best.partition_point(|&(bd, _)| bd <= d);
                     best.insert(pos, (d, i));
                     best.truncate(k);

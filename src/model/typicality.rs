@@ -10,9 +10,16 @@ use serde::{Deserialize, Serialize};
 pub struct Typicality {
     /// Inputs per case.
     pub width: u32,
+    /// In a bundle, which cases of its case library are the training cases this check
+    /// measures against (indices; empty: all of them). The cases are stored once, in the
+    /// library; `x` and `y` are computed from them when the bundle is opened
+    /// ([`crate::bundle::Bundle::derive_from_cases`]).
+    pub rows: Vec<u32>,
     /// Cases, row-major, preprocessed (standardised) inputs.
+    #[serde(skip)]
     pub x: Vec<f32>,
     /// Outcome class index per case.
+    #[serde(skip)]
     pub y: Vec<u16>,
     /// 99th percentile of each training case's distance to its nearest other training case.
     pub nn_p99: f64,
@@ -21,24 +28,35 @@ pub struct Typicality {
 impl Typicality {
     /// Build from preprocessed rows and outcomes, computing the nearest-neighbour threshold.
     pub fn new(rows: &[Vec<f64>], y: &[usize]) -> Typicality {
+        let lib = Typicality::unthresholded(rows, y);
+        let nn = (0..lib.len()).map(|i| lib.nearest_excluding(i)).collect();
+        lib.with_threshold(nn)
+    }
+
+    /// The cases without a threshold yet (every distance passes): the trainer finds each
+    /// case's nearest other case on every core and hands the distances to
+    /// [`Typicality::with_threshold`].
+    pub fn unthresholded(rows: &[Vec<f64>], y: &[usize]) -> Typicality {
         let width = rows.first().map_or(0, Vec::len);
-        let x: Vec<f32> = rows.iter().flatten().map(|&v| v as f32).collect();
-        let mut lib = Typicality {
+        Typicality {
             width: width as u32,
-            x,
+            rows: Vec::new(),
+            x: rows.iter().flatten().map(|&v| v as f32).collect(),
             y: y.iter().map(|&c| c as u16).collect(),
             nn_p99: f64::INFINITY,
-        };
-        let mut nn: Vec<f64> = (0..lib.len())
-            .map(|i| lib.nearest_excluding(i))
-            .filter(|d| d.is_finite())
-            .collect();
+        }
+    }
+
+    /// The threshold from each case's distance to its nearest other case
+    /// ([`Typicality::nearest_excluding`]): their 99th percentile.
+    pub fn with_threshold(mut self, nearest: Vec<f64>) -> Typicality {
+        let mut nn: Vec<f64> = nearest.into_iter().filter(|d| d.is_finite()).collect();
         nn.sort_by(f64::total_cmp);
         if !nn.is_empty() {
             let idx = ((nn.len() as f64 * 0.99).ceil() as usize).clamp(1, nn.len()) - 1;
-            lib.nn_p99 = nn.get(idx).copied().unwrap_or(lib.nn_p99);
+            self.nn_p99 = nn.get(idx).copied().unwrap_or(self.nn_p99);
         }
-        lib
+        self
     }
 
     /// Number of cases.
@@ -99,7 +117,8 @@ impl Typicality {
         best.sqrt()
     }
 
-    fn nearest_excluding(&self, i: usize) -> f64 {
+    /// Distance from case `i` to its nearest other case (infinite when there is none).
+    pub fn nearest_excluding(&self, i: usize) -> f64 {
         let me: Vec<f64> = self.row(i).iter().map(|&v| f64::from(v)).collect();
         self.nearest_to(&me, Some(i))
     }

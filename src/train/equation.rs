@@ -131,6 +131,7 @@ pub fn build(schema: &Schema, equation_text: &str, rules: Option<&str>) -> Resul
         baseline,
         typicality: Typicality {
             width: width as u32,
+            rows: Vec::new(),
             x: Vec::new(),
             y: Vec::new(),
             nn_p99: f64::INFINITY,

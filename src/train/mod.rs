@@ -18,9 +18,13 @@ pub mod split;
 
 pub mod candidates;
 pub mod censoring;
+pub mod draft;
 pub mod equation;
 pub mod trial;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::bundle::{Bundle, Candidate, Censoring, Evaluation, Example, TrainingInfo};
@@ -74,8 +78,26 @@ impl<'a> TrainInput<'a> {
     }
 }
 
-/// Progress of training: `(done, total, what)`.
-pub type Progress<'p> = &'p mut dyn FnMut(usize, usize, &str);
+/// Progress of training: `(done, total, what)`. Called from every core while the folds run,
+/// hence `Fn + Sync`.
+pub type Progress<'p> = &'p (dyn Fn(usize, usize, &str) + Sync);
+
+/// One cross-validation job's result: the held-out rows' predictions, and the fold model when
+/// the family is small enough to keep.
+struct FoldFit {
+    predicted: Vec<(usize, Vec<f64>)>,
+    model: Option<crate::model::fitted::Model>,
+}
+
+/// The distance check's threshold, each case's nearest other case found on every core (the
+/// same distances as [`Typicality::new`]).
+fn thresholded(lib: Typicality) -> Typicality {
+    let nearest: Vec<f64> = (0..lib.len())
+        .into_par_iter()
+        .map(|i| lib.nearest_excluding(i))
+        .collect();
+    lib.with_threshold(nearest)
+}
 
 /// What training produced.
 #[derive(Debug, Clone)]
@@ -178,14 +200,19 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     let fold_of = split::stratified_folds(y, n_classes, input.folds, seed);
 
     // Cross-validate every candidate. Preprocessing is fitted once on all training rows: it
-    // is unsupervised (medians, means, scales), so it leaks no outcome into the folds.
-    let mut candidates = Vec::new();
-    let mut oof_all = Vec::new();
-    for spec in &input.candidates {
-        let mut oof = vec![Vec::new(); x_train.len()];
-        for fold in 0..input.folds {
+    // is unsupervised (medians, means, scales), so it leaks no outcome into the folds. One job
+    // per candidate and fold, on every core: each is a pure function of its rows and seed, and
+    // the results are gathered in job order, so the bundle is the same on any number of cores.
+    let jobs: Vec<(usize, usize)> = (0..input.candidates.len())
+        .flat_map(|c| (0..input.folds).map(move |fold| (c, fold)))
+        .collect();
+    let started = AtomicUsize::new(done);
+    let fitted: Vec<Result<FoldFit>> = jobs
+        .par_iter()
+        .map(|&(c, fold)| {
+            let spec = &input.candidates[c];
             progress(
-                done,
+                started.fetch_add(1, Ordering::Relaxed),
                 total,
                 &format!(
                     "cross-validating {} ({}), fold {}",
@@ -194,15 +221,37 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
                     fold + 1
                 ),
             );
-            done += 1;
             let (fit_idx, held): (Vec<usize>, Vec<usize>) =
                 (0..x_train.len()).partition(|&i| fold_of[i] != fold);
             let fx: Vec<Vec<f64>> = fit_idx.iter().map(|&i| x_train[i].clone()).collect();
             let fy: Vec<usize> = fit_idx.iter().map(|&i| y[i]).collect();
             let model = spec.fit(&fx, &fy, n_classes, seed.wrapping_add(fold as u64))?;
-            for &i in &held {
-                oof[i] = model.predict_proba(&x_train[i], n_classes);
+            let predicted = held
+                .iter()
+                .map(|&i| (i, model.predict_proba(&x_train[i], n_classes)))
+                .collect();
+            // The small families' fold models are kept: they are the uncertainty band's.
+            let keep = matches!(spec, Spec::Logistic { .. } | Spec::NaiveBayes).then_some(model);
+            Ok(FoldFit {
+                predicted,
+                model: keep,
+            })
+        })
+        .collect();
+    done += jobs.len();
+    let mut fitted = fitted.into_iter();
+    let mut candidates = Vec::new();
+    let mut oof_all = Vec::new();
+    let mut fold_models_all = Vec::new();
+    for spec in &input.candidates {
+        let mut oof = vec![Vec::new(); x_train.len()];
+        let mut models = Vec::new();
+        for fit in fitted.by_ref().take(input.folds) {
+            let fit = fit?;
+            for (i, p) in fit.predicted {
+                oof[i] = p;
             }
+            models.extend(fit.model);
         }
         candidates.push(Candidate {
             family: spec.family(),
@@ -211,6 +260,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
             eligible: spec.eligible(schema.features.len()),
         });
         oof_all.push(oof);
+        fold_models_all.push(models);
     }
     let chosen = candidates
         .iter()
@@ -251,19 +301,9 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         .collect();
     let cv_calibrated = evaluate(y, &oof_cal, n_classes, positive);
 
-    // Fold models for the uncertainty band: only for the small families.
-    let fold_models = if matches!(spec, Spec::Logistic { .. } | Spec::NaiveBayes) {
-        (0..input.folds)
-            .map(|fold| {
-                let idx: Vec<usize> = (0..x_train.len()).filter(|&i| fold_of[i] != fold).collect();
-                let fx: Vec<Vec<f64>> = idx.iter().map(|&i| x_train[i].clone()).collect();
-                let fy: Vec<usize> = idx.iter().map(|&i| y[i]).collect();
-                spec.fit(&fx, &fy, n_classes, seed.wrapping_add(fold as u64))
-            })
-            .collect::<Result<Vec<_>>>()?
-    } else {
-        Vec::new()
-    };
+    // Fold models for the uncertainty band (only the small families keep theirs): the
+    // cross-validation's own, fitted on the same rows with the same seeds.
+    let fold_models = std::mem::take(&mut fold_models_all[chosen]);
 
     progress(done, total, "evaluating on held-out data");
     done += 1;
@@ -307,22 +347,29 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     // Similar-case search: each feature's relevance is its mean absolute exact contribution
     // over the training cases; the case map is the first two principal components.
     let columns = preprocessor.columns();
+    // One explanation per training case, on every core; summed in row order afterwards, so
+    // the sum is the same on any number of cores.
+    let contributions: Vec<Option<Vec<f64>>> = x_train
+        .par_iter()
+        .map(|x| {
+            let p = model.predict_proba(x, n_classes);
+            let top = crate::model::metrics::argmax(&p);
+            explain(
+                &model,
+                x,
+                &baseline,
+                &columns,
+                schema.features.len(),
+                n_classes,
+                top,
+            )
+            .map(|e| e.contributions)
+        })
+        .collect();
     let mut relevance = vec![0.0; schema.features.len()];
-    for x in &x_train {
-        let p = model.predict_proba(x, n_classes);
-        let top = crate::model::metrics::argmax(&p);
-        if let Some(e) = explain(
-            &model,
-            x,
-            &baseline,
-            &columns,
-            schema.features.len(),
-            n_classes,
-            top,
-        ) {
-            for (r, c) in relevance.iter_mut().zip(&e.contributions) {
-                *r += c.abs() / n;
-            }
+    for c in contributions.iter().flatten() {
+        for (r, v) in relevance.iter_mut().zip(c) {
+            *r += v.abs() / n;
         }
     }
     let pca = Pca::fit(&x_train);
@@ -385,6 +432,20 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
             .unwrap_or_default()
             .to_vec();
     }
+    // The library as the bundle stores it (exact where its decimals allow, else quantised):
+    // the distance check and the case map are computed from it below, as an opened bundle
+    // computes them.
+    cases.as_stored();
+    // A trial's library holds every trial patient; the distance check measures against the
+    // training ones only.
+    let typicality_rows: Vec<u32> = if trial_rows.is_some() {
+        (0..place.len())
+            .filter(|&i| place[i] < train.records.len())
+            .map(|i| i as u32)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let metric = Metric::new(&preprocessor, &relevance, pca);
     let base_rates = base_rates(y, ipcw.as_ref().map(|w| w.weights.as_slice()), n_classes);
     let censoring = match &ipcw {
@@ -412,11 +473,14 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         }
         None => None,
     };
-    let bundle = Bundle {
+    let mut bundle = Bundle {
         published: None,
         local: Vec::new(),
         schema: schema.clone(),
-        typicality: Typicality::new(&x_train, y),
+        typicality: Typicality {
+            rows: typicality_rows,
+            ..Typicality::unthresholded(&[], &[])
+        },
         cases,
         metric,
         preprocessor,
@@ -447,6 +511,11 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         rules,
         trial,
     };
+    bundle.derive_from_cases()?;
+    bundle.typicality = thresholded(std::mem::replace(
+        &mut bundle.typicality,
+        Typicality::unthresholded(&[], &[]),
+    ));
     bundle.check()?;
     let bytes = bundle.to_bytes()?;
     progress(total, total, "done");
@@ -582,10 +651,18 @@ mod tests {
         let schema = Schema::from_toml(SAMPLE).unwrap();
         let csv = synthetic_csv(300);
         let input = TrainInput::new(&schema, &csv, None);
-        let mut steps = 0;
-        let a = train(&input, &mut |_, _, _| steps += 1).unwrap();
-        assert!(steps > 30);
-        let b = train(&input, &mut |_, _, _| {}).unwrap();
+        let steps = AtomicUsize::new(0);
+        let a = train(&input, &|_, _, _| {
+            steps.fetch_add(1, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert!(steps.into_inner() > 30);
+        // One thread: the same bytes as on every core.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let b = pool.install(|| train(&input, &|_, _, _| {})).unwrap();
         assert_eq!(
             a.bytes, b.bytes,
             "same data and seed must give the same bytes"
@@ -609,7 +686,7 @@ mod tests {
     fn held_out_probabilities_come_from_models_that_did_not_see_the_case() {
         let schema = Schema::from_toml(SAMPLE).unwrap();
         let csv = synthetic_csv(300);
-        let b = train(&TrainInput::new(&schema, &csv, None), &mut |_, _, _| {})
+        let b = train(&TrainInput::new(&schema, &csv, None), &|_, _, _| {})
             .unwrap()
             .bundle;
         let lib = &b.cases;
@@ -678,7 +755,7 @@ mod tests {
         );
         let schema = Schema::from_toml(&text).unwrap();
         let csv = survival_csv(1200);
-        let b = train(&TrainInput::new(&schema, &csv, None), &mut |_, _, _| {})
+        let b = train(&TrainInput::new(&schema, &csv, None), &|_, _, _| {})
             .unwrap()
             .bundle;
         let c = b.training.censoring.clone().unwrap();
@@ -715,7 +792,7 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let trained = train(&TrainInput::new(&schema, &csv, None), &mut |_, _, _| {}).unwrap();
+        let trained = train(&TrainInput::new(&schema, &csv, None), &|_, _, _| {}).unwrap();
         let a = crate::clinical::assess::assess_text(
             &trained.bundle,
             r#"{"glu": 100, "smoker": 1, "sex": "m"}"#,
@@ -743,7 +820,7 @@ mod tests {
                 }
             })
             .collect();
-        let e = train(&TrainInput::new(&schema, &csv, None), &mut |_, _, _| {}).unwrap_err();
+        let e = train(&TrainInput::new(&schema, &csv, None), &|_, _, _| {}).unwrap_err();
         assert!(
             e.to_string()
                 .contains("column `smoker` has the same value in every training row"),
@@ -756,7 +833,7 @@ mod tests {
         let schema = Schema::from_toml(SAMPLE).unwrap();
         let csv = "glu,smoker,sex,dx\n100,1,m,no\n120,0,f,no\n130,0,f,yes\n";
         let input = TrainInput::new(&schema, csv, Some((csv, "same.csv")));
-        let e = train(&input, &mut |_, _, _| {}).unwrap_err();
+        let e = train(&input, &|_, _, _| {}).unwrap_err();
         assert!(
             e.to_string()
                 .contains("class `no` has 2 training cases; at least 5"),

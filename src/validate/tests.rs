@@ -14,12 +14,7 @@ fn pima() -> Bundle {
     let data = read("data/pima_tr.csv");
     let mut input = crate::train::TrainInput::new(&schema, &data, None);
     input.candidates = vec![Spec::Logistic { alpha: 1.0 }];
-    Bundle::from_bytes(
-        &crate::train::train(&input, &mut |_, _, _| {})
-            .unwrap()
-            .bytes,
-    )
-    .unwrap()
+    Bundle::from_bytes(&crate::train::train(&input, &|_, _, _| {}).unwrap().bytes).unwrap()
 }
 
 #[test]
@@ -155,12 +150,7 @@ fn censored_time_to_event_data_is_validated_but_not_recalibrated() {
     let data = read("data/gbsg.csv");
     let mut input = crate::train::TrainInput::new(&schema, &data, None);
     input.candidates = vec![Spec::Logistic { alpha: 1.0 }];
-    let b = Bundle::from_bytes(
-        &crate::train::train(&input, &mut |_, _, _| {})
-            .unwrap()
-            .bytes,
-    )
-    .unwrap();
+    let b = Bundle::from_bytes(&crate::train::train(&input, &|_, _, _| {}).unwrap().bytes).unwrap();
     let ev = evaluate(&b, &data).unwrap();
     assert!(ev.report.censored > 0);
     assert_eq!(
