@@ -302,6 +302,8 @@ bench_smoke() {
   parity_venv
   say "benchmark smoke run: sklearn_parity.py"
   BENCH_SMOKE=1 run_quiet target/parity-venv/bin/python tests/bench/sklearn_parity.py
+  say "benchmark smoke run: train_bench.py (2,000 rows)"
+  BENCH_SMOKE=1 BENCH_SIZES=2000 run_quiet target/parity-venv/bin/python tests/bench/train_bench.py
   onnx_setup
   say "benchmark smoke run: validate_bench.py and validate_browser.mjs"
   BENCH_SMOKE=1 run_quiet target/parity-venv/bin/python tests/bench/validate_bench.py
@@ -331,6 +333,8 @@ run_tests() {
   say "published equations against an independent implementation on 100,000 random patients each"
   target/parity-venv/bin/python tests/validation/equations.py --bedside target/release/bedside \
     --prevent-bundle static/bundles/prevent.bdsx --pce-bundle static/bundles/pce.bdsx --n 100000
+  say "bedside init then train, no edits, on every shipped CSV and two awkward ones: AUC within 0.03 of scikit-learn"
+  target/parity-venv/bin/python tests/validation/init_parity.py
   say "FHIR output against the FHIR model (fhir.resources)"
   fhir_venv
   target/fhir-venv/bin/python tests/fhir/validate.py
@@ -353,6 +357,7 @@ case "${1:-}" in
   bench-cases) build_all; build_bench_wasm; node tests/bench/cases_bench.mjs ;;
   bench-validate) build_all; parity_venv; target/parity-venv/bin/python tests/bench/validate_bench.py; node tests/bench/validate_browser.mjs ;;
   parity) build_cli; parity_venv; target/parity-venv/bin/python tests/bench/sklearn_parity.py ;;
+  bench-train) build_cli; parity_venv; target/parity-venv/bin/python tests/bench/train_bench.py ;;
   bench-onnx) build_all; onnx_setup; say "measuring in Chromium"; node tests/bench/onnx_bench.mjs ;;
   fuzz) build_all; fuzz "${2:-600}" "${3:-}" ;;
   setup) setup ;;

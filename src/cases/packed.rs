@@ -90,7 +90,7 @@ fn grid(column: &[f32]) -> Option<(u8, i64, Vec<u16>)> {
                 continue;
             }
             let k = (f64::from(v) * p).round();
-            if !(k.abs() < 9.0e15) || ((k / p) as f32).to_bits() != v.to_bits() {
+            if k.is_nan() || k.abs() >= 9.0e15 || ((k / p) as f32).to_bits() != v.to_bits() {
                 continue 'decimals;
             }
             steps.push(Some(k as i64));

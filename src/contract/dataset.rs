@@ -148,10 +148,11 @@ fn read(
     if text.trim().is_empty() {
         return Err(Error::Data("the CSV is empty (no header, no rows)".into()));
     }
-    let mut records = csv_text::records(text)?.into_iter();
+    // Row by row: only the parsed values are kept, never the whole table as strings.
+    let mut records = csv_text::rows(text);
     let headers = records
         .next()
-        .ok_or_else(|| Error::Data("the CSV is empty (no header, no rows)".into()))?;
+        .ok_or_else(|| Error::Data("the CSV is empty (no header, no rows)".into()))??;
     let index_of = |col: &str| {
         headers
             .iter()
@@ -190,6 +191,7 @@ fn read(
     };
     let mut bad = Vec::new();
     for (i, row) in records.enumerate() {
+        let row = row?;
         let row_no = i + 1;
         if let Some((c, f)) = keep {
             let cell = row.get(c).map_or("", String::as_str);

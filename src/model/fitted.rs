@@ -204,15 +204,48 @@ impl Knn {
     /// number of cases counts every case ([`Model::check`] refuses such a bundle; this keeps
     /// a model built some other way from reserving memory for `k` it cannot use).
     pub fn proba(&self, x: &[f64], n_classes: usize) -> Vec<f64> {
+        let k = (self.k as usize).min(self.y.len());
+        self.votes(&self.nearest(x, k), n_classes)
+    }
+
+    /// Class shares for each `k` of `ks` from one scan, each exactly what [`Knn::proba`] gives
+    /// with that `k`: the nearest `max(ks)` cases come sorted by distance then case order, so
+    /// the first `k` of them are the `k` nearest. The trainer cross-validates k = 5 and 15 on
+    /// one scan instead of two (the scan is quadratic in the training rows over a whole
+    /// cross-validation). A `k` above [`INSERTION_K`] gets its own scan.
+    pub fn proba_each(&self, x: &[f64], ks: &[usize], n_classes: usize) -> Vec<Vec<f64>> {
+        let cases = self.y.len();
+        let shared = ks
+            .iter()
+            .map(|&k| k.min(cases))
+            .filter(|&k| k <= INSERTION_K)
+            .max()
+            .unwrap_or(0);
+        let best = self.nearest(x, shared);
+        ks.iter()
+            .map(|&k| {
+                let k = k.min(cases);
+                if k <= INSERTION_K {
+                    self.votes(best.get(..k).unwrap_or(&best), n_classes)
+                } else {
+                    self.votes(&self.nearest(x, k), n_classes)
+                }
+            })
+            .collect()
+    }
+
+    /// The `k` nearest cases as (squared distance, case): by insertion, sorted nearest first
+    /// (ties: earlier case first), up to [`INSERTION_K`]; beyond, by one selection, unsorted.
+    fn nearest(&self, x: &[f64], k: usize) -> Vec<(f64, usize)> {
         let rows = self.x.chunks_exact((self.width as usize).max(1));
-        let k = (self.k as usize).min(rows.len());
+        let k = k.min(rows.len());
         let dist = |row: &[f32]| -> f64 {
             row.iter()
                 .zip(x)
                 .map(|(&a, &b)| (f64::from(a) - b).powi(2))
                 .sum()
         };
-        let best: Vec<(f64, usize)> = if k <= INSERTION_K {
+        if k <= INSERTION_K {
             let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
             for (i, row) in rows.enumerate() {
                 // Once k cases are held, a case is kept only if nearer than the k-th; its sum
@@ -240,9 +273,13 @@ impl Knn {
                 all.truncate(k);
             }
             all
-        };
+        }
+    }
+
+    /// Class shares among `best`.
+    fn votes(&self, best: &[(f64, usize)], n_classes: usize) -> Vec<f64> {
         let mut votes = vec![0.0; n_classes];
-        for &(_, i) in &best {
+        for &(_, i) in best {
             if let Some(v) = self.y.get(i).and_then(|&c| votes.get_mut(c as usize)) {
                 *v += 1.0;
             }
@@ -975,6 +1012,27 @@ pub(crate) mod tests {
             let got = model.proba(&query, 3);
             for (g, w) in got.iter().zip(&want) {
                 assert!((g - w).abs() < 1e-12, "k = {k}: {got:?} vs {want:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn knn_shares_for_several_k_from_one_scan_are_each_ks_own_to_the_bit() {
+        let cases = 300;
+        let model = knn(1, cases);
+        let ks = [5, 15, 1, INSERTION_K, INSERTION_K + 3, cases + 10];
+        for q in 0..40 {
+            // Queries on the cases' own grid make exact distance ties.
+            let query = [f64::from(q % 7) * 0.5, f64::from(q / 7) * 0.75];
+            let each = model.proba_each(&query, &ks, 3);
+            for (&k, got) in ks.iter().zip(&each) {
+                let alone = Knn {
+                    k: k as u32,
+                    ..model.clone()
+                }
+                .proba(&query, 3);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(got), bits(&alone), "k = {k}, query {query:?}");
             }
         }
     }

@@ -328,7 +328,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            bits(&[ours.priors.clone()]),
+            bits(std::slice::from_ref(&ours.priors)),
             bits(&[theirs.class_priors().clone()])
         );
         assert_eq!(bits(&ours.means), bits(theirs.theta()));

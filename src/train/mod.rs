@@ -32,6 +32,7 @@ use crate::cases::{CaseLibrary, Metric, Pca};
 use crate::error::{Error, Result};
 use crate::model::calibrate::Calibration;
 use crate::model::explain::explain;
+use crate::model::fitted::Model;
 use crate::model::metrics::{auc_ci, evaluate, reliability, roc_curve};
 use crate::model::typicality::Typicality;
 use crate::model::validation::subgroups;
@@ -86,7 +87,7 @@ pub type Progress<'p> = &'p (dyn Fn(usize, usize, &str) + Sync);
 /// the family is small enough to keep.
 struct FoldFit {
     predicted: Vec<(usize, Vec<f64>)>,
-    model: Option<crate::model::fitted::Model>,
+    model: Option<Model>,
 }
 
 /// The distance check's threshold, each case's nearest other case found on every core (the
@@ -203,28 +204,82 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     // is unsupervised (medians, means, scales), so it leaks no outcome into the folds. One job
     // per candidate and fold, on every core: each is a pure function of its rows and seed, and
     // the results are gathered in job order, so the bundle is the same on any number of cores.
-    let jobs: Vec<(usize, usize)> = (0..input.candidates.len())
-        .flat_map(|c| (0..input.folds).map(move |fold| (c, fold)))
+    // The k-NN candidates of a fold share one scan ([`Knn::proba_each`]): the same answers,
+    // half the quadratic work.
+    let knn: Vec<usize> = (0..input.candidates.len())
+        .filter(|&c| matches!(input.candidates[c], Spec::Knn { .. }))
         .collect();
+    let mut jobs: Vec<(Vec<usize>, usize)> = Vec::new();
+    for c in 0..input.candidates.len() {
+        for fold in 0..input.folds {
+            if !knn.contains(&c) {
+                jobs.push((vec![c], fold));
+            } else if knn.first() == Some(&c) {
+                jobs.push((knn.clone(), fold));
+            }
+        }
+    }
     let started = AtomicUsize::new(done);
-    let fitted: Vec<Result<FoldFit>> = jobs
+    let fitted: Vec<Result<Vec<(usize, usize, FoldFit)>>> = jobs
         .par_iter()
-        .map(|&(c, fold)| {
-            let spec = &input.candidates[c];
-            progress(
-                started.fetch_add(1, Ordering::Relaxed),
-                total,
-                &format!(
-                    "cross-validating {} ({}), fold {}",
-                    spec.family().name(),
-                    spec.params(),
-                    fold + 1
-                ),
-            );
+        .map(|(group, fold)| {
+            let fold = *fold;
             let (fit_idx, held): (Vec<usize>, Vec<usize>) =
                 (0..x_train.len()).partition(|&i| fold_of[i] != fold);
             let fx: Vec<Vec<f64>> = fit_idx.iter().map(|&i| x_train[i].clone()).collect();
             let fy: Vec<usize> = fit_idx.iter().map(|&i| y[i]).collect();
+            let specs: Vec<Spec> = group.iter().map(|&c| input.candidates[c]).collect();
+            for spec in &specs {
+                progress(
+                    started.fetch_add(1, Ordering::Relaxed),
+                    total,
+                    &format!(
+                        "cross-validating {} ({}), fold {}",
+                        spec.family().name(),
+                        spec.params(),
+                        fold + 1
+                    ),
+                );
+            }
+            let ks: Vec<usize> = specs
+                .iter()
+                .filter_map(|s| match s {
+                    Spec::Knn { k } => Some(*k as usize),
+                    _ => None,
+                })
+                .collect();
+            if ks.len() == specs.len() && ks.len() > 1 {
+                // One k-NN "model" is the fold's rows; each k votes among the same scan.
+                let Model::Knn(cases) =
+                    specs[0].fit(&fx, &fy, n_classes, seed.wrapping_add(fold as u64))?
+                else {
+                    return Err(Error::Training("k-NN did not fit as k-NN".into()));
+                };
+                let mut per: Vec<Vec<(usize, Vec<f64>)>> = vec![Vec::new(); ks.len()];
+                for &i in &held {
+                    for (p, shares) in
+                        per.iter_mut()
+                            .zip(cases.proba_each(&x_train[i], &ks, n_classes))
+                    {
+                        p.push((i, shares));
+                    }
+                }
+                return Ok(group
+                    .iter()
+                    .zip(per)
+                    .map(|(&c, predicted)| {
+                        (
+                            c,
+                            fold,
+                            FoldFit {
+                                predicted,
+                                model: None,
+                            },
+                        )
+                    })
+                    .collect());
+            }
+            let spec = specs[0];
             let model = spec.fit(&fx, &fy, n_classes, seed.wrapping_add(fold as u64))?;
             let predicted = held
                 .iter()
@@ -232,22 +287,33 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
                 .collect();
             // The small families' fold models are kept: they are the uncertainty band's.
             let keep = matches!(spec, Spec::Logistic { .. } | Spec::NaiveBayes).then_some(model);
-            Ok(FoldFit {
-                predicted,
-                model: keep,
-            })
+            Ok(vec![(
+                group[0],
+                fold,
+                FoldFit {
+                    predicted,
+                    model: keep,
+                },
+            )])
         })
         .collect();
-    done += jobs.len();
-    let mut fitted = fitted.into_iter();
+    done += input.candidates.len() * input.folds;
+    // Gathered by candidate, then fold: the same order on any number of cores.
+    let mut by_job: Vec<Vec<Option<FoldFit>>> = (0..input.candidates.len())
+        .map(|_| (0..input.folds).map(|_| None).collect())
+        .collect();
+    for result in fitted {
+        for (c, fold, fit) in result? {
+            by_job[c][fold] = Some(fit);
+        }
+    }
     let mut candidates = Vec::new();
     let mut oof_all = Vec::new();
     let mut fold_models_all = Vec::new();
-    for spec in &input.candidates {
+    for (spec, fits) in input.candidates.iter().zip(by_job) {
         let mut oof = vec![Vec::new(); x_train.len()];
         let mut models = Vec::new();
-        for fit in fitted.by_ref().take(input.folds) {
-            let fit = fit?;
+        for fit in fits.into_iter().flatten() {
             for (i, p) in fit.predicted {
                 oof[i] = p;
             }
@@ -436,6 +502,15 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     // the distance check and the case map are computed from it below, as an opened bundle
     // computes them.
     cases.as_stored();
+    let quantised = cases.quantised_features().len();
+    if quantised > 0 {
+        // Said where the cases are shown: their values are the stored ones.
+        cases.source = format!(
+            "{}; {quantised} of {} features stored to 1/65,534 of their range",
+            cases.source,
+            schema.features.len()
+        );
+    }
     // A trial's library holds every trial patient; the distance check measures against the
     // training ones only.
     let typicality_rows: Vec<u32> = if trial_rows.is_some() {
