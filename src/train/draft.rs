@@ -11,8 +11,9 @@
 //! * **missing values**: blank, `NA`, `NaN` always; `?`, `N/A`, `NULL`, `#N/A` and any `--na`
 //!   code in every column; `.` and `-` only among numbers (in text, `-` may be a negative
 //!   dipstick). Tokens the reader does not already know go to the feature's `missing_codes`;
-//! * **a blank that is an answer**: in a text column a blank cell is its own level when it is
-//!   the most frequent value or at least 25 % of rows (a `coma` column left blank for "no coma");
+//! * **a blank that is an answer**: in a column read as categories (text, or two codes such as
+//!   1/2) a blank cell is its own level when it is the most frequent value or at least 25 % of
+//!   rows (a `coma` column left blank for "no coma"); in a column of measurements it is missing;
 //! * **left out**, each said in the file: IDs, constant columns, free text, and columns the
 //!   seeded training split would see as constant (`bedside train` refuses those);
 //! * **plausible ranges** widened from the data (half the span on each side, not below 0 for
@@ -41,8 +42,8 @@ const MISSING_TOKENS: &[&str] = &["?", "n/a", "null", "#n/a"];
 /// Tokens that mean "not recorded" only in a column whose other values are all numbers: in a
 /// text column `-` may be a negative result and `.` a level.
 const NUMERIC_MISSING_TOKENS: &[&str] = &[".", "-"];
-/// The yes/no pairs read as a boolean, (no, yes), compared case-insensitively; the codes are
-/// written as the data spell them.
+/// The yes/no pairs read as a boolean, (no, yes), compared case-insensitively and also as coded
+/// labels (`0_no`/`1_yes`, see [`label_word`]); the codes are written as the data spell them.
 const YES_NO: &[(&str, &str)] = &[
     ("0", "1"),
     ("no", "yes"),
@@ -811,38 +812,32 @@ fn decide(name: &str, p: &Profile, forced: bool) -> std::result::Result<Decided,
                         false,
                     ));
                 }
-                return Ok(spec(
-                    SpecKind::Categorical {
-                        levels: vec![a.to_string(), b.to_string()],
-                        blank: None,
-                    },
-                    format!(
-                        "two numbers that are not 0/1 ({a}, {b}): read as two categories{}",
-                        missing_note()
-                    ),
-                    false,
-                ));
             }
         }
-        let plausible = widen(lo, hi, whole);
-        return Ok(spec(
-            SpecKind::Numeric {
-                integer: whole,
-                data: (lo, hi),
-                plausible,
-            },
-            format!(
-                "{} {}numbers from {} to {}; plausible range widened to {}–{}{}",
-                distinct_numbers.len(),
-                if whole { "whole " } else { "" },
-                num(lo),
-                num(hi),
-                num(plausible.0),
-                num(plausible.1),
-                missing_note()
-            ),
-            false,
-        ));
+        // Two numbers that are not 0/1 (sex coded 1/2) are categories, read below like any
+        // other, so that a blank that is an answer becomes a level here too.
+        let two_numbers = distinct_numbers.len() == 2 && distinct == 2;
+        if !two_numbers {
+            let plausible = widen(lo, hi, whole);
+            return Ok(spec(
+                SpecKind::Numeric {
+                    integer: whole,
+                    data: (lo, hi),
+                    plausible,
+                },
+                format!(
+                    "{} {}numbers from {} to {}; plausible range widened to {}–{}{}",
+                    distinct_numbers.len(),
+                    if whole { "whole " } else { "" },
+                    num(lo),
+                    num(hi),
+                    num(plausible.0),
+                    num(plausible.1),
+                    missing_note()
+                ),
+                false,
+            ));
+        }
     }
 
     // Text (or --categorical): levels, a blank that may be one, free text, IDs, yes/no.
@@ -1043,15 +1038,32 @@ fn is_missing_token(cell: &str, na: &[String]) -> bool {
 
 /// Whether `a` and `b` are a recognised no/yes pair; `(no, yes)` as the data spell them.
 fn yes_no<'a>(a: &'a str, b: &'a str) -> Option<(&'a str, &'a str)> {
+    let (wa, wb) = (label_word(a), label_word(b));
     YES_NO.iter().find_map(|(no, yes)| {
-        if a.eq_ignore_ascii_case(no) && b.eq_ignore_ascii_case(yes) {
+        if wa.eq_ignore_ascii_case(no) && wb.eq_ignore_ascii_case(yes) {
             Some((a, b))
-        } else if b.eq_ignore_ascii_case(no) && a.eq_ignore_ascii_case(yes) {
+        } else if wb.eq_ignore_ascii_case(no) && wa.eq_ignore_ascii_case(yes) {
             Some((b, a))
         } else {
             None
         }
     })
+}
+
+/// The word of a coded label: `0_no` → `no`, `1 = Yes` → `Yes`, `2: no` → `no` (statistics
+/// packages export factors as code and label). Anything else is itself.
+fn label_word(code: &str) -> &str {
+    let digits = code.len() - code.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return code;
+    }
+    let rest = code.get(digits..).unwrap_or("");
+    let word = rest.trim_start_matches(|c: char| matches!(c, '_' | '-' | '.' | ':' | '=' | ' '));
+    if word.len() < rest.len() && !word.is_empty() {
+        word
+    } else {
+        code
+    }
 }
 
 /// A name that says "identifier": `id`, `*_id`, `id_*`, `mrn`, `patient number`, `case no`,

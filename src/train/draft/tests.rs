@@ -173,15 +173,42 @@ fn the_other_shipped_files_are_read_as_their_authors_coded_them() {
         .decisions
         .iter()
         .any(|x| x.column == "id" && x.verdict == Verdict::LeftOut(LeftOut::Id)));
-    // 575 blanks in a column of numbers stay missing: a blank is a level only in text.
+    // Two codes read as categories (1.0/2.0), blank in 575 of 602 rows: the blank is the
+    // answer most patients have, a level of its own, not a value to impute.
     assert_eq!(
         verdict(&d, "bleed"),
         &Verdict::Categorical {
-            levels: vec!["1.0".into(), "2.0".into()],
-            blank: None
+            levels: vec!["1.0".into(), "2.0".into(), "blank".into()],
+            blank: Some("blank".into())
         }
     );
-    assert_eq!(s.feature("bleed").unwrap().missing, Missing::Impute);
+    assert_eq!(s.feature("bleed").unwrap().missing, Missing::Reject);
+    // R's coded labels `0_no`/`1_yes` are a yes/no pair, written as the data spell them.
+    assert_eq!(
+        verdict(&d, "sod"),
+        &Verdict::Boolean {
+            false_code: "0_no".into(),
+            true_code: "1_yes".into()
+        }
+    );
+}
+
+#[test]
+fn coded_labels_are_read_by_their_word() {
+    for (code, word) in [
+        ("0_no", "no"),
+        ("1 = Yes", "Yes"),
+        ("2: no", "no"),
+        ("1.yes", "yes"),
+        ("yes", "yes"),
+        ("12", "12"),
+        ("1_", "1_"),
+        ("3rd", "3rd"),
+    ] {
+        assert_eq!(super::label_word(code), word, "{code}");
+    }
+    assert_eq!(super::yes_no("1_yes", "0_no"), Some(("0_no", "1_yes")));
+    assert_eq!(super::yes_no("1_female", "2_male"), None);
 }
 
 #[test]
