@@ -187,18 +187,6 @@ pub struct Knn {
 /// distances, so that even k = every case costs linear time per prediction, not quadratic.
 const INSERTION_K: usize = 32;
 
-/// Squared distance from `row` to `x`, or `None` as soon as the running sum exceeds `limit`.
-fn dist_below(row: &[f32], x: &[f64], limit: f64) -> Option<f64> {
-    let mut sum = 0.0f64;
-    for (&a, &b) in row.iter().zip(x) {
-        sum += (f64::from(a) - b).powi(2);
-        if sum > limit {
-            return None;
-        }
-    }
-    Some(sum)
-}
-
 impl Knn {
     /// Class shares among the `k` nearest cases (ties broken by case order). `k` beyond the
     /// number of cases counts every case ([`Model::check`] refuses such a bundle; this keeps
@@ -255,7 +243,7 @@ impl Knn {
                     Some(&(bd, _)) if best.len() >= k => bd,
                     _ => f64::INFINITY,
                 };
-                let Some(d) = dist_below(row, x, limit) else {
+                let Some(d) = crate::util::num::dist_sq_below(row, x, limit) else {
                     continue;
                 };
                 if best.len() < k || d < limit {

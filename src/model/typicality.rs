@@ -88,20 +88,6 @@ impl Typicality {
         self.x.get(start..end).unwrap_or(&[])
     }
 
-    /// Squared distance from `row` to `x`, or `None` as soon as it exceeds `best` (the terms
-    /// are non-negative and summed in the same order either way, so the nearest distance is
-    /// bit for bit what the full sums give; the scan just stops early on the far cases).
-    fn dist_sq_below(row: &[f32], x: &[f64], best: f64) -> Option<f64> {
-        let mut sum = 0.0f64;
-        for (&a, &b) in row.iter().zip(x) {
-            sum += (f64::from(a) - b).powi(2);
-            if sum > best {
-                return None;
-            }
-        }
-        Some(sum)
-    }
-
     /// Distance to the nearest row, skipping row `skip`.
     fn nearest_to(&self, x: &[f64], skip: Option<usize>) -> f64 {
         let w = (self.width as usize).max(1);
@@ -110,7 +96,7 @@ impl Typicality {
             if Some(j) == skip {
                 continue;
             }
-            if let Some(d) = Self::dist_sq_below(row, x, best) {
+            if let Some(d) = crate::util::num::dist_sq_below(row, x, best) {
                 best = best.min(d);
             }
         }
