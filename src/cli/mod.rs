@@ -635,7 +635,8 @@ fn cmd_init(
     opts.id = train::draft::schema_id(&name(out));
     opts.data_name = name(data);
     let csv = read_text(data)?;
-    let draft = train::draft::draft(&csv, &opts).with_context(|| data.display().to_string())?;
+    let draft = io::working("reading the columns", || train::draft::draft(&csv, &opts))
+        .with_context(|| data.display().to_string())?;
     for d in &draft.decisions {
         eprintln!("{d}");
     }

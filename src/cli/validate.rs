@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
-use super::io::{load_bundle, read_text, today_utc};
+use super::io::{load_bundle, read_text, today_utc, working};
 use crate::contract::dataset::RowError;
 use crate::model::validation::Report;
 
@@ -32,7 +32,10 @@ fn refused(rows: &[RowError]) -> Vec<Refused<'_>> {
 pub fn predict(bundle: &Path, data: &Path, out: Option<&Path>) -> anyhow::Result<()> {
     let b = load_bundle(bundle)?;
     let csv = read_text(data)?;
-    let p = crate::validate::predict(&b, &csv).with_context(|| data.display().to_string())?;
+    let p = working("reading and scoring the rows", || {
+        crate::validate::predict(&b, &csv)
+    })
+    .with_context(|| data.display().to_string())?;
     let schema = &b.schema;
     let name = |j: &usize| schema.features.get(*j).map_or("", |f| f.column.as_str());
     let sink: Box<dyn std::io::Write> = match out {
@@ -125,7 +128,10 @@ struct Evaluation<'a> {
 pub fn evaluate(bundle: &Path, data: &Path, json: bool) -> anyhow::Result<()> {
     let b = load_bundle(bundle)?;
     let csv = read_text(data)?;
-    let ev = crate::validate::evaluate(&b, &csv).with_context(|| data.display().to_string())?;
+    let ev = working("reading, scoring and evaluating the rows", || {
+        crate::validate::evaluate(&b, &csv)
+    })
+    .with_context(|| data.display().to_string())?;
     if json {
         let out = Evaluation {
             report: &ev.report,
@@ -166,7 +172,10 @@ pub fn recalibrate(a: &RecalibrateArgs<'_>) -> anyhow::Result<()> {
         .key
         .map(|k| native::read_secret(&read_text(k)?).with_context(|| k.display().to_string()))
         .transpose()?;
-    let ev = crate::validate::evaluate(&b, &csv).with_context(|| a.data.display().to_string())?;
+    let ev = working("reading, scoring and evaluating the rows", || {
+        crate::validate::evaluate(&b, &csv)
+    })
+    .with_context(|| a.data.display().to_string())?;
     let about = crate::validate::About {
         site: a.site.to_string(),
         period: a.period.unwrap_or_default().to_string(),

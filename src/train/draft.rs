@@ -1058,7 +1058,7 @@ fn label_word(code: &str) -> &str {
         return code;
     }
     let rest = code.get(digits..).unwrap_or("");
-    let word = rest.trim_start_matches(|c: char| matches!(c, '_' | '-' | '.' | ':' | '=' | ' '));
+    let word = rest.trim_start_matches(['_', '-', '.', ':', '=', ' ']);
     if word.len() < rest.len() && !word.is_empty() {
         word
     } else {

@@ -413,6 +413,11 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
     // Similar-case search: each feature's relevance is its mean absolute exact contribution
     // over the training cases; the case map is the first two principal components.
     let columns = preprocessor.columns();
+    progress(
+        done,
+        total,
+        &format!("explaining {} training cases", x_train.len()),
+    );
     // One explanation per training case, on every core; summed in row order afterwards, so
     // the sum is the same on any number of cores.
     let contributions: Vec<Option<Vec<f64>>> = x_train
@@ -586,6 +591,11 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         rules,
         trial,
     };
+    progress(
+        done,
+        total,
+        "storing the case library and measuring the distance check",
+    );
     bundle.derive_from_cases()?;
     bundle.typicality = thresholded(std::mem::replace(
         &mut bundle.typicality,
