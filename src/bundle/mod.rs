@@ -294,6 +294,11 @@ pub struct Bundle {
     pub local: Vec<LocalValidation>,
 }
 
+/// The most numbers [`Bundle::derive_from_cases`] computes from the case library (cases ×
+/// inputs): 64 million (256 MB as the distance check's `f32`), twenty times a 100,000-case
+/// library of 30 inputs.
+pub const MAX_DERIVED_VALUES: usize = 64_000_000;
+
 impl Bundle {
     /// Serialize with header and hash.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
@@ -374,36 +379,56 @@ impl Bundle {
     /// measured. Nothing of the distance check's threshold is recomputed here.
     pub fn derive_from_cases(&mut self) -> Result<()> {
         let n = self.cases.len();
+        let width = self.preprocessor.width();
         if !self.cases.is_consistent(self.schema.features.len()) {
             return Err(Error::InconsistentBundle(
                 "the case library does not match the schema".into(),
             ));
         }
-        let x: Vec<Vec<f64>> = (0..n)
-            .map(|i| {
-                self.preprocessor
-                    .transform(&self.cases.record(&self.schema, i))
-                    .x
-            })
-            .collect();
-        self.cases.map = x.iter().map(|r| self.metric.pca.project(r)).collect();
-        let chosen: Vec<usize> = if self.typicality.rows.is_empty() {
-            (0..n).collect()
-        } else {
-            self.typicality.rows.iter().map(|&i| i as usize).collect()
-        };
-        let mut tx = Vec::with_capacity(chosen.len() * self.preprocessor.width());
-        let mut ty = Vec::with_capacity(chosen.len());
-        for i in chosen {
-            let (Some(row), Some(&y)) = (x.get(i), self.cases.outcome.get(i)) else {
-                return Err(Error::InconsistentBundle(
-                    "the distance check names a case the library does not hold".into(),
-                ));
-            };
-            tx.extend(row.iter().map(|&v| v as f32));
-            ty.push(y);
+        // The distance check's cases: strictly increasing library indices (as the trainer
+        // writes them), or all cases.
+        let rows = &self.typicality.rows;
+        if rows.iter().zip(rows.iter().skip(1)).any(|(a, b)| a >= b)
+            || rows.last().is_some_and(|&last| last as usize >= n)
+        {
+            return Err(Error::InconsistentBundle(
+                "the distance check names cases the library does not hold".into(),
+            ));
         }
-        self.typicality.width = self.preprocessor.width() as u32;
+        let chosen = if rows.is_empty() { n } else { rows.len() };
+        // A case costs a byte or two per feature in the file but `width` numbers here (a
+        // categorical feature of many levels is many inputs): bounded, so that a crafted file
+        // is refused rather than exhausting memory or time.
+        if n.checked_mul(width).is_none_or(|v| v > MAX_DERIVED_VALUES) {
+            return Err(Error::InconsistentBundle(format!(
+                "the case library would expand to {n} cases × {width} inputs; at most {MAX_DERIVED_VALUES} values are accepted"
+            )));
+        }
+        let mut map = Vec::with_capacity(n);
+        let mut tx = Vec::with_capacity(chosen * width);
+        let mut ty = Vec::with_capacity(chosen);
+        let mut next = rows.iter().peekable();
+        for i in 0..n {
+            let x = self
+                .preprocessor
+                .transform(&self.cases.record(&self.schema, i))
+                .x;
+            map.push(self.metric.pca.project(&x));
+            let keep = if rows.is_empty() {
+                true
+            } else if next.peek().is_some_and(|&&r| r as usize == i) {
+                next.next();
+                true
+            } else {
+                false
+            };
+            if keep {
+                tx.extend(x.iter().map(|&v| v as f32));
+                ty.push(self.cases.outcome.get(i).copied().unwrap_or(0));
+            }
+        }
+        self.cases.map = map;
+        self.typicality.width = width as u32;
         self.typicality.x = tx;
         self.typicality.y = ty;
         Ok(())
@@ -702,6 +727,24 @@ pub(crate) mod tests {
             Bundle::from_bytes(&bytes),
             Err(Error::InconsistentBundle(_))
         ));
+    }
+
+    #[test]
+    fn the_distance_checks_cases_must_be_increasing_cases_of_the_library() {
+        for rows in [vec![0, 0], vec![1, 0], vec![0, 3], vec![u32::MAX]] {
+            let mut b = sample_bundle();
+            b.typicality.rows = rows.clone();
+            let e = Bundle::decode(&with_header(&payload(&b))).unwrap_err();
+            assert!(
+                matches!(&e, Error::InconsistentBundle(m) if m.contains("distance check")),
+                "{rows:?}: {e}"
+            );
+        }
+        let mut b = sample_bundle();
+        b.typicality.rows = vec![0, 2];
+        let opened = Bundle::decode(&with_header(&payload(&b))).unwrap();
+        assert_eq!(opened.typicality.y, vec![0, 1]);
+        assert_eq!(opened.typicality.x.len(), 2 * opened.preprocessor.width());
     }
 
     /// A payload in a header with its correct length and SHA-256: what a hostile source that

@@ -24,14 +24,22 @@ const TOP: u16 = u16::MAX - 1;
 /// One column on the wire.
 #[derive(Serialize, Deserialize)]
 enum Packed {
-    /// Exact: value = `(base + code) / 10^decimals`, rounded to `f32` (the same bits as stored).
+    /// Exact: value = `(base + code) / 10^decimals`, rounded to `f32` (the same bits as stored;
+    /// a −0 reads back as 0).
     Grid {
         decimals: u8,
         base: i64,
         codes: Codes,
     },
-    /// Quantised: value = `lo + (hi − lo) × code / 65,534`, `lo` and `hi` exactly.
-    Range { lo: f32, hi: f32, codes: Codes },
+    /// Quantised: value = `lo + (hi − lo) × code / 65,534`, `lo` and `hi` exactly; rounded to
+    /// a whole number when every value of the column was one (counts over a range wider than
+    /// 65,535, such as platelets per µL, stay whole numbers an `integer` feature accepts).
+    Range {
+        lo: f32,
+        hi: f32,
+        whole: bool,
+        codes: Codes,
+    },
 }
 
 /// Codes as bytes: one per value when every code (and the missing mark, 255) fits in a byte,
@@ -140,9 +148,11 @@ fn pack(column: &[f32]) -> Packed {
             }
         })
         .collect();
+    let whole = column.iter().all(|v| v.is_nan() || v.fract() == 0.0);
     Packed::Range {
         lo,
         hi,
+        whole,
         codes: Codes::of(&codes),
     }
 }
@@ -167,7 +177,12 @@ fn unpack(packed: &Packed) -> Vec<f32> {
                 })
                 .collect()
         }
-        Packed::Range { lo, hi, codes } => {
+        Packed::Range {
+            lo,
+            hi,
+            whole,
+            codes,
+        } => {
             let (lo64, span) = (f64::from(*lo), f64::from(*hi) - f64::from(*lo));
             codes
                 .codes()
@@ -175,7 +190,10 @@ fn unpack(packed: &Packed) -> Vec<f32> {
                 .map(|&c| match c {
                     MISSING => f32::NAN,
                     TOP => *hi,
-                    c => (lo64 + span * f64::from(c) / f64::from(TOP)) as f32,
+                    c => {
+                        let v = lo64 + span * f64::from(c) / f64::from(TOP);
+                        (if *whole { v.round() } else { v }) as f32
+                    }
                 })
                 .collect()
         }
@@ -257,6 +275,22 @@ mod tests {
         assert_eq!(stored.iter().copied().fold(f32::INFINITY, f32::min), lo);
         assert_eq!(stored.iter().copied().fold(f32::NEG_INFINITY, f32::max), hi);
         // Stored values are stored as they are.
+        assert_eq!(bits(&as_stored(&stored)), bits(&stored));
+    }
+
+    #[test]
+    fn whole_numbers_over_a_wide_range_stay_whole() {
+        // Platelets per µL: whole numbers over more than 65,535 steps.
+        let column: Vec<f32> = (0..3000)
+            .map(|i| (150_000 + (i * 7_919) % 300_001) as f32)
+            .chain([f32::NAN])
+            .collect();
+        assert!(!is_exact(&column));
+        let stored = as_stored(&column);
+        assert!(stored.iter().all(|v| v.is_nan() || v.fract() == 0.0));
+        for (a, b) in column.iter().zip(&stored).filter(|(a, _)| !a.is_nan()) {
+            assert!((a - b).abs() <= 300_001.0 / 131_068.0 + 0.5, "{a} → {b}");
+        }
         assert_eq!(bits(&as_stored(&stored)), bits(&stored));
     }
 

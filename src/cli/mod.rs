@@ -645,7 +645,7 @@ fn cmd_init(
     }
     std::fs::write(out, &draft.toml).with_context(|| format!("writing {}", out.display()))?;
     println!(
-        "wrote {} (id `{}`); check its TODOs, then: bedside train --data {} --schema {} --out {}.bdsx",
+        "wrote {} (id `{}`); check its TODOs, then: bedside train --data {} --schema {} --out static/bundles/{}.bdsx",
         out.display(),
         opts.id,
         data.display(),

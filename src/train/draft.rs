@@ -896,7 +896,7 @@ fn decide(name: &str, p: &Profile, forced: bool) -> std::result::Result<Decided,
     let mut levels: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
     let blank = blank_is_level.then(|| {
         let mut code = "blank".to_string();
-        while levels.contains(&code) {
+        while levels.contains(&code) || p.tokens.contains_key(code.as_str()) {
             code.push('_');
         }
         code
@@ -982,7 +982,13 @@ impl Spec {
             .iter()
             .filter_map(|&i| cells.get(i))
             .filter_map(|c| self.read(c));
-        let first = seen.next()?;
+        let Some(first) = seen.next() else {
+            return Some(format!(
+                "no row of the seeded training split ({} of {} rows) has a value: the trainer would have nothing to learn from it",
+                train_rows.len(),
+                cells.len()
+            ));
+        };
         if seen.all(|v| v == first) {
             Some(format!(
                 "every row of the seeded training split ({} of {} rows) has `{}` or nothing: the trainer would find no information in it",

@@ -803,3 +803,26 @@ fn the_schema_id_comes_from_the_output_file_name() {
     assert_eq!(schema_id("血糖.schema.toml"), "draft");
     assert_eq!(schema_id("a-b_c"), "a-b_c");
 }
+
+#[test]
+fn a_column_with_values_only_in_the_test_rows_is_left_out() {
+    // 40 rows, outcome alternating; `lab` has a value only in three rows of the held-out quarter.
+    let labels: Vec<usize> = (0..40).map(|i| i % 2).collect();
+    let (_, test) = crate::train::split::stratified(&labels, 2, TEST_FRACTION, SEED);
+    let mut csv = String::from("age,lab,outcome\n");
+    for (i, &l) in labels.iter().enumerate() {
+        let lab = match test.iter().position(|&t| t == i) {
+            Some(k) if k < 3 => format!("{}.5", k + 1),
+            _ => String::new(),
+        };
+        csv.push_str(&format!("{},{lab},{}\n", 20 + i % 25, ["no", "yes"][l]));
+    }
+    let (d, s) = drafted(&csv, &opts("outcome"));
+    assert!(s.feature("lab").is_none(), "{}", d.toml);
+    let lab = d.decisions.iter().find(|x| x.column == "lab").unwrap();
+    assert!(
+        lab.why.contains("no row of the seeded training split"),
+        "{}",
+        lab.why
+    );
+}
