@@ -17,19 +17,22 @@ pub(super) fn load_bundle(path: &Path) -> anyhow::Result<Bundle> {
     Bundle::from_bytes(&bytes).with_context(|| path.display().to_string())
 }
 
+/// Where progress is drawn: stderr when it is a terminal, nowhere otherwise (logs and pipes
+/// stay clean).
+pub(super) fn on_terminal() -> indicatif::ProgressDrawTarget {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        indicatif::ProgressDrawTarget::stderr()
+    } else {
+        indicatif::ProgressDrawTarget::hidden()
+    }
+}
+
 /// Run `step` with a spinner and its elapsed time on the terminal (reading and scoring a large
 /// CSV takes seconds: 100,000 rows of wdbc, about 3 s); nothing is drawn when stderr is not a
 /// terminal, so logs and pipes stay clean. The spinner is cleared before anything is printed.
 pub(super) fn working<T>(what: &str, step: impl FnOnce() -> T) -> T {
-    use std::io::IsTerminal;
-    let bar = indicatif::ProgressBar::with_draw_target(
-        None,
-        if std::io::stderr().is_terminal() {
-            indicatif::ProgressDrawTarget::stderr()
-        } else {
-            indicatif::ProgressDrawTarget::hidden()
-        },
-    );
+    let bar = indicatif::ProgressBar::with_draw_target(None, on_terminal());
     if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
         bar.set_style(style);
     }

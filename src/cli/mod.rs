@@ -1,12 +1,12 @@
 //! [native only] The `bedside` command line: argument parsing and printing around the core.
 //! Nothing clinical is computed here.
 
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context};
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::bundle::format::payload_sha256;
@@ -782,14 +782,7 @@ fn cmd_train(
         input.candidates.retain(|c| keep.contains(&c.family()));
     }
 
-    let bar = ProgressBar::with_draw_target(
-        Some(1),
-        if std::io::stderr().is_terminal() {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
+    let bar = ProgressBar::with_draw_target(Some(1), io::on_terminal());
     bar.set_style(
         ProgressStyle::with_template("{prefix:>8} [{bar:30}] {pos}/{len} {msg}")
             .map_err(|e| anyhow!(e))?

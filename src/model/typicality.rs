@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Preprocessed training cases and what is typical of their spacing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Typicality {
     /// Inputs per case.
     pub width: u32,

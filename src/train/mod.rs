@@ -559,7 +559,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         schema: schema.clone(),
         typicality: Typicality {
             rows: typicality_rows,
-            ..Typicality::unthresholded(&[], &[])
+            ..Typicality::default()
         },
         cases,
         metric,
@@ -597,10 +597,7 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
         "storing the case library and measuring the distance check",
     );
     bundle.derive_from_cases()?;
-    bundle.typicality = thresholded(std::mem::replace(
-        &mut bundle.typicality,
-        Typicality::unthresholded(&[], &[]),
-    ));
+    bundle.typicality = thresholded(std::mem::take(&mut bundle.typicality));
     bundle.check()?;
     let bytes = bundle.to_bytes()?;
     progress(total, total, "done");
