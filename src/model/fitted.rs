@@ -14,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::model::neighbours::SortedAxis;
 
 /// The deepest tree a bundle may carry, in splits from the root to a leaf. The trainer grows
 /// trees of depth 6; explaining a tree (TreeSHAP) recurses once per level and keeps a path as
@@ -193,15 +194,28 @@ impl Knn {
     /// a model built some other way from reserving memory for `k` it cannot use).
     pub fn proba(&self, x: &[f64], n_classes: usize) -> Vec<f64> {
         let k = (self.k as usize).min(self.y.len());
-        self.votes(&self.nearest(x, k), n_classes)
+        self.votes(&self.nearest(None, x, k), n_classes)
+    }
+
+    /// The cases sorted along one input, for many queries against them
+    /// ([`Knn::proba_each`]); `None` when they cannot be ordered (a value that is not finite).
+    pub fn sorted(&self) -> Option<SortedAxis> {
+        SortedAxis::new(&self.x, self.width as usize)
     }
 
     /// Class shares for each `k` of `ks` from one scan, each exactly what [`Knn::proba`] gives
     /// with that `k`: the nearest `max(ks)` cases come sorted by distance then case order, so
     /// the first `k` of them are the `k` nearest. The trainer cross-validates k = 5 and 15 on
     /// one scan instead of two (the scan is quadratic in the training rows over a whole
-    /// cross-validation). A `k` above [`INSERTION_K`] gets its own scan.
-    pub fn proba_each(&self, x: &[f64], ks: &[usize], n_classes: usize) -> Vec<Vec<f64>> {
+    /// cross-validation). A `k` above [`INSERTION_K`] gets its own scan. `sorted` is these
+    /// cases' [`Knn::sorted`], for a search that stops early with the same answers.
+    pub fn proba_each(
+        &self,
+        sorted: Option<&SortedAxis>,
+        x: &[f64],
+        ks: &[usize],
+        n_classes: usize,
+    ) -> Vec<Vec<f64>> {
         let cases = self.y.len();
         let shared = ks
             .iter()
@@ -209,14 +223,14 @@ impl Knn {
             .filter(|&k| k <= INSERTION_K)
             .max()
             .unwrap_or(0);
-        let best = self.nearest(x, shared);
+        let best = self.nearest(sorted, x, shared);
         ks.iter()
             .map(|&k| {
                 let k = k.min(cases);
                 if k <= INSERTION_K {
                     self.votes(best.get(..k).unwrap_or(&best), n_classes)
                 } else {
-                    self.votes(&self.nearest(x, k), n_classes)
+                    self.votes(&self.nearest(None, x, k), n_classes)
                 }
             })
             .collect()
@@ -224,9 +238,16 @@ impl Knn {
 
     /// The `k` nearest cases as (squared distance, case): by insertion, sorted nearest first
     /// (ties: earlier case first), up to [`INSERTION_K`]; beyond, by one selection, unsorted.
-    fn nearest(&self, x: &[f64], k: usize) -> Vec<(f64, usize)> {
+    /// With `sorted` (these cases' [`Knn::sorted`]) the search stops early, with the same
+    /// answer.
+    fn nearest(&self, sorted: Option<&SortedAxis>, x: &[f64], k: usize) -> Vec<(f64, usize)> {
         let rows = self.x.chunks_exact((self.width as usize).max(1));
         let k = k.min(rows.len());
+        if k <= INSERTION_K {
+            if let Some(best) = sorted.and_then(|s| s.nearest(&self.x, x, k, None)) {
+                return best;
+            }
+        }
         let dist = |row: &[f32]| -> f64 {
             row.iter()
                 .zip(x)
@@ -1012,7 +1033,9 @@ pub(crate) mod tests {
         for q in 0..40 {
             // Queries on the cases' own grid make exact distance ties.
             let query = [f64::from(q % 7) * 0.5, f64::from(q / 7) * 0.75];
-            let each = model.proba_each(&query, &ks, 3);
+            let each = model.proba_each(None, &query, &ks, 3);
+            let sorted = model.proba_each(model.sorted().as_ref(), &query, &ks, 3);
+            assert_eq!(each, sorted);
             for (&k, got) in ks.iter().zip(&each) {
                 let alone = Knn {
                     k: k as u32,

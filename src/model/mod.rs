@@ -6,6 +6,7 @@ pub mod equation;
 pub mod explain;
 pub mod fitted;
 pub mod metrics;
+pub mod neighbours;
 pub mod preprocess;
 pub mod typicality;
 pub mod validation;

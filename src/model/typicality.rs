@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::neighbours::SortedAxis;
+
 /// Preprocessed training cases and what is typical of their spacing.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Typicality {
@@ -29,7 +31,10 @@ impl Typicality {
     /// Build from preprocessed rows and outcomes, computing the nearest-neighbour threshold.
     pub fn new(rows: &[Vec<f64>], y: &[usize]) -> Typicality {
         let lib = Typicality::unthresholded(rows, y);
-        let nn = (0..lib.len()).map(|i| lib.nearest_excluding(i)).collect();
+        let sorted = lib.sorted();
+        let nn = (0..lib.len())
+            .map(|i| lib.nearest_excluding(i, sorted.as_ref()))
+            .collect();
         lib.with_threshold(nn)
     }
 
@@ -103,9 +108,20 @@ impl Typicality {
         best.sqrt()
     }
 
-    /// Distance from case `i` to its nearest other case (infinite when there is none).
-    pub fn nearest_excluding(&self, i: usize) -> f64 {
+    /// The cases sorted along one input, for the many searches of the threshold
+    /// ([`Typicality::nearest_excluding`]); `None` when they cannot be ordered.
+    pub fn sorted(&self) -> Option<SortedAxis> {
+        SortedAxis::new(&self.x, self.width as usize)
+    }
+
+    /// Distance from case `i` to its nearest other case (infinite when there is none). With
+    /// `sorted` (these cases' [`Typicality::sorted`]) the search stops early, with the same
+    /// answer.
+    pub fn nearest_excluding(&self, i: usize, sorted: Option<&SortedAxis>) -> f64 {
         let me: Vec<f64> = self.row(i).iter().map(|&v| f64::from(v)).collect();
+        if let Some(best) = sorted.and_then(|s| s.nearest(&self.x, &me, 1, Some(i))) {
+            return best.first().map_or(f64::INFINITY, |&(d, _)| d).sqrt();
+        }
         self.nearest_to(&me, Some(i))
     }
 

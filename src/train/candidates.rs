@@ -1,5 +1,9 @@
-//! [native only] Fitting each model family with smartcore and lifting out what inference needs.
+//! [native only] Fitting each model family and lifting out what inference needs: smartcore's
+//! algorithms throughout, two of them (binary logistic regression, `lbfgs`; the random forest,
+//! `forest`) in exact ports that skip smartcore's repeated work, and Gaussian naive Bayes in
+//! one pass.
 
+#[cfg(test)]
 use smartcore::ensemble::random_forest_classifier::{
     RandomForestClassifier, RandomForestClassifierParameters,
 };
@@ -9,7 +13,9 @@ use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegress
 
 use crate::error::{Error, Result};
 use crate::model::explain::MAX_ENUMERATED_FEATURES;
-use crate::model::fitted::{Family, Knn, Linear, Model, NaiveBayes, Node, Tree};
+#[cfg(test)]
+use crate::model::fitted::Tree;
+use crate::model::fitted::{Family, Knn, Linear, Model, NaiveBayes};
 
 /// A model family with fixed hyper-parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,16 +96,25 @@ impl Spec {
     pub fn fit(&self, x: &[Vec<f64>], y: &[usize], n_classes: usize, seed: u64) -> Result<Model> {
         let fail =
             |e: smartcore::error::Failed| Error::Training(format!("{}: {e}", self.family().name()));
-        // smartcore's matrix, only for the families fitted by smartcore.
-        let matrix = || DenseMatrix::from_2d_vec(&x.to_vec()).map_err(fail);
         let yv: Vec<i32> = y.iter().map(|&c| c as i32).collect();
         let width = x.first().map_or(0, Vec::len);
         match *self {
+            Spec::Logistic { alpha } if n_classes == 2 => {
+                // smartcore's own optimiser, without its repeated passes (`lbfgs`): the same
+                // bits in a third of the passes over the data.
+                let fitted = super::lbfgs::fit_binary(x, y, alpha)?;
+                Ok(Model::Logistic {
+                    linear: Linear {
+                        weights: vec![fitted.weights],
+                        intercepts: vec![fitted.intercept],
+                    },
+                    alpha,
+                })
+            }
             Spec::Logistic { alpha } => {
-                // Row-major: the objective reads one row at a time (`partial_dot`), which in
-                // smartcore's default column-major layout strides across the whole matrix for
-                // every input. Same values, same sums in the same order, so the same bits; on
-                // 5,000 rows the fits take a third of the time.
+                // More than two classes: smartcore's multinomial fit, on a row-major matrix
+                // (the objective reads one row at a time; the default column-major layout
+                // strides across the whole matrix for every input).
                 let xm =
                     DenseMatrix::new(x.len(), width, x.iter().flatten().copied().collect(), false)
                         .map_err(fail)?;
@@ -136,16 +151,12 @@ impl Spec {
                 max_depth,
                 min_leaf,
             } => {
-                let params = RandomForestClassifierParameters::default()
-                    .with_n_trees(trees)
-                    .with_max_depth(max_depth)
-                    .with_min_samples_leaf(min_leaf)
-                    .with_keep_samples(true)
-                    .with_seed(seed);
-                let fitted: RandomForestClassifier<f64, i32, DenseMatrix<f64>, Vec<i32>> =
-                    RandomForestClassifier::fit(&matrix()?, &yv, params).map_err(fail)?;
                 let mut model = Model::Forest {
-                    trees: lift_forest(&fitted, x, y, n_classes)?,
+                    // smartcore's forest, each column sorted once per forest instead of once
+                    // per tree (`forest`): the same trees, bit for bit.
+                    trees: super::forest::fit_forest(
+                        x, y, n_classes, trees, max_depth, min_leaf, seed,
+                    )?,
                     max_depth,
                     flat: Default::default(),
                 };
@@ -215,8 +226,10 @@ fn max_variance(x: &[Vec<f64>]) -> f64 {
 /// smartcore keeps its trees private and its leaves hold only the majority class. Its serde
 /// form exposes the node structure and each tree's in-bag rows (`keep_samples`), so we read the
 /// structure from there and recount, per node, the in-bag training rows that reach it (the
-/// cover, needed by TreeSHAP) and, per leaf, their classes (the leaf's probability).
-fn lift_forest(
+/// cover, needed by TreeSHAP) and, per leaf, their classes (the leaf's probability), with the
+/// same [`super::forest::lift_tree`] as the port of smartcore's forest.
+#[cfg(test)]
+pub(super) fn lift_forest(
     forest: &RandomForestClassifier<f64, i32, DenseMatrix<f64>, Vec<i32>>,
     x: &[Vec<f64>],
     y: &[usize],
@@ -230,63 +243,32 @@ fn lift_forest(
     let value = serde_json::to_value(forest).map_err(|e| Error::Training(e.to_string()))?;
     let trees = value["trees"].as_array().ok_or_else(|| bad("trees"))?;
     let samples = value["samples"].as_array().ok_or_else(|| bad("samples"))?;
-    let mut out = Vec::with_capacity(trees.len());
-    for (t, in_bag) in trees.iter().zip(samples) {
-        let raw = t["nodes"].as_array().ok_or_else(|| bad("nodes"))?;
-        let mut nodes = Vec::with_capacity(raw.len());
-        for n in raw {
-            let child = |k: &str| n[k].as_u64().map(|v| v as u32);
-            let (left, right) = match (child("true_child"), child("false_child")) {
-                (Some(l), Some(r)) => (l, r),
-                _ => (0, 0),
-            };
-            nodes.push(Node {
-                feature: n["split_feature"]
-                    .as_u64()
-                    .ok_or_else(|| bad("split_feature"))? as u32,
-                threshold: if left == 0 {
-                    0.0
-                } else {
-                    n["split_value"]
-                        .as_f64()
-                        .ok_or_else(|| bad("split_value"))?
-                },
-                left,
-                right,
-                cover: 0,
-                counts: if left == 0 {
-                    vec![0; n_classes]
-                } else {
-                    vec![]
-                },
-            });
-        }
-        let mut tree = Tree { nodes };
-        let in_bag = in_bag.as_array().ok_or_else(|| bad("in-bag rows"))?;
-        for (row, (&class, used)) in x.iter().zip(y.iter().zip(in_bag)) {
-            if used.as_bool() != Some(true) {
-                continue;
-            }
-            let mut i = 0usize;
-            for _ in 0..=tree.nodes.len() {
-                let node = tree.nodes.get_mut(i).ok_or_else(|| bad("child index"))?;
-                node.cover += 1;
-                if node.is_leaf() {
-                    if let Some(c) = node.counts.get_mut(class) {
-                        *c += 1;
-                    }
-                    break;
-                }
-                i = if row[node.feature as usize] <= node.threshold {
-                    node.left
-                } else {
-                    node.right
-                } as usize;
-            }
-        }
-        out.push(tree);
-    }
-    Ok(out)
+    trees
+        .iter()
+        .zip(samples)
+        .map(|(t, in_bag)| {
+            let raw = t["nodes"].as_array().ok_or_else(|| bad("nodes"))?;
+            let nodes = raw
+                .iter()
+                .map(|n| {
+                    let index = |k: &str| n[k].as_u64().and_then(|v| usize::try_from(v).ok());
+                    Ok(super::forest::Split {
+                        feature: index("split_feature").ok_or_else(|| bad("split_feature"))?,
+                        value: n["split_value"].as_f64(),
+                        children: index("true_child").zip(index("false_child")),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let in_bag = in_bag.as_array().ok_or_else(|| bad("in-bag rows"))?;
+            super::forest::lift_tree(
+                nodes,
+                in_bag.iter().map(|used| used.as_bool() == Some(true)),
+                x,
+                y,
+                n_classes,
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub mod candidates;
 pub mod censoring;
 pub mod draft;
 pub mod equation;
+mod forest;
+pub mod lbfgs;
 pub mod trial;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -93,9 +95,10 @@ struct FoldFit {
 /// The distance check's threshold, each case's nearest other case found on every core (the
 /// same distances as [`Typicality::new`]).
 fn thresholded(lib: Typicality) -> Typicality {
+    let sorted = lib.sorted();
     let nearest: Vec<f64> = (0..lib.len())
         .into_par_iter()
-        .map(|i| lib.nearest_excluding(i))
+        .map(|i| lib.nearest_excluding(i, sorted.as_ref()))
         .collect();
     lib.with_threshold(nearest)
 }
@@ -256,11 +259,14 @@ pub fn train(input: &TrainInput, progress: Progress) -> Result<Trained> {
                     return Err(Error::Training("k-NN did not fit as k-NN".into()));
                 };
                 let mut per: Vec<Vec<(usize, Vec<f64>)>> = vec![Vec::new(); ks.len()];
+                let sorted = cases.sorted();
                 for &i in &held {
-                    for (p, shares) in
-                        per.iter_mut()
-                            .zip(cases.proba_each(&x_train[i], &ks, n_classes))
-                    {
+                    for (p, shares) in per.iter_mut().zip(cases.proba_each(
+                        sorted.as_ref(),
+                        &x_train[i],
+                        &ks,
+                        n_classes,
+                    )) {
                         p.push((i, shares));
                     }
                 }
