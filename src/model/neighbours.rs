@@ -71,7 +71,8 @@ impl SortedAxis {
     /// The `k` nearest of `cases` (the buffer this was built from) to `query`, leaving out case
     /// `skip`, as (squared distance, case) nearest first, ties by case order: exactly what a
     /// scan in case order keeping the `k` smallest (distance, case) pairs gives. `None` when
-    /// the query has a value that is not finite or the wrong width (scan instead).
+    /// the query has a value that is not finite or the wrong width, or `cases` is not the
+    /// buffer this was built from (scan instead).
     pub fn nearest(
         &self,
         cases: &[f32],
@@ -79,12 +80,15 @@ impl SortedAxis {
         k: usize,
         skip: Option<usize>,
     ) -> Option<Vec<(f64, usize)>> {
-        if query.len() != self.width || query.iter().any(|v| !v.is_finite()) {
+        if query.len() != self.width
+            || query.iter().any(|v| !v.is_finite())
+            || self.order.len().checked_mul(self.width) != Some(cases.len())
+        {
             return None;
         }
         let q = *query.get(self.axis)?;
         let term = |key: f64| (key - q).powi(2);
-        let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
+        let mut best: Vec<(f64, usize)> = Vec::with_capacity(k.min(self.order.len()) + 1);
         if k == 0 {
             return Some(best);
         }

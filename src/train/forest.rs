@@ -69,6 +69,7 @@ pub(crate) fn fit_forest(
     Data::new(x, y, n_classes)?.forest(trees, max_depth, min_leaf, seed)
 }
 
+/// The forest's refusal of its input, naming what was wrong.
 fn refuse(what: &str) -> Error {
     Error::Training(format!("random forest: {what}"))
 }
@@ -100,7 +101,10 @@ impl<'a> Data<'a> {
             return Err(refuse("rows of different lengths"));
         }
         if y.len() != rows {
-            return Err(refuse("as many classes as rows are needed"));
+            return Err(refuse(&format!(
+                "one class per row is needed (got {} classes for {rows} rows)",
+                y.len()
+            )));
         }
         // Row indices, classes and bootstrap counts (at most `rows`) are held in `u32`.
         if u32::try_from(rows).is_err() {

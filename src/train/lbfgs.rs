@@ -17,8 +17,8 @@
 //! coefficients are smartcore's bit for bit (`tests::same_bits_as_smartcore`). What changed is
 //! only that a value or gradient smartcore computes twice at the same point is computed once.
 //!
-//! One behaviour differs on purpose: where smartcore's line search panics after 1,000
-//! backtracking steps, this returns an error.
+//! One behaviour differs on purpose: where smartcore's line search panics after more than
+//! 1,000 backtracking steps, this returns an error.
 
 use crate::error::{Error, Result};
 
@@ -35,8 +35,9 @@ const LS_MAX_ITER: usize = 1000;
 /// smartcore's `Backtracking::default()`: halvings tried while the value is not finite
 /// (`-log2(f64::EPSILON)`).
 const LS_MAX_INFINITE: usize = 52;
-/// smartcore's `Backtracking::default()`: largest and smallest step ratio.
+/// smartcore's `Backtracking::default()`: largest step ratio.
 const PHI: f64 = 0.5;
+/// smartcore's `Backtracking::default()`: smallest step ratio.
 const PLO: f64 = 0.1;
 
 /// Fitted weights (one per input) and intercept.
@@ -55,6 +56,9 @@ pub fn fit_binary(x: &[Vec<f64>], y: &[usize], alpha: f64) -> Result<Binary> {
     let p = x.first().map_or(0, Vec::len);
     if x.len() != y.len() {
         return Err(bad(format!("{} rows but {} classes", x.len(), y.len())));
+    }
+    if x.is_empty() {
+        return Err(bad("no rows to fit".into()));
     }
     if p == 0 {
         return Err(bad("no inputs: a row needs at least one value".into()));
@@ -89,6 +93,7 @@ struct Objective {
     y: Vec<f64>,
     /// Inputs per row (the weight vector has one more: the intercept, last).
     p: usize,
+    /// L2 strength.
     alpha: f64,
 }
 
@@ -302,8 +307,8 @@ fn backtrack(
     while fx1 > f0 + C1 * a2 * df0 {
         if iteration > LS_MAX_ITER {
             return Err(format!(
-                "the line search found no step that lowers the objective in {LS_MAX_ITER} \
-                 steps; the inputs may be badly scaled or contain extreme values"
+                "the line search found no step that lowers the objective in more than \
+                 {LS_MAX_ITER} steps; the inputs may be badly scaled or contain extreme values"
             ));
         }
         let a_tmp = if iteration == 0 {
