@@ -9,7 +9,7 @@ use crate::util::hex::hex;
 /// First four bytes of every bundle.
 pub const MAGIC: [u8; 4] = *b"BDSX";
 /// The payload format this build writes and reads. Bump on any change to the payload types.
-pub const FORMAT_VERSION: u16 = 11;
+pub const FORMAT_VERSION: u16 = 12;
 /// Header length in bytes.
 pub const HEADER_LEN: usize = 44;
 

@@ -407,7 +407,8 @@ pub enum Model {
     NaiveBayes(NaiveBayes),
     /// Random forest (smartcore `RandomForestClassifier`); probability = mean leaf distribution.
     Forest {
-        /// The trees.
+        /// The trees (stored packed: [`crate::model::packed_trees`]).
+        #[serde(with = "crate::model::packed_trees")]
         trees: Vec<Tree>,
         /// Maximum depth used in training.
         max_depth: u16,

@@ -45,7 +45,7 @@ const CASES = [
   ['tampered', tampered, `bundle signature by trusted key ${DEV_ID}… does not verify: the file was changed after it was signed`],
   ['truncated', () => PIMA.subarray(0, 20000), `bundle is truncated: 20000 bytes, expected ${HEADER + payloadLen(PIMA)}`],
   ['signature cut', () => PIMA.subarray(0, PIMA.length - 30), 'signature: the signature block is 70 bytes, expected 100: the file was cut short or extended after signing'],
-  ['wrong version', () => { const b = Buffer.from(PIMA); b.writeUInt16LE(4, 4); return b; }, 'bundle format version 4 is not supported; this build reads version 11'],
+  ['wrong version', () => { const b = Buffer.from(PIMA); b.writeUInt16LE(4, 4); return b; }, 'bundle format version 4 is not supported; this build reads version 12'],
   ['unsigned', () => unsigned, 'bundle is not signed, and only bundles signed by a trusted key are accepted (policy: require)'],
   ['stranger', () => other.bundle, () => `bundle is signed by key ${other.key.slice(0, 16)}…, which is not a trusted key (policy: require)`],
 ];
