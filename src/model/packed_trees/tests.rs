@@ -124,28 +124,28 @@ fn other_shapes_are_stored_whole() {
 #[test]
 fn an_inconsistent_packed_forest_is_refused_not_a_panic() {
     let good = pack(&[trainer_tree(&[true, true, true, false, false, true], 2, 4)]).unwrap();
-    let variants: Vec<Box<dyn Fn(&mut Packed)>> = vec![
-        Box::new(|p| p.sizes[0] += 1),
-        Box::new(|p| p.sizes[0] = u32::MAX),
-        Box::new(|p| p.sizes.push(5)),
-        Box::new(|p| {
+    let variants: Vec<fn(&mut Packed)> = vec![
+        |p| p.sizes[0] += 1,
+        |p| p.sizes[0] = u32::MAX,
+        |p| p.sizes.push(5),
+        |p| {
             p.split.pop();
-        }),
-        Box::new(|p| p.split[0] = 7),
-        Box::new(|p| *p.split.last_mut().unwrap() = 1),
-        Box::new(|p| {
+        },
+        |p| p.split[0] = 7,
+        |p| *p.split.last_mut().unwrap() = 1,
+        |p| {
             p.thresholds.pop();
-        }),
-        Box::new(|p| p.thresholds.extend([0; 8])),
-        Box::new(|p| {
+        },
+        |p| p.thresholds.extend([0; 8]),
+        |p| {
             p.features.pop();
-        }),
-        Box::new(|p| p.counts.push(1)),
-        Box::new(|p| p.counts[0] = u32::MAX),
-        Box::new(|p| p.classes = 7),
+        },
+        |p| p.counts.push(1),
+        |p| p.counts[0] = u32::MAX,
+        |p| p.classes = 7,
     ];
     for (i, spoil) in variants.iter().enumerate() {
-        let mut p = Packed { ..clone(&good) };
+        let mut p = clone(&good);
         spoil(&mut p);
         assert!(unpack(&p).is_none(), "variant {i} accepted");
         let bytes = postcard::to_allocvec(&Stored::Packed(p)).unwrap();
