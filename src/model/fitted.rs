@@ -100,6 +100,19 @@ impl Node {
     pub fn is_leaf(&self) -> bool {
         self.left == 0 && self.right == 0
     }
+
+    /// Every field, the threshold as its bits: for tests that compare trees exactly.
+    #[cfg(test)]
+    pub(crate) fn bits(&self) -> (u32, u64, u32, u32, u32, Vec<u32>) {
+        (
+            self.feature,
+            self.threshold.to_bits(),
+            self.left,
+            self.right,
+            self.cover,
+            self.counts.clone(),
+        )
+    }
 }
 
 /// One step down a tree: left when `x[feature] <= threshold` (smartcore's rule; a missing

@@ -272,10 +272,11 @@ pub(super) fn lift_forest(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn data() -> (Vec<Vec<f64>>, Vec<usize>) {
+    /// 160 rows, two continuous inputs, two classes (also the forest port's first data set).
+    pub(in crate::train) fn data() -> (Vec<Vec<f64>>, Vec<usize>) {
         let mut rng = crate::train::split::Rng::new(11);
         let mut x = Vec::new();
         let mut y = Vec::new();

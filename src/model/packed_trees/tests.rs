@@ -70,16 +70,7 @@ fn bits(trees: &[Tree]) -> Vec<(u32, u64, u32, u32, u32, Vec<u32>)> {
     trees
         .iter()
         .flat_map(|t| &t.nodes)
-        .map(|n| {
-            (
-                n.feature,
-                n.threshold.to_bits(),
-                n.left,
-                n.right,
-                n.cover,
-                n.counts.clone(),
-            )
-        })
+        .map(Node::bits)
         .collect()
 }
 

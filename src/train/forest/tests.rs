@@ -25,15 +25,7 @@ fn adjacent() -> (f64, f64) {
 
 /// `candidates`' test data: 160 rows, two continuous inputs, two classes.
 fn smooth() -> Set {
-    let mut rng = Rng::new(11);
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    for _ in 0..160 {
-        let a = rng.below(1000) as f64 / 250.0 - 2.0;
-        let b = rng.below(1000) as f64 / 250.0 - 2.0;
-        let noise = rng.below(100) as f64 / 100.0 - 0.5;
-        y.push(usize::from(a + 0.5 * b + noise > 0.0));
-        x.push(vec![a, b]);
-    }
+    let (x, y) = crate::train::candidates::tests::data();
     Set {
         name: "smooth",
         x,
@@ -200,14 +192,7 @@ fn ours(s: &Set, (trees, depth, leaf, seed): Config) -> Vec<Tree> {
 type Key = (u32, u64, u32, u32, u32, Vec<u32>);
 
 fn key(n: &Node) -> Key {
-    (
-        n.feature,
-        n.threshold.to_bits(),
-        n.left,
-        n.right,
-        n.cover,
-        n.counts.clone(),
-    )
+    n.bits()
 }
 
 fn keys(trees: &[Tree]) -> Vec<Vec<Key>> {
