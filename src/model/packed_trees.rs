@@ -14,9 +14,38 @@
 //! Trees that do not have that shape (none the trainer makes) are stored whole, node by node,
 //! so any tree survives a round trip bit for bit (`tests::round_trip_is_exact`).
 
+use std::cell::Cell;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::fitted::{Node, Tree};
+
+/// Most nodes a packed forest may unpack to. A packed node is two bytes on the wire but some
+/// forty in memory, so the count is capped before a crafted file can exhaust the page's
+/// memory; the trainer's forests (100 trees of depth 6) have at most 12,700.
+pub const MAX_NODES: usize = 1_000_000;
+
+thread_local! {
+    /// Set when decoding refused a packed forest. postcard replaces every custom decode error
+    /// by one message-less "Serde Deserialization Error", so the bundle decoder reads this to
+    /// say what was actually wrong ([`take_refusal`]).
+    static REFUSED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether decoding on this thread refused a packed forest since the last call; clears the
+/// mark.
+pub fn take_refusal() -> bool {
+    REFUSED.with(|r| r.replace(false))
+}
+
+/// Why a packed forest was refused, in words (what the bundle decoder reports).
+pub fn refusal() -> String {
+    format!(
+        "a random forest whose stored nodes do not fit together (split marks, inputs, \
+         thresholds and leaf counts of different lengths, a child beyond its tree, or more \
+         than {MAX_NODES} nodes); accepted: the trees as the trainer writes them"
+    )
+}
 
 /// The trees on the wire.
 #[derive(Serialize, Deserialize)]
@@ -90,6 +119,9 @@ fn unpack(p: &Packed) -> Option<Vec<Tree>> {
     let mut features = p.features.iter();
     let mut thresholds = p.thresholds.chunks_exact(8);
     let mut counts = p.counts.chunks_exact(classes.max(1));
+    if p.split.len() > MAX_NODES {
+        return None;
+    }
     let mut trees = Vec::with_capacity(p.sizes.len().min(p.split.len()));
     for &size in &p.sizes {
         let size = size as usize;
@@ -153,7 +185,11 @@ fn unpack(p: &Packed) -> Option<Vec<Tree>> {
         && features.next().is_none()
         && thresholds.next().is_none()
         && thresholds.remainder().is_empty()
-        && (classes == 0 || (counts.next().is_none() && counts.remainder().is_empty()));
+        && if classes == 0 {
+            p.counts.is_empty()
+        } else {
+            counts.next().is_none() && counts.remainder().is_empty()
+        };
     used_up.then_some(trees)
 }
 
@@ -171,10 +207,8 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Tree>, D::Erro
     match Stored::deserialize(d)? {
         Stored::Whole(trees) => Ok(trees),
         Stored::Packed(p) => unpack(&p).ok_or_else(|| {
-            serde::de::Error::custom(
-                "a packed forest whose node marks, inputs, thresholds and leaf counts do not \
-                 fit together",
-            )
+            REFUSED.with(|r| r.set(true));
+            serde::de::Error::custom(refusal())
         }),
     }
 }

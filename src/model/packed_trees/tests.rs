@@ -134,6 +134,11 @@ fn an_inconsistent_packed_forest_is_refused_not_a_panic() {
         |p| p.counts.push(1),
         |p| p.counts[0] = u32::MAX,
         |p| p.classes = 7,
+        // No class counts, yet counts stored.
+        |p| {
+            p.classes = 0;
+            p.counts = vec![3];
+        },
     ];
     for (i, spoil) in variants.iter().enumerate() {
         let mut p = clone(&good);
@@ -146,10 +151,13 @@ fn an_inconsistent_packed_forest_is_refused_not_a_panic() {
             #[allow(dead_code)]
             Vec<Tree>,
         );
+        take_refusal();
         assert!(
             postcard::from_bytes::<W>(&bytes).is_err(),
             "variant {i} decoded"
         );
+        // The bundle decoder names the refusal from this mark (postcard drops the message).
+        assert!(take_refusal(), "variant {i}: no refusal mark");
     }
 }
 
@@ -174,4 +182,21 @@ proptest! {
         prop_assert!(pack(&trees).is_some());
         prop_assert_eq!(bits(&round_trip(&trees)), bits(&trees));
     }
+}
+
+#[test]
+fn a_packed_forest_beyond_the_node_cap_is_refused() {
+    // One-leaf trees: two bytes each on the wire.
+    let leaves = |n: usize| Packed {
+        sizes: vec![1; n],
+        split: vec![0; n],
+        features: vec![0; n],
+        thresholds: vec![],
+        classes: 1,
+        counts: vec![1; n],
+    };
+    assert_eq!(unpack(&leaves(1000)).map(|t| t.len()), Some(1000));
+    assert!(unpack(&leaves(MAX_NODES + 1)).is_none());
+    // The trainer never packs what it could not read back: such a forest is stored whole.
+    assert!(pack(&vec![trainer_tree(&[false], 1, 0); MAX_NODES + 1]).is_none());
 }
