@@ -352,15 +352,15 @@ impl Bundle {
     pub fn decode(bytes: &[u8]) -> Result<Bundle> {
         let payload = check_hash(bytes)?;
         crate::guidance::expr::take_depth_refusal();
-        crate::model::packed_trees::take_refusal();
+        crate::model::fitted::packed_trees::take_refusal();
         let mut bundle: Bundle = postcard::from_bytes(payload).map_err(|e| {
             // postcard drops the message of a refusal made inside a type's own decoder, so
             // such refusals (a formula nested too deep, a packed forest that does not fit
             // together) are named from their marks.
             if crate::guidance::expr::take_depth_refusal() {
                 Error::Decode(crate::guidance::expr::too_deep())
-            } else if crate::model::packed_trees::take_refusal() {
-                Error::Decode(crate::model::packed_trees::refusal())
+            } else if crate::model::fitted::packed_trees::take_refusal() {
+                Error::Decode(crate::model::fitted::packed_trees::refusal())
             } else {
                 Error::Decode(e.to_string())
             }

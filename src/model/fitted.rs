@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::model::neighbours::SortedAxis;
 
+/// A forest's trees as a bundle stores them (the `serde(with)` of [`Model::Forest`]'s trees).
+pub mod packed_trees;
+
 /// The deepest tree a bundle may carry, in splits from the root to a leaf. The trainer grows
 /// trees of depth 6; explaining a tree (TreeSHAP) recurses once per level and keeps a path as
 /// long as the depth, so a hostile tree thousands of levels deep would overflow the browser's
@@ -420,8 +423,8 @@ pub enum Model {
     NaiveBayes(NaiveBayes),
     /// Random forest (smartcore `RandomForestClassifier`); probability = mean leaf distribution.
     Forest {
-        /// The trees (stored packed: [`crate::model::packed_trees`]).
-        #[serde(with = "crate::model::packed_trees")]
+        /// The trees (stored packed: [`crate::model::fitted::packed_trees`]).
+        #[serde(with = "crate::model::fitted::packed_trees")]
         trees: Vec<Tree>,
         /// Maximum depth used in training.
         max_depth: u16,

@@ -7,7 +7,6 @@ pub mod explain;
 pub mod fitted;
 pub mod metrics;
 pub mod neighbours;
-pub mod packed_trees;
 pub mod preprocess;
 pub mod typicality;
 pub mod validation;

@@ -18,7 +18,7 @@ use std::cell::Cell;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::fitted::{Node, Tree};
+use super::{Node, Tree};
 
 /// Most nodes a packed forest may unpack to. A packed node is two bytes on the wire but some
 /// forty in memory, so the count is capped before a crafted file can exhaust the page's
