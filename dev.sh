@@ -203,7 +203,7 @@ fhir_venv() {
 # Fuzz every decoder for `seconds` each (cargo-fuzz, nightly; see RELIABILITY.md). New inputs
 # go to target/fuzz-corpus/, the committed seeds in tests/fuzz/corpus/ are only read, and a
 # crash is saved to target/fuzz-artifacts/<target>/ and fails the run.
-FUZZ_TARGETS="bundle schema_csv rules fhir patient"
+FUZZ_TARGETS="bundle bundle_wire schema_csv rules fhir patient"
 fuzz() {
   local seconds=${1:-60} t corpus
   if ! rustup toolchain list | grep -q '^nightly'; then
@@ -214,12 +214,16 @@ fuzz() {
     say "installing cargo-fuzz"
     cargo install --locked cargo-fuzz
   fi
+  local seeds
   for t in ${2:-$FUZZ_TARGETS}; do
     corpus=target/fuzz-corpus/$t
+    # bundle_wire reads the bundle target's inputs (tests/fuzz/fuzz_targets/bundle_wire.rs).
+    seeds=tests/fuzz/corpus/$t
+    [ "$t" = bundle_wire ] && seeds=tests/fuzz/corpus/bundle
     mkdir -p "$corpus" "target/fuzz-artifacts/$t"
     # The current bundles as seeds too (the committed seed may predate a format change).
     local max_len=16384
-    if [ "$t" = bundle ]; then
+    if [ "$t" = bundle ] || [ "$t" = bundle_wire ]; then
       # The target's first byte picks the mode: 1 = a whole file, 0 = a payload it wraps in a
       # correct header (tests/fuzz/fuzz_targets/bundle.rs). The current signed bundles in both.
       # Where the payload lies is the CLI's to say (`inspect --json`'s layout), not this script's.
@@ -233,7 +237,7 @@ fuzz() {
       max_len=160000
     fi
     say "fuzzing $t for ${seconds}s"
-    if ! cargo +nightly fuzz run --fuzz-dir tests/fuzz "$t" "$corpus" "tests/fuzz/corpus/$t" -- \
+    if ! cargo +nightly fuzz run --fuzz-dir tests/fuzz "$t" "$corpus" "$seeds" -- \
       -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="target/fuzz-artifacts/$t/" -print_final_stats=1 > "target/fuzz-artifacts/$t.log" 2>&1; then
       grep -a -E 'panicked|ERROR|SUMMARY|Test unit written' "target/fuzz-artifacts/$t.log" | head -20 >&2 || true

@@ -351,20 +351,7 @@ impl Bundle {
     /// Decode an unsigned bundle whose length [`crate::bundle::signature::split`] has checked.
     pub fn decode(bytes: &[u8]) -> Result<Bundle> {
         let payload = check_hash(bytes)?;
-        crate::guidance::expr::take_depth_refusal();
-        crate::model::fitted::packed_trees::take_refusal();
-        let mut bundle: Bundle = postcard::from_bytes(payload).map_err(|e| {
-            // postcard drops the message of a refusal made inside a type's own decoder, so
-            // such refusals (a formula nested too deep, a packed forest that does not fit
-            // together) are named from their marks.
-            if crate::guidance::expr::take_depth_refusal() {
-                Error::Decode(crate::guidance::expr::too_deep())
-            } else if crate::model::fitted::packed_trees::take_refusal() {
-                Error::Decode(crate::model::fitted::packed_trees::refusal())
-            } else {
-                Error::Decode(e.to_string())
-            }
-        })?;
+        let mut bundle = read_payload(payload)?;
         // Shapes first (deriving reads the schema, the preprocessing and the projection),
         // then what is derived from the stored cases, then the derived parts' shapes.
         bundle.check()?;
@@ -977,5 +964,151 @@ pub(crate) mod tests {
         bytes.extend_from_slice(&Sha256::digest(payload));
         bytes.extend_from_slice(&payload);
         assert!(matches!(Bundle::from_bytes(&bytes), Err(Error::Decode(_))));
+    }
+}
+
+// ---- the payload, read by hand ------------------------------------------------------------
+//
+// The app reads every bundle with [`read_payload`], the hand decoder of [`crate::util::wire`]
+// (why: that module's documentation); the decoders of this module's types follow it.
+// [`read_payload_with_serde`] is serde's decoder of the same bytes, kept as the reference: the
+// tests (`tests/bundle_wire.rs`) and the `bundle_wire` fuzz target require both to give the
+// same bundle, or the same error, for any bytes.
+
+use crate::util::wire::{decode, decode_struct, Decode, Reader};
+
+/// Decode a payload whose hash has been checked, as [`Bundle::decode`] does before it checks
+/// that the parts fit together (which this does not do).
+pub fn read_payload(payload: &[u8]) -> Result<Bundle> {
+    crate::util::wire::from_bytes(payload).map_err(|e| Error::Decode(e.to_string()))
+}
+
+/// [`read_payload`] through serde's decoder: the reference. Refusals that postcard words only as
+/// "Serde Deserialization Error" are named from the marks the serde decoders leave, so the
+/// two agree on every message.
+pub fn read_payload_with_serde(payload: &[u8]) -> Result<Bundle> {
+    use crate::guidance::expr;
+    use crate::model::fitted::packed_trees;
+    expr::take_depth_refusal();
+    packed_trees::take_refusal();
+    postcard::from_bytes(payload).map_err(|e| {
+        Error::Decode(if expr::take_depth_refusal() {
+            expr::too_deep()
+        } else if packed_trees::take_refusal() {
+            packed_trees::refusal()
+        } else {
+            e.to_string()
+        })
+    })
+}
+
+decode_struct!(Bundle {
+    schema,
+    preprocessor,
+    model,
+    calibration,
+    fold_models,
+    baseline,
+    typicality,
+    cases,
+    metric,
+    evaluation,
+    training,
+    examples,
+    rules,
+    trial,
+    published,
+    local
+});
+decode_struct!(Candidate {
+    family,
+    params,
+    cv,
+    eligible
+});
+decode_struct!(Evaluation {
+    folds,
+    candidates,
+    chosen,
+    cv_calibrated,
+    test_raw,
+    test,
+    auc_ci,
+    roc,
+    reliability_raw,
+    reliability,
+    subgroups
+});
+decode_struct!(Censoring {
+    censored,
+    km_risk,
+    complete_case_rate,
+    mean_predicted,
+    method
+});
+decode_struct!(TrainingInfo {
+    n_train,
+    n_test,
+    train_class_counts,
+    test_class_counts,
+    test_source,
+    missing_counts,
+    data_sha256,
+    seed,
+    trainer_version,
+    censored,
+    base_rates,
+    censoring
+});
+decode_struct!(Example {
+    row,
+    inputs,
+    truth,
+    label
+});
+decode_struct!(LocalMetrics {
+    auc,
+    auc_ci,
+    brier,
+    intercept,
+    slope,
+    mean_predicted
+});
+decode_struct!(LocalValidation {
+    site,
+    period,
+    date,
+    data_sha256,
+    n,
+    refused,
+    censored,
+    events,
+    before,
+    after,
+    recalibration,
+    signed_by
+});
+decode_struct!(Published {
+    card,
+    optimal,
+    equation_sha256
+});
+
+impl Decode for Recalibration {
+    fn decode(r: &mut Reader<'_>) -> Self {
+        match r.variant() {
+            0 => {
+                let intercept = decode(r);
+                Recalibration::Logistic {
+                    intercept,
+                    slope: decode(r),
+                }
+            }
+            1 => Recalibration::Temperature { t: decode(r) },
+            _ => {
+                r.bad_variant();
+                Recalibration::Temperature { t: 0.0 }
+            }
+        }
     }
 }

@@ -638,3 +638,16 @@ fn explain_neighbour(
 
 #[cfg(test)]
 mod tests;
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::decode_struct;
+    decode_struct!(CaseLibrary { source, columns = packed::decode_columns, outcome, rows, map = crate::util::wire::skip, arms, held_out });
+    decode_struct!(Metric {
+        scale,
+        relevance,
+        pca
+    });
+}

@@ -309,3 +309,53 @@ mod tests {
         }
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::{decode, Decode, Reader};
+    impl Decode for Codes {
+        fn decode(r: &mut Reader<'_>) -> Self {
+            match r.variant() {
+                0 => Codes::Narrow(decode(r)),
+                1 => Codes::Wide(decode(r)),
+                _ => {
+                    r.bad_variant();
+                    Codes::Narrow(Vec::new())
+                }
+            }
+        }
+    }
+    impl Decode for Packed {
+        fn decode(r: &mut Reader<'_>) -> Self {
+            match r.variant() {
+                0 => Packed::Grid {
+                    decimals: decode(r),
+                    base: decode(r),
+                    codes: decode(r),
+                },
+                1 => Packed::Range {
+                    lo: decode(r),
+                    hi: decode(r),
+                    whole: decode(r),
+                    codes: decode(r),
+                },
+                _ => {
+                    r.bad_variant();
+                    Packed::Grid {
+                        decimals: 0,
+                        base: 0,
+                        codes: Codes::Narrow(Vec::new()),
+                    }
+                }
+            }
+        }
+    }
+    /// The case library's columns as [`serialize`] writes them, unpacked.
+    pub fn decode_columns(r: &mut Reader<'_>) -> Vec<Vec<f32>> {
+        let packed: Vec<Packed> = decode(r);
+        packed.iter().map(unpack).collect()
+    }
+}
+pub use wire_impls::decode_columns;

@@ -133,3 +133,15 @@ mod tests {
         assert_eq!(Pca::fit(&rows), p, "deterministic");
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::decode_struct;
+    decode_struct!(Pca {
+        mean,
+        axes,
+        explained
+    });
+}

@@ -66,8 +66,15 @@ fn candidates(bundle: &Bundle, j: usize, kind: &Kind) -> Vec<(Value, f64)> {
     let known = column.iter().filter(|v| v.is_finite());
     match kind {
         Kind::Numeric { .. } => {
-            let mut xs: Vec<f64> = known.map(|&v| f64::from(v)).collect();
-            xs.sort_unstable_by(f64::total_cmp);
+            // Sorted through the one index sort (page size); equal values are equal, so the
+            // order among them does not matter.
+            let raw: Vec<f64> = known.map(|&v| f64::from(v)).collect();
+            let value = |i: usize| raw.get(i).copied().unwrap_or(f64::NAN);
+            let mut order: Vec<usize> = (0..raw.len()).collect();
+            sort_indices(&mut order, &|a, b| {
+                value(a).total_cmp(&value(b)).then(a.cmp(&b))
+            });
+            let xs: Vec<f64> = order.iter().map(|&i| value(i)).collect();
             let n = xs.len();
             let mut out: Vec<(Value, f64)> = Vec::with_capacity(QUANTILES);
             for i in 1..=QUANTILES {

@@ -116,3 +116,21 @@ impl RecordCodes {
         Ok(())
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::{decode_struct, decode_unit_enum};
+    decode_unit_enum!(RecordResource {
+        Condition,
+        AllergyIntolerance,
+        MedicationRequest
+    });
+    decode_struct!(RecordCodes {
+        resource,
+        system,
+        codes,
+        ever
+    });
+}

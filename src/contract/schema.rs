@@ -1470,3 +1470,128 @@ cuts = [20, 140, 200]
         assert_eq!(i, Interval::closed(100.0, 180.0));
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::{decode, decode_struct, decode_unit_enum, Decode, Reader};
+    decode_struct!(Text { en, zh });
+    decode_struct!(Schema {
+        id,
+        title,
+        provenance,
+        split,
+        target,
+        features,
+        subgroups,
+        treatment,
+        rows,
+        fhir
+    });
+    decode_struct!(Provenance {
+        dataset,
+        source,
+        license,
+        population,
+        citations
+    });
+    decode_struct!(Split {
+        test_data,
+        test_fraction,
+        seed
+    });
+    decode_struct!(Target {
+        column,
+        label,
+        classes,
+        positive,
+        derive,
+        purpose,
+        min_auc
+    });
+    decode_struct!(EventBy {
+        time,
+        status,
+        event,
+        horizon
+    });
+    decode_unit_enum!(Purpose {
+        Diagnostic,
+        Prognostic
+    });
+    decode_unit_enum!(Missing { Reject, Impute });
+    decode_struct!(Feature {
+        column,
+        label,
+        kind,
+        missing,
+        missing_codes,
+        blank,
+        modifiable,
+        treatment_target,
+        fhir
+    });
+    decode_struct!(Plausible { min, max });
+    decode_struct!(Reference {
+        min,
+        max,
+        above,
+        below,
+        source
+    });
+    decode_struct!(Convert { unit, factor });
+    decode_struct!(Level { code, label });
+    decode_struct!(FhirSource {
+        loinc,
+        ucum,
+        birth_date,
+        gender,
+        not,
+        max_age_days,
+        record,
+        coded
+    });
+    decode_struct!(NotSame { loinc, why });
+    decode_struct!(CodedAnswer {
+        loinc,
+        system,
+        yes,
+        no
+    });
+    decode_struct!(FhirPopulation { gender });
+    decode_struct!(Subgroup { column, cuts });
+    decode_struct!(Treatment {
+        column,
+        label,
+        arms,
+        control,
+        trial,
+        caveats,
+        bootstrap
+    });
+    decode_struct!(RowFilter { column, equals });
+    impl Decode for Kind {
+        fn decode(r: &mut Reader<'_>) -> Self {
+            match r.variant() {
+                0 => Kind::Numeric {
+                    unit: decode(r),
+                    plausible: decode(r),
+                    reference: decode(r),
+                    step: decode(r),
+                    integer: decode(r),
+                    convert: decode(r),
+                },
+                1 => Kind::Categorical { levels: decode(r) },
+                2 => Kind::Boolean {
+                    false_code: decode(r),
+                    true_code: decode(r),
+                },
+                _ => {
+                    r.bad_variant();
+                    Kind::Categorical { levels: Vec::new() }
+                }
+            }
+        }
+    }
+}

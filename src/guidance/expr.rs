@@ -589,3 +589,42 @@ mod tests {
         );
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::{decode, decode_unit_enum, Decode, Reader, WireError};
+    decode_unit_enum!(Op {
+        Add,
+        Sub,
+        Mul,
+        Div,
+        Pow
+    });
+    fn at(r: &mut Reader<'_>, level: usize) -> Expr {
+        if level > MAX_DEPTH {
+            r.fail(WireError::Refused(too_deep()));
+            return Expr::Num(0.0);
+        }
+        match r.variant() {
+            0 => Expr::Num(decode(r)),
+            1 => Expr::Var(decode(r)),
+            2 => Expr::Neg(Box::new(at(r, level + 1))),
+            3 => {
+                let op = decode(r);
+                let a = at(r, level + 1);
+                Expr::Bin(op, Box::new(a), Box::new(at(r, level + 1)))
+            }
+            _ => {
+                r.bad_variant();
+                Expr::Num(0.0)
+            }
+        }
+    }
+    impl Decode for Expr {
+        fn decode(r: &mut Reader<'_>) -> Self {
+            at(r, 1)
+        }
+    }
+}

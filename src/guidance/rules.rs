@@ -790,3 +790,81 @@ source = "Label 4.4"
         }
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::{decode, decode_struct, decode_unit_enum, Decode, Reader};
+    decode_struct!(RuleSet {
+        inputs,
+        derived,
+        rules
+    });
+    decode_struct!(Input { id, label, record });
+    decode_struct!(Derived {
+        id,
+        label,
+        unit,
+        formula,
+        expr,
+        operands
+    });
+    decode_struct!(Rule {
+        id,
+        group,
+        option,
+        when,
+        recommend,
+        strength,
+        source,
+        contraindications
+    });
+    decode_struct!(Clause {
+        subject,
+        test,
+        text
+    });
+    decode_struct!(Contraindication {
+        when,
+        effect,
+        reason,
+        source
+    });
+    decode_struct!(Source {
+        guideline,
+        year,
+        section
+    });
+    decode_unit_enum!(Effect { Suppress, Warn });
+    impl Decode for Subject {
+        fn decode(r: &mut Reader<'_>) -> Self {
+            match r.variant() {
+                0 => Subject::Feature(decode(r)),
+                1 => Subject::Derived(decode(r)),
+                2 => Subject::Input(decode(r)),
+                3 => Subject::Probability(decode(r)),
+                _ => {
+                    r.bad_variant();
+                    Subject::Feature(0)
+                }
+            }
+        }
+    }
+    impl Decode for Test {
+        fn decode(r: &mut Reader<'_>) -> Self {
+            match r.variant() {
+                0 => {
+                    let a = decode(r);
+                    Test::Range(a, decode(r))
+                }
+                1 => Test::Level(decode(r)),
+                2 => Test::Flag(decode(r)),
+                _ => {
+                    r.bad_variant();
+                    Test::Flag(false)
+                }
+            }
+        }
+    }
+}

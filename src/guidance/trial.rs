@@ -289,3 +289,28 @@ mod tests {
         assert!((r[1].observed.value - 0.1).abs() < 1e-12);
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::decode_struct;
+    decode_struct!(TrialModels {
+        event_class,
+        arms,
+        control,
+        alpha,
+        cv_log_loss
+    });
+    decode_struct!(ArmFit {
+        code,
+        n,
+        events,
+        model,
+        bootstrap,
+        mean_predicted,
+        mean_predicted_all,
+        cv_mean_predicted
+    });
+    decode_struct!(Logit { intercept, weights });
+}

@@ -350,3 +350,26 @@ mod tests {
         }
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::{decode, Decode, Reader};
+    impl Decode for Calibration {
+        fn decode(r: &mut Reader<'_>) -> Self {
+            match r.variant() {
+                0 => Calibration::None,
+                1 => Calibration::Platt {
+                    a: decode(r),
+                    b: decode(r),
+                },
+                2 => Calibration::Temperature { t: decode(r) },
+                _ => {
+                    r.bad_variant();
+                    Calibration::None
+                }
+            }
+        }
+    }
+}

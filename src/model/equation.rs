@@ -856,7 +856,8 @@ impl Equation {
                 }
             }
         }
-        choosing.sort_unstable();
+        // The one index sort (page size), not a `sort_unstable` of its own.
+        crate::util::sort::sort_indices(&mut choosing, &|a, b| a.cmp(&b));
         // Each choosing feature's settings: (column, value) pairs to write.
         let settings = |j: usize| -> Vec<Vec<(usize, f64, String)>> {
             let (c, f) = (columns[j], &schema.features[j]);
@@ -909,3 +910,64 @@ impl Equation {
 
 #[cfg(test)]
 mod tests;
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::{decode, decode_struct, Decode, Reader};
+    decode_struct!(Equation {
+        citation,
+        link,
+        transforms,
+        strata,
+        valid
+    });
+    decode_struct!(Transform {
+        id,
+        inputs,
+        at_most,
+        at_least,
+        log,
+        centre,
+        scale
+    });
+    decode_struct!(Stratum {
+        label,
+        source,
+        when,
+        intercept,
+        hazard,
+        terms
+    });
+    decode_struct!(Term { coef, of });
+    decode_struct!(Valid {
+        feature,
+        min,
+        max,
+        source
+    });
+    decode_struct!(Card {
+        derivation,
+        discrimination,
+        calibration,
+        intended,
+        not_covered,
+        c_statistic,
+        optimal
+    });
+    impl Decode for Link {
+        fn decode(r: &mut Reader<'_>) -> Self {
+            match r.variant() {
+                0 => Link::Logistic,
+                1 => Link::Hazard {
+                    horizon_years: decode(r),
+                },
+                _ => {
+                    r.bad_variant();
+                    Link::Logistic
+                }
+            }
+        }
+    }
+}

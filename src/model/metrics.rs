@@ -563,3 +563,28 @@ mod tests {
         );
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::decode_struct;
+    decode_struct!(Metrics {
+        n,
+        accuracy,
+        precision,
+        recall,
+        f1,
+        auc,
+        log_loss,
+        brier,
+        ece,
+        confusion
+    });
+    decode_struct!(Bin {
+        predicted,
+        observed,
+        n
+    });
+    decode_struct!(SubgroupMetrics { label, metrics });
+}

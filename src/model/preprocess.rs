@@ -365,3 +365,32 @@ mod tests {
         ));
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::{decode, decode_struct, Decode, Reader};
+    decode_struct!(Preprocessor { steps });
+    impl Decode for Step {
+        fn decode(r: &mut Reader<'_>) -> Self {
+            match r.variant() {
+                0 => Step::Standardize {
+                    impute: decode(r),
+                    mean: decode(r),
+                    scale: decode(r),
+                    observed: decode(r),
+                },
+                1 => Step::Binary { impute: decode(r) },
+                2 => Step::OneHot {
+                    levels: decode(r),
+                    impute: decode(r),
+                },
+                _ => {
+                    r.bad_variant();
+                    Step::Binary { impute: false }
+                }
+            }
+        }
+    }
+}

@@ -148,3 +148,11 @@ mod tests {
         assert!(lib.nearest(&[9.0, 9.0]) > lib.nn_p99);
     }
 }
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::decode_struct;
+    decode_struct!(Typicality { width, rows, x = crate::util::wire::skip, y = crate::util::wire::skip, nn_p99 });
+}

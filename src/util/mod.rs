@@ -7,3 +7,4 @@ pub mod lang;
 pub mod num;
 pub mod rng;
 pub mod sort;
+pub mod wire;

@@ -18,7 +18,7 @@ use std::cell::Cell;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{Node, Tree};
+use super::tree::{Node, Tree};
 
 /// Most nodes a packed forest may unpack to. A packed node is two bytes on the wire but some
 /// forty in memory, so the count is capped before a crafted file can exhaust the page's
@@ -215,3 +215,42 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Tree>, D::Erro
 
 #[cfg(test)]
 mod tests;
+
+// The bundle payload's decoders (util::wire): fields in declaration order.
+
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::{decode, decode_struct, Reader, WireError};
+    decode_struct!(Packed {
+        sizes,
+        split,
+        features,
+        thresholds,
+        classes,
+        counts
+    });
+    /// A forest's trees as [`serialize`] writes them: packed, or whole.
+    pub fn decode_trees(r: &mut Reader<'_>) -> Vec<Tree> {
+        match r.variant() {
+            0 => {
+                let p: Packed = decode(r);
+                if r.failed() {
+                    return Vec::new();
+                }
+                match unpack(&p) {
+                    Some(t) => t,
+                    None => {
+                        r.fail(WireError::Refused(refusal()));
+                        Vec::new()
+                    }
+                }
+            }
+            1 => decode(r),
+            _ => {
+                r.bad_variant();
+                Vec::new()
+            }
+        }
+    }
+}
+pub use wire_impls::decode_trees;

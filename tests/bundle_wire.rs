@@ -1,0 +1,227 @@
+//! The hand-written bundle decoder (`util::wire`, `bundle::read_payload`) against serde's
+//! decoder of the same bytes (`bundle::read_payload_with_serde`), on freshly trained bundles
+//! of every kind the trainer writes: each model family (a forest both packed and with one tree
+//! that will not pack), naive Bayes, k-NN, a trial's arm models with rules, censored outcomes,
+//! both published equations, and the shipped bundles when `./dev.sh build` has made them.
+//!
+//! For each payload: both decoders give the same bundle (compared through its bytes), and on every truncation and on hundreds of spoiled copies both give the same
+//! error, word for word, or the same bundle. The `bundle_wire` fuzz target runs the same
+//! comparison on inputs libFuzzer finds.
+
+use bedside::bundle::{check_hash, signature};
+use bedside::bundle::{read_payload as read, read_payload_with_serde as read_with_serde};
+use bedside::train::candidates::Spec;
+use bedside::train::{self, TrainInput};
+use bedside::{Bundle, Schema};
+
+fn text(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn payload(file: &[u8]) -> Vec<u8> {
+    let unsigned = signature::split(file).expect("a bundle file").bundle;
+    check_hash(unsigned).expect("a hashed payload").to_vec()
+}
+
+/// A bundle trained from `data/<id>.schema.toml` on `csv` with only `specs` as candidates.
+fn trained(id: &str, csv: &str, specs: Vec<Spec>) -> Vec<u8> {
+    let schema = Schema::from_toml(&text(&format!("data/{id}.schema.toml"))).unwrap();
+    let data = text(csv);
+    let rules = std::fs::read_to_string(format!(
+        "{}/data/{id}.rules.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .ok();
+    let mut input = TrainInput::new(&schema, &data, None);
+    input.rules = rules.as_deref();
+    input.candidates = specs;
+    payload(&train::train(&input, &|_, _, _| {}).unwrap().bytes)
+}
+
+fn equation(id: &str) -> Vec<u8> {
+    let schema = Schema::from_toml(&text(&format!("data/{id}.schema.toml"))).unwrap();
+    let built =
+        train::equation::build(&schema, &text(&format!("data/{id}.equation.toml")), None).unwrap();
+    payload(&built.bytes)
+}
+
+/// What a decoder made of some bytes, comparable across the two.
+/// A bundle is compared through its bytes: the fields the wire does not carry are derived
+/// after decoding, the same for both.
+fn outcome(r: bedside::Result<Bundle>) -> Result<Vec<u8>, String> {
+    r.map(|b| postcard::to_allocvec(&b).unwrap())
+        .map_err(|e| e.to_string())
+}
+
+fn agree(bytes: &[u8], what: &str) {
+    let ours = outcome(read(bytes));
+    let reference = outcome(read_with_serde(bytes));
+    assert!(
+        ours == reference,
+        "{what}: the hand decoder gave {:?}, serde's {:?}",
+        ours.as_ref().map(|_| "a bundle"),
+        reference.as_ref().map(|_| "a bundle"),
+    );
+}
+
+/// A small xorshift, so the spoiled copies are the same on every run.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn check(name: &str, p: &[u8]) {
+    // The whole payload decodes, to the same bundle, and writes back to the same bytes.
+    let bundle = read(p).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(
+        postcard::to_allocvec(&bundle).unwrap(),
+        p,
+        "{name}: round trip"
+    );
+    agree(p, name);
+    // Truncated anywhere (at most 100 cuts, spread over the payload).
+    let step = (p.len() / 100).max(1);
+    for cut in (0..p.len()).step_by(step) {
+        agree(&p[..cut], &format!("{name} cut at {cut}"));
+    }
+    // One to three bytes set to random values, 300 times.
+    let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15 ^ p.len() as u64);
+    for k in 0..300 {
+        let mut q = p.to_vec();
+        for _ in 0..=(rng.next() % 3) {
+            let i = (rng.next() % q.len() as u64) as usize;
+            q[i] = rng.next() as u8;
+        }
+        agree(&q, &format!("{name} spoiled copy {k}"));
+    }
+}
+
+#[test]
+fn every_family_decodes_as_serde_decodes_it() {
+    let forest = Spec::Forest {
+        trees: 12,
+        max_depth: 6,
+        min_leaf: 3,
+    };
+    let cases = [
+        (
+            "pima",
+            "data/pima_tr2.csv",
+            vec![Spec::Logistic { alpha: 1.0 }],
+        ),
+        ("pima", "data/pima_tr2.csv", vec![Spec::NaiveBayes]),
+        ("pima", "data/pima_tr2.csv", vec![Spec::Knn { k: 5 }]),
+        ("wdbc", "data/wdbc.csv", vec![forest]),
+        (
+            "indo_rct",
+            "data/indo_rct.csv",
+            vec![Spec::Logistic { alpha: 1.0 }],
+        ),
+        ("colon", "data/colon.csv", vec![Spec::NaiveBayes]),
+        ("gbsg", "data/gbsg.csv", vec![forest]),
+    ];
+    for (id, csv, specs) in cases {
+        let family = format!("{:?}", specs.first().map(Spec::family));
+        check(&format!("{id} {family}"), &trained(id, csv, specs));
+    }
+    for id in ["pce", "prevent"] {
+        check(id, &equation(id));
+    }
+}
+
+#[test]
+fn a_forest_stored_whole_decodes_as_serde_decodes_it() {
+    // Renumbering one tree's children keeps it valid but not in the trainer's order, so the
+    // forest is stored whole rather than packed: the other arm of the forest's codec.
+    let p = trained(
+        "pima",
+        "data/pima_tr2.csv",
+        vec![Spec::Forest {
+            trees: 3,
+            max_depth: 3,
+            min_leaf: 3,
+        }],
+    );
+    let mut b = read(&p).unwrap();
+    let bedside::model::fitted::Model::Forest { trees, .. } = &mut b.model else {
+        panic!("a forest")
+    };
+    let tree = trees.first_mut().unwrap();
+    let root = tree.nodes.first().unwrap().clone();
+    assert!(!root.is_leaf(), "the root splits");
+    let (l, r) = (root.left as usize, root.right as usize);
+    tree.nodes.swap(l, r);
+    let root = tree.nodes.first_mut().unwrap();
+    (root.left, root.right) = (root.right, root.left);
+    let whole = postcard::to_allocvec(&b).unwrap();
+    assert!(whole.len() > p.len(), "stored whole, so larger");
+    check("pima forest stored whole", &whole);
+}
+
+#[test]
+fn a_locally_validated_bundle_decodes_as_serde_decodes_it() {
+    // What `bedside recalibrate` adds: the site's validation, with either recalibration.
+    use bedside::bundle::{LocalMetrics, LocalValidation, Recalibration};
+    let p = trained("pima", "data/pima_tr2.csv", vec![Spec::NaiveBayes]);
+    let metrics = |x: f64| LocalMetrics {
+        auc: 0.7 + x,
+        auc_ci: (0.6 + x, 0.8 + x),
+        brier: 0.2 + x,
+        intercept: -0.1 - x,
+        slope: 0.9 + x,
+        mean_predicted: 0.3 + x,
+    };
+    let recalibrations = [
+        Recalibration::Logistic {
+            intercept: 0.25,
+            slope: 0.875,
+        },
+        Recalibration::Temperature { t: 1.5 },
+    ];
+    // Two sites, one after the other, as `local` keeps them.
+    let mut b = read(&p).unwrap();
+    for (k, recalibration) in recalibrations.into_iter().enumerate() {
+        b.local.push(LocalValidation {
+            site: "Site 中文".into(),
+            period: "2025".into(),
+            date: "2026-11-27".into(),
+            data_sha256: "ab".repeat(32),
+            n: 300 + k as u32,
+            refused: 2,
+            censored: 1,
+            events: 90,
+            before: metrics(0.0),
+            after: metrics(0.01),
+            recalibration,
+            signed_by: "key".into(),
+        });
+    }
+    check(
+        "validated at two sites",
+        &postcard::to_allocvec(&b).unwrap(),
+    );
+}
+
+#[test]
+fn the_shipped_bundles_decode_as_serde_decodes_them() {
+    // Built by `./dev.sh build` (and so present whenever `./dev.sh test` runs); a bare
+    // `cargo test` on a fresh clone has none, and the test above covers the same kinds.
+    let dir = format!("{}/static/bundles", env!("CARGO_MANIFEST_DIR"));
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for e in entries {
+        let path = e.unwrap().path();
+        if path.extension().is_some_and(|x| x == "bdsx") {
+            let p = payload(&std::fs::read(&path).unwrap());
+            check(&path.display().to_string(), &p);
+        }
+    }
+}
