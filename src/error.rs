@@ -1,4 +1,5 @@
-//! The one error type of the library.
+//! The one error type of the library. (The postcard reader in `util::wire` keeps its own small
+//! one below this layer; the bundle maps it to [`Error::Decode`].)
 //!
 //! Every variant names what went wrong in terms a clinician or an integrator can act on: the
 //! field, the value that was given and what would have been accepted. The web layer turns these

@@ -16,7 +16,7 @@
 //! path against it, and that no two files import each other.
 //!
 //! ```text
-//! util              languages, numbers, hex, HTML escaping, seeded rng, one sort
+//! util              languages, numbers, hex, HTML escaping, seeded rng, one sort, postcard reader
 //! error             the one error type and Result
 //! contract          schema, patient record, data sets and CSV text, grouping fields
 //! model             preprocessing, fitted models, calibration, metrics, explanations, case distances

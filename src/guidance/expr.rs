@@ -10,8 +10,9 @@
 //! recurses once per level. A bundle can come from a hostile source, and a few megabytes of
 //! nested `-(-(-(…)))` would overflow the stack while decoding and kill the page; so trees are
 //! at most [`MAX_DEPTH`] levels deep, enforced where trees are made: by the parser (so whatever
-//! the trainer writes can be read back) and by the hand-written `Deserialize` (which stops
-//! reading at the limit instead of recursing further).
+//! the trainer writes can be read back) and by both decoders: the hand decoder the app reads
+//! bundles with (`wire_impls` below) and the hand-written serde `Deserialize` it is checked
+//! against. Both stop reading at the limit instead of recursing further.
 
 use std::cell::Cell;
 use std::fmt;
@@ -33,9 +34,10 @@ pub fn too_deep() -> String {
 }
 
 thread_local! {
-    /// Set when decoding refused a formula for its depth. postcard replaces every custom
-    /// decode error by one message-less "Serde Deserialization Error", so the bundle decoder
-    /// reads this to say what was actually wrong ([`take_depth_refusal`]).
+    /// Set when serde's decoding refused a formula for its depth. postcard replaces every
+    /// custom decode error by one message-less "Serde Deserialization Error", so the reference
+    /// decoder (`bundle::read_payload_with_serde`) reads this to say what was actually wrong
+    /// ([`take_depth_refusal`]); the app's own decoder carries the message itself.
     static DEPTH_REFUSED: Cell<bool> = const { Cell::new(false) };
 }
 

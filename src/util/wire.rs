@@ -8,7 +8,8 @@
 //! a value (zero or empty once something failed) and the reader keeps the first error, so a
 //! struct's decoder has no early exits to instantiate. [`decode_struct!`] writes the decoder of
 //! a struct beside its definition, field by field; a field missing from the list is a compile
-//! error, and a field out of order is caught by the round-trip tests.
+//! error, and a field out of order is caught by `tests/bundle_wire.rs`, whose bundles carry
+//! every type and every variant (some set by hand where no trainer output has them).
 //!
 //! What stays serde: writing (the trainer and the Validate page serialise with postcard as
 //! before), and serde's decoder itself, which is the reference the tests and the `bundle_wire`
@@ -59,6 +60,11 @@ impl<'a> Reader<'a> {
     /// [`Reader::fail`] with a postcard format error.
     pub fn fail_format(&mut self, error: postcard::Error) {
         self.fail(WireError::Format(error));
+    }
+
+    /// The bytes not yet read.
+    pub fn remaining(&self) -> usize {
+        self.bytes.len()
     }
 
     /// Whether a read has failed.
@@ -253,11 +259,17 @@ impl Decode for String {
 }
 
 impl<T: Decode> Decode for Vec<T> {
-    /// Reserves at most 1 MiB ahead, as serde does, so a crafted length cannot claim memory
-    /// the payload does not back.
+    /// Reserves ahead as serde does over postcard: nothing when fewer bytes remain than the
+    /// length claims (every element takes at least one byte, so such a length cannot be
+    /// backed), else at most 1 MiB. A crafted length therefore claims no memory the payload
+    /// does not back.
     fn decode(r: &mut Reader<'_>) -> Self {
         let n = r.length();
-        let cap = n.min((1 << 20) / std::mem::size_of::<T>().max(1));
+        let cap = if r.remaining() < n {
+            0
+        } else {
+            n.min((1 << 20) / std::mem::size_of::<T>().max(1))
+        };
         let mut v = Vec::with_capacity(cap);
         for _ in 0..n {
             if r.failed() {
@@ -370,7 +382,7 @@ mod tests {
             b: 300,
             c: 70_000,
             d: u64::MAX,
-            e: 1 << 40,
+            e: usize::MAX,
             f: -5,
             g: 1.5,
             h: -2.25e-300,

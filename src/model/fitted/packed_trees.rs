@@ -26,9 +26,10 @@ use super::tree::{Node, Tree};
 pub const MAX_NODES: usize = 1_000_000;
 
 thread_local! {
-    /// Set when decoding refused a packed forest. postcard replaces every custom decode error
-    /// by one message-less "Serde Deserialization Error", so the bundle decoder reads this to
-    /// say what was actually wrong ([`take_refusal`]).
+    /// Set when serde's decoding refused a packed forest. postcard replaces every custom
+    /// decode error by one message-less "Serde Deserialization Error", so the reference
+    /// decoder (`bundle::read_payload_with_serde`) reads this to say what was actually wrong
+    /// ([`take_refusal`]); the app's own decoder carries the message itself.
     static REFUSED: Cell<bool> = const { Cell::new(false) };
 }
 

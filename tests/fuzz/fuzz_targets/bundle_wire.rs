@@ -2,23 +2,29 @@
 //! same bytes (`bundle::read_payload_with_serde`): for any bytes, the same bundle or the same
 //! error, word for word. A difference is a panic, so libFuzzer keeps the input.
 //!
-//! Inputs are shaped as the `bundle` target's, so the two share seeds: the first byte is that
-//! target's mode and is ignored here, the rest is the payload.
+//! Inputs are shaped as the `bundle` target's, so the two share seeds: the first byte is the
+//! mode. Even: the rest is a payload. Odd: the rest is a whole file, whose payload is compared
+//! when its header, signature block and hash are right.
 #![no_main]
 
-use bedside::bundle::{read_payload as read, read_payload_with_serde as read_with_serde};
+use bedside::bundle::{check_hash, read_payload, read_payload_with_serde, signature};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((_, payload)) = data.split_first() else {
-        return;
+    let Some((&mode, rest)) = data.split_first() else { return };
+    let payload = if mode % 2 == 1 {
+        let Ok(envelope) = signature::split(rest) else { return };
+        let Ok(payload) = check_hash(envelope.bundle) else { return };
+        payload
+    } else {
+        rest
     };
     let outcome = |r: bedside::Result<bedside::Bundle>| {
         r.map(|b| postcard::to_allocvec(&b).ok())
             .map_err(|e| e.to_string())
     };
-    let ours = outcome(read(payload));
-    let reference = outcome(read_with_serde(payload));
+    let ours = outcome(read_payload(payload));
+    let reference = outcome(read_payload_with_serde(payload));
     assert!(
         ours == reference,
         "the decoders disagree: {:?} against {:?}",

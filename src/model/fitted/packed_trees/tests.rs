@@ -156,7 +156,7 @@ fn an_inconsistent_packed_forest_is_refused_not_a_panic() {
             postcard::from_bytes::<W>(&bytes).is_err(),
             "variant {i} decoded"
         );
-        // The bundle decoder names the refusal from this mark (postcard drops the message).
+        // The reference decoder names the refusal from this mark (postcard drops the message).
         assert!(take_refusal(), "variant {i}: no refusal mark");
     }
 }
