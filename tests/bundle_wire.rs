@@ -15,29 +15,18 @@ use bedside::train::candidates::Spec;
 use bedside::train::{self, TrainInput};
 use bedside::{Bundle, Schema};
 
-fn text(path: &str) -> String {
-    std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR")))
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-}
+mod common;
+use common::read as text;
 
 fn payload(file: &[u8]) -> Vec<u8> {
     let unsigned = signature::split(file).expect("a bundle file").bundle;
     check_hash(unsigned).expect("a hashed payload").to_vec()
 }
 
-/// A bundle trained from `data/<id>.schema.toml` on `csv` with only `specs` as candidates.
+/// The payload of a bundle trained from `data/<id>.schema.toml` on `csv` with only `specs` as
+/// candidates.
 fn trained(id: &str, csv: &str, specs: Vec<Spec>) -> Vec<u8> {
-    let schema = Schema::from_toml(&text(&format!("data/{id}.schema.toml"))).unwrap();
-    let data = text(csv);
-    let rules = std::fs::read_to_string(format!(
-        "{}/data/{id}.rules.toml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .ok();
-    let mut input = TrainInput::new(&schema, &data, None);
-    input.rules = rules.as_deref();
-    input.candidates = specs;
-    payload(&train::train(&input, &|_, _, _| {}).unwrap().bytes)
+    payload(&common::trained_bytes(id, csv, Some(specs)))
 }
 
 fn equation(id: &str) -> Vec<u8> {

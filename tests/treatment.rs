@@ -7,24 +7,13 @@ use bedside::clinical::treatment::suggest::{split_answers, suggest};
 use bedside::contract::patient::PatientRecord;
 use bedside::guidance::rules::Status;
 use bedside::guidance::trial::wilson;
-use bedside::train::{train, TrainInput};
 use bedside::{Bundle, Schema};
 
-fn read(path: &str) -> String {
-    std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
+mod common;
+use common::read;
 
 fn trained(id: &str) -> Bundle {
-    let schema = Schema::from_toml(&read(&format!("data/{id}.schema.toml"))).unwrap();
-    let data = read(&format!("data/{id}.csv"));
-    let rules = std::fs::read_to_string(format!(
-        "{}/data/{id}.rules.toml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .ok();
-    let mut input = TrainInput::new(&schema, &data, None);
-    input.rules = rules.as_deref();
-    let bytes = train(&input, &|_, _, _| {}).unwrap().bytes;
+    let bytes = common::trained_bytes(id, &format!("data/{id}.csv"), None);
     Bundle::from_bytes(&bytes).unwrap()
 }
 
