@@ -187,7 +187,7 @@ pub fn interval(value: f64, draws: &[f64]) -> Estimate {
     let mut order: Vec<usize> = (0..draws.len()).collect();
     sort_indices(&mut order, &|a, b| {
         let v = |i: usize| draws.get(i).copied().unwrap_or(f64::NAN);
-        v(a).total_cmp(&v(b))
+        v(a).total_cmp(&v(b)).then(a.cmp(&b))
     });
     let at = |q: f64| {
         // Linear interpolation between order statistics (type 7, as R and NumPy default).

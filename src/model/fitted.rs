@@ -101,8 +101,9 @@ pub struct Knn {
 }
 
 /// Up to this many neighbours, the nearest are kept by insertion into a short sorted list
-/// (fastest for the k of 5 or 15 the trainer uses); beyond it, by one selection over all
-/// distances, so that even k = every case costs linear time per prediction, not quadratic.
+/// (fastest for the k of 5 or 15 the trainer uses); beyond it, by sorting all distances once
+/// (through the one index sort, for the page's size), so that even k = every case costs
+/// n log n per prediction, not quadratic. The trainer never uses such a k.
 const INSERTION_K: usize = 32;
 
 impl Knn {
@@ -154,7 +155,7 @@ impl Knn {
     }
 
     /// The `k` nearest cases as (squared distance, case): by insertion, sorted nearest first
-    /// (ties: earlier case first), up to [`INSERTION_K`]; beyond, by one selection, unsorted.
+    /// (ties: earlier case first), up to [`INSERTION_K`]; beyond, by one sort, in the same order.
     /// With `sorted` (these cases' [`Knn::sorted`]) the search stops early, with the same
     /// answer.
     fn nearest(&self, sorted: Option<&SortedAxis>, x: &[f64], k: usize) -> Vec<(f64, usize)> {

@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 ///
 /// In the browser this is a heapsort: a total order has exactly one sorted result, so any
 /// correct sort gives the same order, and a heapsort is a few hundred bytes where the standard
-/// library's pattern-defeating quicksort is a few kilobytes. Natively (training, the CLI) it is
+/// library's unstable sort is a few kilobytes. Natively (training, the CLI) it is
 /// the standard library's, which is faster on large inputs. A test compares the two.
 pub fn sort_indices(indices: &mut [usize], cmp: &dyn Fn(usize, usize) -> Ordering) {
     #[cfg(target_arch = "wasm32")]

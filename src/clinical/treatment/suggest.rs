@@ -178,7 +178,7 @@ pub fn suggest(
             })
         };
         let (ka, kb) = (key(a), key(b));
-        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
+        ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(a.cmp(&b))
     });
     let mut slots: Vec<Option<TreatmentOption>> = options.drain(..).map(Some).collect();
     let options = order
