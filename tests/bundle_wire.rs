@@ -4,15 +4,17 @@
 //! that will not pack), naive Bayes, k-NN, a trial's arm models with rules, censored outcomes,
 //! both published equations, and the shipped bundles when `./dev.sh build` has made them.
 //!
-//! For each payload: both decoders give the same bundle (compared through its bytes), and on a hundred truncations and hundreds of spoiled copies both give the same
-//! error, word for word, or the same bundle. The `bundle_wire` fuzz target runs the same
-//! comparison on inputs libFuzzer finds.
+//! For each payload: both decoders give the same bundle (compared through its bytes), and on a
+//! hundred truncations and hundreds of spoiled copies both give the same error, word for word,
+//! or the same bundle. The `bundle_wire` fuzz target runs the same comparison on inputs
+//! libFuzzer finds.
 #![cfg(not(target_arch = "wasm32"))]
 
 use bedside::bundle::{check_hash, signature};
 use bedside::bundle::{read_payload as read, read_payload_with_serde as read_with_serde};
 use bedside::train::candidates::Spec;
 use bedside::train::{self, TrainInput};
+use bedside::util::rng::Rng;
 use bedside::{Bundle, Schema};
 
 mod common;
@@ -36,9 +38,8 @@ fn equation(id: &str) -> Vec<u8> {
     payload(&built.bytes)
 }
 
-/// What a decoder made of some bytes, comparable across the two.
-/// A bundle is compared through its bytes: the fields the wire does not carry are derived
-/// after decoding, the same for both.
+/// What a decoder made of some bytes, comparable across the two. A bundle is compared through
+/// its bytes: the fields the wire does not carry are derived after decoding, the same for both.
 fn outcome(r: bedside::Result<Bundle>) -> Result<Vec<u8>, String> {
     r.map(|b| postcard::to_allocvec(&b).unwrap())
         .map_err(|e| e.to_string())
@@ -55,18 +56,6 @@ fn agree(bytes: &[u8], what: &str) {
     );
 }
 
-/// A small xorshift, so the spoiled copies are the same on every run.
-struct Xorshift(u64);
-
-impl Xorshift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 fn check(name: &str, p: &[u8]) {
     // The whole payload decodes, to the same bundle, and writes back to the same bytes.
     let bundle = read(p).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -81,13 +70,14 @@ fn check(name: &str, p: &[u8]) {
     for cut in (0..p.len()).step_by(step) {
         agree(&p[..cut], &format!("{name} cut at {cut}"));
     }
-    // One to three bytes set to random values, 300 times.
-    let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15 ^ p.len() as u64);
+    // One to three bytes set to random values, 300 times (the crate's seeded generator, so
+    // the spoiled copies are the same on every run).
+    let mut rng = Rng::new(p.len() as u64);
     for k in 0..300 {
         let mut q = p.to_vec();
-        for _ in 0..=(rng.next() % 3) {
-            let i = (rng.next() % q.len() as u64) as usize;
-            q[i] = rng.next() as u8;
+        for _ in 0..=rng.below(3) {
+            let i = rng.below(q.len());
+            q[i] = rng.next_u64() as u8;
         }
         agree(&q, &format!("{name} spoiled copy {k}"));
     }

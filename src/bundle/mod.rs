@@ -549,12 +549,11 @@ impl Bundle {
 // ---- the payload, read by hand ------------------------------------------------------------
 //
 // The app reads every bundle with [`read_payload`], the hand decoder of [`crate::util::wire`]
-// (why: that module's documentation); the decoders of this module's types follow it.
+// (why: that module's documentation); the decoders of this module's types follow it
+// (`wire_impls`).
 // [`read_payload_with_serde`] is serde's decoder of the same bytes, kept as the reference: the
 // tests (`tests/bundle_wire.rs`) and the `bundle_wire` fuzz target require both to give the
 // same bundle, or the same error, for any bytes.
-
-use crate::util::wire::{decode, decode_struct, Decode, Reader};
 
 /// Decode a payload whose hash has been checked, as [`Bundle::decode`] does before it checks
 /// that the parts fit together (which this does not do).
@@ -581,112 +580,114 @@ pub fn read_payload_with_serde(payload: &[u8]) -> Result<Bundle> {
     })
 }
 
-decode_struct!(Bundle {
-    schema,
-    preprocessor,
-    model,
-    calibration,
-    fold_models,
-    baseline,
-    typicality,
-    cases,
-    metric,
-    evaluation,
-    training,
-    examples,
-    rules,
-    trial,
-    published,
-    local
-});
-decode_struct!(Candidate {
-    family,
-    params,
-    cv,
-    eligible
-});
-decode_struct!(Evaluation {
-    folds,
-    candidates,
-    chosen,
-    cv_calibrated,
-    test_raw,
-    test,
-    auc_ci,
-    roc,
-    reliability_raw,
-    reliability,
-    subgroups
-});
-decode_struct!(Censoring {
-    censored,
-    km_risk,
-    complete_case_rate,
-    mean_predicted,
-    method
-});
-decode_struct!(TrainingInfo {
-    n_train,
-    n_test,
-    train_class_counts,
-    test_class_counts,
-    test_source,
-    missing_counts,
-    data_sha256,
-    seed,
-    trainer_version,
-    censored,
-    base_rates,
-    censoring
-});
-decode_struct!(Example {
-    row,
-    inputs,
-    truth,
-    label
-});
-decode_struct!(LocalMetrics {
-    auc,
-    auc_ci,
-    brier,
-    intercept,
-    slope,
-    mean_predicted
-});
-decode_struct!(LocalValidation {
-    site,
-    period,
-    date,
-    data_sha256,
-    n,
-    refused,
-    censored,
-    events,
-    before,
-    after,
-    recalibration,
-    signed_by
-});
-decode_struct!(Published {
-    card,
-    optimal,
-    equation_sha256
-});
+mod wire_impls {
+    use super::*;
+    use crate::util::wire::{decode, decode_struct, Decode, Reader};
 
-impl Decode for Recalibration {
-    fn decode(r: &mut Reader<'_>) -> Self {
-        match r.variant() {
-            0 => {
-                let intercept = decode(r);
-                Recalibration::Logistic {
-                    intercept,
-                    slope: decode(r),
+    decode_struct!(Bundle {
+        schema,
+        preprocessor,
+        model,
+        calibration,
+        fold_models,
+        baseline,
+        typicality,
+        cases,
+        metric,
+        evaluation,
+        training,
+        examples,
+        rules,
+        trial,
+        published,
+        local
+    });
+    decode_struct!(Candidate {
+        family,
+        params,
+        cv,
+        eligible
+    });
+    decode_struct!(Evaluation {
+        folds,
+        candidates,
+        chosen,
+        cv_calibrated,
+        test_raw,
+        test,
+        auc_ci,
+        roc,
+        reliability_raw,
+        reliability,
+        subgroups
+    });
+    decode_struct!(Censoring {
+        censored,
+        km_risk,
+        complete_case_rate,
+        mean_predicted,
+        method
+    });
+    decode_struct!(TrainingInfo {
+        n_train,
+        n_test,
+        train_class_counts,
+        test_class_counts,
+        test_source,
+        missing_counts,
+        data_sha256,
+        seed,
+        trainer_version,
+        censored,
+        base_rates,
+        censoring
+    });
+    decode_struct!(Example {
+        row,
+        inputs,
+        truth,
+        label
+    });
+    decode_struct!(LocalMetrics {
+        auc,
+        auc_ci,
+        brier,
+        intercept,
+        slope,
+        mean_predicted
+    });
+    decode_struct!(LocalValidation {
+        site,
+        period,
+        date,
+        data_sha256,
+        n,
+        refused,
+        censored,
+        events,
+        before,
+        after,
+        recalibration,
+        signed_by
+    });
+    decode_struct!(Published {
+        card,
+        optimal,
+        equation_sha256
+    });
+
+    impl Decode for Recalibration {
+        fn decode(r: &mut Reader<'_>) -> Self {
+            match r.variant() {
+                0 => {
+                    let intercept = decode(r);
+                    Recalibration::Logistic {
+                        intercept,
+                        slope: decode(r),
+                    }
                 }
-            }
-            1 => Recalibration::Temperature { t: decode(r) },
-            _ => {
-                r.bad_variant();
-                Recalibration::Temperature { t: 0.0 }
+                1 => Recalibration::Temperature { t: decode(r) },
+                _ => r.bad_variant(Recalibration::Temperature { t: 0.0 }),
             }
         }
     }

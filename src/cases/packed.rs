@@ -320,10 +320,7 @@ mod wire_impls {
             match r.variant() {
                 0 => Codes::Narrow(decode(r)),
                 1 => Codes::Wide(decode(r)),
-                _ => {
-                    r.bad_variant();
-                    Codes::Narrow(Vec::new())
-                }
+                _ => r.bad_variant(Codes::Narrow(Vec::new())),
             }
         }
     }
@@ -341,14 +338,11 @@ mod wire_impls {
                     whole: decode(r),
                     codes: decode(r),
                 },
-                _ => {
-                    r.bad_variant();
-                    Packed::Grid {
-                        decimals: 0,
-                        base: 0,
-                        codes: Codes::Narrow(Vec::new()),
-                    }
-                }
+                _ => r.bad_variant(Packed::Grid {
+                    decimals: 0,
+                    base: 0,
+                    codes: Codes::Narrow(Vec::new()),
+                }),
             }
         }
     }

@@ -1587,10 +1587,7 @@ mod wire_impls {
                     false_code: decode(r),
                     true_code: decode(r),
                 },
-                _ => {
-                    r.bad_variant();
-                    Kind::Categorical { levels: Vec::new() }
-                }
+                _ => r.bad_variant(Kind::Categorical { levels: Vec::new() }),
             }
         }
     }

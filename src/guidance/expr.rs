@@ -618,10 +618,7 @@ mod wire_impls {
                 let a = at(r, level + 1);
                 Expr::Bin(op, Box::new(a), Box::new(at(r, level + 1)))
             }
-            _ => {
-                r.bad_variant();
-                Expr::Num(0.0)
-            }
+            _ => r.bad_variant(Expr::Num(0.0)),
         }
     }
     impl Decode for Expr {

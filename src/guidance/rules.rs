@@ -844,10 +844,7 @@ mod wire_impls {
                 1 => Subject::Derived(decode(r)),
                 2 => Subject::Input(decode(r)),
                 3 => Subject::Probability(decode(r)),
-                _ => {
-                    r.bad_variant();
-                    Subject::Feature(0)
-                }
+                _ => r.bad_variant(Subject::Feature(0)),
             }
         }
     }
@@ -860,10 +857,7 @@ mod wire_impls {
                 }
                 1 => Test::Level(decode(r)),
                 2 => Test::Flag(decode(r)),
-                _ => {
-                    r.bad_variant();
-                    Test::Flag(false)
-                }
+                _ => r.bad_variant(Test::Flag(false)),
             }
         }
     }

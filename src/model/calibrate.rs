@@ -365,10 +365,7 @@ mod wire_impls {
                     b: decode(r),
                 },
                 2 => Calibration::Temperature { t: decode(r) },
-                _ => {
-                    r.bad_variant();
-                    Calibration::None
-                }
+                _ => r.bad_variant(Calibration::None),
             }
         }
     }

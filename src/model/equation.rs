@@ -963,10 +963,7 @@ mod wire_impls {
                 1 => Link::Hazard {
                     horizon_years: decode(r),
                 },
-                _ => {
-                    r.bad_variant();
-                    Link::Logistic
-                }
+                _ => r.bad_variant(Link::Logistic),
             }
         }
     }

@@ -1035,14 +1035,11 @@ mod wire_impls {
                 },
                 3 => Model::Knn(decode(r)),
                 4 => Model::Equation(decode(r)),
-                _ => {
-                    r.bad_variant();
-                    Model::NaiveBayes(NaiveBayes {
-                        priors: Vec::new(),
-                        means: Vec::new(),
-                        vars: Vec::new(),
-                    })
-                }
+                _ => r.bad_variant(Model::NaiveBayes(NaiveBayes {
+                    priors: Vec::new(),
+                    means: Vec::new(),
+                    vars: Vec::new(),
+                })),
             }
         }
     }

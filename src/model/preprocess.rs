@@ -386,10 +386,7 @@ mod wire_impls {
                     levels: decode(r),
                     impute: decode(r),
                 },
-                _ => {
-                    r.bad_variant();
-                    Step::Binary { impute: false }
-                }
+                _ => r.bad_variant(Step::Binary { impute: false }),
             }
         }
     }

@@ -58,12 +58,12 @@ impl<'a> Reader<'a> {
     }
 
     /// [`Reader::fail`] with a postcard format error.
-    pub fn fail_format(&mut self, error: postcard::Error) {
+    fn fail_format(&mut self, error: postcard::Error) {
         self.fail(WireError::Format(error));
     }
 
     /// The bytes not yet read.
-    pub fn remaining(&self) -> usize {
+    fn remaining(&self) -> usize {
         self.bytes.len()
     }
 
@@ -81,7 +81,7 @@ impl<'a> Reader<'a> {
     }
 
     /// One raw byte.
-    pub fn byte(&mut self) -> u8 {
+    fn byte(&mut self) -> u8 {
         match self.bytes.split_first() {
             Some((&x, rest)) => {
                 self.bytes = rest;
@@ -96,7 +96,7 @@ impl<'a> Reader<'a> {
 
     /// The next `n` bytes (empty, and failed, when fewer remain).
     #[inline(never)]
-    pub fn take(&mut self, n: usize) -> &'a [u8] {
+    fn take(&mut self, n: usize) -> &'a [u8] {
         match self.bytes.split_at_checked(n) {
             Some((head, tail)) => {
                 self.bytes = tail;
@@ -109,10 +109,11 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A LEB128 varint of an unsigned integer `bits` wide (16, 32 or 64). As in postcard, a
+    /// A LEB128 varint of an unsigned integer `bits` wide (16, 32 or 64; private, so no other
+    /// width reaches it). As in postcard, a
     /// varint longer than the type needs, or whose last byte overflows it, is refused.
     #[inline(never)]
-    pub fn varint(&mut self, bits: u32) -> u64 {
+    fn varint(&mut self, bits: u32) -> u64 {
         let max_bytes = bits.div_ceil(7);
         // The bits the last byte may carry: 64 % 7 = 1, 32 % 7 = 4, 16 % 7 = 2 (never 0 here).
         let last_max = (1u8 << (bits % 7)).wrapping_sub(1);
@@ -145,10 +146,11 @@ impl<'a> Reader<'a> {
         u32::try_from(self.varint(32)).unwrap_or(u32::MAX)
     }
 
-    /// An unknown variant index: serde's decoder reports it as a custom error, which postcard
-    /// words as `SerdeDeCustom`.
-    pub fn bad_variant(&mut self) {
+    /// An unknown variant index: fail as serde's decoder does (a custom error, which postcard
+    /// words as `SerdeDeCustom`), and return `placeholder`, which the failed decode discards.
+    pub fn bad_variant<T>(&mut self, placeholder: T) -> T {
         self.fail_format(postcard::Error::SerdeDeCustom);
+        placeholder
     }
 }
 
@@ -261,8 +263,8 @@ impl Decode for String {
 impl<T: Decode> Decode for Vec<T> {
     /// Reserves ahead as serde does over postcard: nothing when fewer bytes remain than the
     /// length claims (every element takes at least one byte, so such a length cannot be
-    /// backed), else at most 1 MiB. A crafted length therefore claims no memory the payload
-    /// does not back.
+    /// backed), else at most 1 MiB. A crafted length therefore reserves nothing beyond that
+    /// before its elements are actually read.
     fn decode(r: &mut Reader<'_>) -> Self {
         let n = r.length();
         let cap = if r.remaining() < n {
@@ -325,10 +327,7 @@ macro_rules! decode_unit_enum {
                 let i = r.variant();
                 match [$t::$first $(, $t::$v)*].into_iter().nth(i as usize) {
                     Some(v) => v,
-                    None => {
-                        r.bad_variant();
-                        $t::$first
-                    }
+                    None => r.bad_variant($t::$first),
                 }
             }
         }

@@ -247,10 +247,7 @@ mod wire_impls {
                 }
             }
             1 => decode(r),
-            _ => {
-                r.bad_variant();
-                Vec::new()
-            }
+            _ => r.bad_variant(Vec::new()),
         }
     }
 }

@@ -158,6 +158,14 @@ fn an_inconsistent_packed_forest_is_refused_not_a_panic() {
         );
         // The reference decoder names the refusal from this mark (postcard drops the message).
         assert!(take_refusal(), "variant {i}: no refusal mark");
+        // The app's decoder carries the refusal in its own words.
+        let mut r = crate::util::wire::Reader::new(&bytes);
+        decode_trees(&mut r);
+        assert_eq!(
+            r.finish(()),
+            Err(crate::util::wire::WireError::Refused(refusal())),
+            "variant {i}"
+        );
     }
 }
 
